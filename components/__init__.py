@@ -1,0 +1,3 @@
+"""iapgen: spec models, validation rules, Pulumi components and the command line."""
+
+__version__ = "0.1.0"

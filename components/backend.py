@@ -1,0 +1,107 @@
+"""Backend: the Kubernetes Service and BackendConfig that make one app a correct GKE backend.
+
+What makes them correct (../shared/gke-facts.md §1-2):
+- the Service has one named port; `cloud.google.com/app-protocols` is keyed by that *name*
+  (GKE ignores numeric keys and `spec.ports[].appProtocol`);
+- `cloud.google.com/neg: {"ingress": true}` makes the backend container-native (NEG), which
+  a ClusterIP Service behind GKE Ingress requires;
+- the BackendConfig's health check speaks the backend's protocol on the *container* port
+  (with NEGs the probe reaches the Pod IP) with an explicit path and timings, because GKE
+  reads readiness probes only when it first creates the health check;
+- `iap.enabled` turns IAP on for the backend service.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components import naming
+from components.validate import Exposure
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "iapgen"}
+
+
+@dataclass(frozen=True)
+class BackendArgs:
+    exposure: Exposure
+
+
+def service_annotations(exposure: Exposure) -> dict[str, str]:
+    """The three GKE annotations, as the JSON strings Kubernetes stores."""
+    service = exposure.service
+    port_name = exposure.port_name
+    return {
+        "cloud.google.com/app-protocols": json.dumps({port_name: service.protocol}, separators=(",", ":")),
+        "cloud.google.com/neg": json.dumps({"ingress": True}, separators=(",", ":")),
+        "cloud.google.com/backend-config": json.dumps(
+            {"default": naming.backend_config(service.name)}, separators=(",", ":")),
+    }
+
+
+def backend_config_spec(exposure: Exposure) -> dict[str, object]:
+    service = exposure.service
+    hc = service.health_check
+    return {
+        "healthCheck": {
+            "type": service.protocol,
+            "port": service.target_port,
+            "requestPath": hc.path,
+            "checkIntervalSec": hc.check_interval_sec,
+            "timeoutSec": hc.timeout_sec,
+            "healthyThreshold": hc.healthy_threshold,
+            "unhealthyThreshold": hc.unhealthy_threshold,
+        },
+        "iap": {"enabled": service.iap.enabled},
+    }
+
+
+class Backend(pulumi.ComponentResource):
+    """One service's Kubernetes Service and BackendConfig."""
+
+    service_name: pulumi.Output[str]
+    """Name of the Kubernetes Service the Ingress routes to."""
+    backend_config_name: pulumi.Output[str]
+    """Name of the BackendConfig the Service's annotation points at."""
+
+    def __init__(self, name: str, args: BackendArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("iapgen:backend:Backend", name, None, opts)
+        exposure = args.exposure
+        service = exposure.service
+        child = pulumi.ResourceOptions(parent=self)
+        labels = {**MANAGED_BY, "iapgen.dev/service": service.name}
+
+        config = k8s.apiextensions.CustomResource(
+            f"{name}-backendconfig",
+            api_version="cloud.google.com/v1",
+            kind="BackendConfig",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=naming.backend_config(service.name), namespace=service.namespace, labels=labels),
+            spec=backend_config_spec(exposure),
+            opts=child,
+        )
+        svc = k8s.core.v1.Service(
+            f"{name}-service",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=service.name, namespace=service.namespace, labels=labels,
+                annotations=service_annotations(exposure)),
+            spec=k8s.core.v1.ServiceSpecArgs(
+                type="ClusterIP",
+                selector=dict(service.selector),
+                ports=[k8s.core.v1.ServicePortArgs(
+                    name=exposure.port_name, port=service.port, target_port=service.target_port,
+                    protocol="TCP")],
+            ),
+            # The annotation names the BackendConfig: create it first so GKE never syncs a
+            # backend without its health check and IAP settings.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
+        )
+        self.service_name = svc.metadata.apply(lambda m: m.name)
+        self.backend_config_name = config.metadata.apply(lambda m: m["name"] if isinstance(m, dict) else m.name)
+        self.register_outputs({
+            "service_name": self.service_name,
+            "backend_config_name": self.backend_config_name,
+        })

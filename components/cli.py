@@ -1,0 +1,104 @@
+"""The `iapgen` command line.
+
+Every subcommand exits 0 on success, 1 when it found problems, 2 on bad usage, and never
+prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from components import __version__
+from components.errors import SpecError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iapgen",
+        description="Put GKE apps behind a Google Cloud HTTPS load balancer and Identity-Aware Proxy, "
+        "from one services.yaml.",
+        epilog="Exit status: 0 success, 1 problems found, 2 bad usage.",
+    )
+    parser.add_argument("--version", action="version", version=f"iapgen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    render = commands.add_parser(
+        "render", help="run the Pulumi program offline and write plan.json, k8s/ and summary.md",
+        description="Run the same Pulumi program `pulumi up` runs, offline under the Pulumi SDK's mocks "
+        "(no CLI, no credentials), and write plan.json, outputs.json, k8s/*.yaml and summary.md into --out. "
+        "--out must be new, empty, or a folder render wrote before.")
+    render.add_argument("--env", required=True, help="environment (= Pulumi stack name), e.g. dev")
+    render.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
+    render.add_argument("--out", required=True, type=Path, help="output folder, e.g. build/dev")
+    render.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+
+    check = commands.add_parser("check", help="validate the spec for every environment, deploy nothing",
+                                description="Validate services.yaml for every environment; print each "
+                                "problem as file:line: field: message [RULE].")
+    check.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
+
+    commands.add_parser("schema", help="print the spec's JSON schema (for the YAML language server)",
+                        description="Print the JSON schema of services.yaml to standard output.")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "render":
+            return _render(args)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "schema":
+            from components.schema import spec_schema
+
+            print(json.dumps(spec_schema(), indent=2))
+            return EXIT_OK
+    except SpecError as err:
+        print(err, file=sys.stderr)
+        count = len(err.findings)
+        print(f"iapgen: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+    return EXIT_USAGE
+
+
+def _check(args: argparse.Namespace) -> int:
+    from components.validate import load_spec
+
+    loaded = load_spec(args.spec)
+    counts = ", ".join(f"{env}: {len(ex)} services" for env, ex in loaded.exposures.items())
+    print(f"{args.spec}: ok ({counts})")
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace) -> int:
+    from components.render import OutputFolderError, check_folder, render, write
+
+    out: Path = args.out
+    try:
+        check_folder(out)  # before spending time on the program
+        rendered = render(args.spec, args.env)
+        write(out, rendered.files)
+    except OutputFolderError as err:
+        print(f"iapgen render: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as err:
+        print(f"iapgen render: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if not args.quiet:
+        objects = sum(1 for f in rendered.files if f.startswith("k8s/"))
+        print(f"iapgen render: {args.env}: {len(rendered.run.resources)} resources, {objects} Kubernetes "
+              f"objects -> {out}/ (plan.json, outputs.json, k8s/, summary.md)")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

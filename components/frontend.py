@@ -1,0 +1,121 @@
+"""Frontend: the HTTPS entry point shared by the services of one namespace.
+
+One GKE Ingress (class `gce`, the external Application Load Balancer) per namespace, because
+an Ingress can only route to Services in its own namespace and every Ingress costs its own
+forwarding rules, URL map, proxy and IP. It gets:
+- a reserved global static IP (pulumi-gcp `GlobalAddress`), so DNS never has to change;
+- one ManagedCertificate per host, so a host whose DNS is not ready yet does not hold back
+  the certificates of the others (a target HTTPS proxy takes at most 15);
+- a FrontendConfig that redirects HTTP to HTTPS (IAP needs HTTPS; port 80 only redirects);
+- one rule per host, routed to that service's Service port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_gcp as gcp
+import pulumi_kubernetes as k8s
+
+from components import naming
+from components.backend import MANAGED_BY
+from components.validate import Exposure
+
+
+@dataclass(frozen=True)
+class FrontendArgs:
+    env: str
+    project: str
+    namespace: str
+    exposures: Sequence[Exposure]
+    depends_on: Sequence[pulumi.Resource] = ()
+
+
+def ingress_rules(exposures: Sequence[Exposure]) -> list[dict[str, object]]:
+    return [
+        {
+            "host": exposure.host,
+            "http": {"paths": [{
+                "path": "/",
+                "pathType": "Prefix",
+                "backend": {"service": {"name": exposure.service.name,
+                                        "port": {"number": exposure.service.port}}},
+            }]},
+        }
+        for exposure in exposures
+    ]
+
+
+class Frontend(pulumi.ComponentResource):
+    """Static IP, certificates, HTTPS redirect and the Ingress for one namespace."""
+
+    address: pulumi.Output[str]
+    """The reserved IPv4 address: point every host's DNS A record at it."""
+    address_name: pulumi.Output[str]
+    """The GCE name of that address."""
+
+    def __init__(self, name: str, args: FrontendArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("iapgen:frontend:Frontend", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        namespace = args.namespace
+        labels = {**MANAGED_BY}
+
+        ip = gcp.compute.GlobalAddress(
+            f"{name}-address",
+            name=naming.static_ip(args.env, namespace),
+            project=args.project,
+            address_type="EXTERNAL",
+            ip_version="IPV4",
+            description=f"iapgen: load balancer IP of the {namespace} Ingress ({args.env})",
+            opts=child,
+        )
+        certificates = [
+            k8s.apiextensions.CustomResource(
+                f"{exposure.service.name}-certificate",
+                api_version="networking.gke.io/v1",
+                kind="ManagedCertificate",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=naming.certificate(exposure.service.name), namespace=namespace,
+                    labels={**labels, "iapgen.dev/service": exposure.service.name}),
+                spec={"domains": [exposure.host]},
+                opts=child,
+            )
+            for exposure in args.exposures
+        ]
+        redirect = k8s.apiextensions.CustomResource(
+            f"{name}-frontendconfig",
+            api_version="networking.gke.io/v1beta1",
+            kind="FrontendConfig",
+            metadata=k8s.meta.v1.ObjectMetaArgs(name=naming.FRONTEND_CONFIG, namespace=namespace, labels=labels),
+            spec={"redirectToHttps": {"enabled": True, "responseCodeName": "MOVED_PERMANENTLY_DEFAULT"}},
+            opts=child,
+        )
+        ingress = k8s.networking.v1.Ingress(
+            f"{name}-ingress",
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=naming.INGRESS,
+                namespace=namespace,
+                labels=labels,
+                annotations={
+                    # GKE selects its controller by this annotation; ingressClassName is ignored.
+                    "kubernetes.io/ingress.class": "gce",
+                    "kubernetes.io/ingress.global-static-ip-name": ip.name,
+                    "networking.gke.io/managed-certificates": ",".join(
+                        naming.certificate(e.service.name) for e in args.exposures),
+                    "networking.gke.io/v1beta1.FrontendConfig": naming.FRONTEND_CONFIG,
+                },
+            ),
+            spec={"rules": ingress_rules(args.exposures)},
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[ip, redirect, *certificates, *args.depends_on],
+                # A first GKE load balancer takes several minutes to program.
+                custom_timeouts=pulumi.CustomTimeouts(create="20m", update="20m"),
+            ),
+        )
+        self.ingress = ingress
+        self.address = ip.address
+        self.address_name = ip.name
+        self.register_outputs({"address": self.address, "address_name": self.address_name})

@@ -1,0 +1,192 @@
+"""`iapgen render`: run the Pulumi program offline and write what it would deploy.
+
+Writes, inside the output folder only:
+- plan.json     every registered resource: type token, logical name, parent, inputs;
+- outputs.json  the stack outputs ("<computed>" where only a deploy can know them);
+- k8s/<namespace>/<kind>-<name>.yaml  every Kubernetes object, for kubectl --dry-run;
+- summary.md    what the environment exposes and how, for humans.
+
+The folder must be new, empty, or one that render wrote before: render keeps a list of the
+files it wrote and refuses a folder that holds anything else, so it never overwrites or
+deletes a user's files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components import naming
+from components.offline import OfflineRun, Registration, run_offline
+from components.program import build
+from components.project import StackConfig, stack_config
+from components.templating import render_template
+from components.validate import Exposure, LoadedSpec, load_spec
+
+MANIFEST = ".iapgen-render.json"
+_TOP_KEYS = ("apiVersion", "kind", "metadata", "spec")
+_META_KEYS = ("name", "namespace", "labels", "annotations")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    env: str
+    files: dict[str, str]
+    run: OfflineRun
+
+
+def render(spec_path: str, env: str) -> Rendered:
+    """Validate the spec, run the program for `env` offline and lay out every output file."""
+    loaded = load_spec(spec_path)
+    loaded.environment(env)  # ENV_UNKNOWN before any Pulumi work
+    config = stack_config(Path(spec_path).resolve().parent, env)
+    values = {**config.values, "iapgen:spec": spec_path}
+    # The same build() that `pulumi up` runs through deploy(), on the spec validated above.
+    run = run_offline(lambda: build(loaded), project=config.project, stack=env, config=values,
+                      secret_keys=list(config.secret_keys))
+    return Rendered(env, lay_out(loaded, env, config, run), run)
+
+
+def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) -> dict[str, str]:
+    files: dict[str, str] = {
+        "plan.json": json.dumps(plan(run), indent=2) + "\n",
+        "outputs.json": json.dumps(run.outputs, indent=2, sort_keys=True) + "\n",
+    }
+    for registration in run.resources:
+        obj = kubernetes_object(registration)
+        if obj is not None:
+            meta = obj["metadata"]
+            path = f"k8s/{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
+            files[path] = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
+    environment, exposures = loaded.environment(env)
+    files["summary.md"] = render_template(
+        "summary.md.j2", env=env, environment=environment, spec_file=loaded.file,
+        stack_file=config.file, services=[_service_view(e, run.outputs) for e in exposures],
+        namespaces=_namespace_views(exposures, run.outputs, env), resource_count=len(run.resources),
+        object_count=sum(1 for f in files if f.startswith("k8s/")))
+    return files
+
+
+def plan(run: OfflineRun) -> list[dict[str, Any]]:
+    return [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in run.resources]
+
+
+def kubernetes_object(registration: Registration) -> dict[str, Any] | None:
+    """The Kubernetes object a registration creates, keys in the order people read them."""
+    if not registration.custom or not registration.type.startswith("kubernetes:"):
+        return None
+    inputs = registration.inputs
+    metadata = dict(inputs.get("metadata") or {})
+    ordered_meta = {k: _sorted(metadata[k]) for k in _META_KEYS if k in metadata}
+    ordered_meta.update({k: _sorted(v) for k, v in sorted(metadata.items()) if k not in _META_KEYS})
+    obj: dict[str, Any] = {"apiVersion": inputs["apiVersion"], "kind": inputs["kind"], "metadata": ordered_meta}
+    for key in _TOP_KEYS[3:]:
+        if key in inputs:
+            obj[key] = _sorted(inputs[key])
+    for key, value in sorted(inputs.items()):
+        if key not in _TOP_KEYS:
+            obj[key] = _sorted(value)
+    return obj
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def _service_view(exposure: Exposure, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    service = exposure.service
+    hc = service.health_check
+    return {
+        "name": service.name,
+        "namespace": service.namespace,
+        "url": exposure.url,
+        "host": exposure.host,
+        "port": service.port,
+        "port_name": exposure.port_name,
+        "target_port": service.target_port,
+        "protocol": service.protocol,
+        "hc": hc,
+        "iap": service.iap,
+        "members": exposure.members,
+        "ip": outputs.get("services", {}).get(service.name, {}).get("ip", "<computed>"),
+    }
+
+
+def _namespace_views(exposures: tuple[Exposure, ...], outputs: Mapping[str, Any], env: str) -> list[Any]:
+    views: dict[str, dict[str, Any]] = {}
+    for exposure in exposures:
+        namespace = exposure.service.namespace
+        view = views.setdefault(namespace, {
+            "name": namespace, "ingress": naming.INGRESS, "address_name": naming.static_ip(env, namespace),
+            "ip": outputs.get("addresses", {}).get(namespace, {}).get("ip", "<computed>"), "hosts": []})
+        view["hosts"].append(exposure.host)
+    return [views[k] for k in sorted(views)]
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+class OutputFolderError(Exception):
+    """The output folder cannot be used without touching files iapgen did not write."""
+
+
+def write(out: Path, files: Mapping[str, str]) -> None:
+    """Replace what render wrote before in `out` with `files`; refuse anything else."""
+    previous = check_folder(out)
+    for rel in previous:
+        target = out / rel
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+    _remove_empty_dirs(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for rel, text in sorted(files.items()):
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+    (out / MANIFEST).write_text(json.dumps({"writer": "iapgen render", "files": sorted(files)}, indent=1) + "\n")
+
+
+def check_folder(out: Path) -> list[str]:
+    """The files a previous render wrote in `out`; raises if `out` holds anything else."""
+    if out.is_symlink():
+        raise OutputFolderError(f"--out {out} is a symbolic link; name a real folder")
+    if not out.exists():
+        return []
+    if not out.is_dir():
+        raise OutputFolderError(f"--out {out} is a file, not a folder")
+    previous: list[str] = []
+    manifest = out / MANIFEST
+    if manifest.is_file() and not manifest.is_symlink():
+        try:
+            recorded = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+            previous = [str(p) for p in recorded if isinstance(p, str)]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            raise OutputFolderError(f"{manifest} is damaged; delete {out} yourself or choose another "
+                                    "--out") from None
+    allowed = {os.path.normpath(p) for p in previous} | {MANIFEST}
+    for path in sorted(out.rglob("*")):
+        rel = os.path.normpath(path.relative_to(out))
+        if path.is_symlink() or (path.is_file() and rel not in allowed) or not (path.is_file() or path.is_dir()):
+            raise OutputFolderError(
+                f"refusing to write into {out}: it holds {rel}, which iapgen render did not write; "
+                "choose a new or empty folder for --out")
+    return [p for p in previous if os.path.normpath(p) != MANIFEST and ".." not in Path(p).parts]
+
+
+def _remove_empty_dirs(out: Path) -> None:
+    if not out.is_dir():
+        return
+    for path in sorted(out.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+            path.rmdir()

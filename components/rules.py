@@ -1,0 +1,275 @@
+"""The rule catalogue: every check iapgen makes, each with a stable id and one function.
+
+A check takes plain values and returns None when they are fine, or a one-line message that
+says what is wrong, why it matters on GKE and how to fix it. Spec validation calls these
+checks (through pydantic validators in `spec.py` and in `validate.py`); the manifest linter
+reuses the same functions, so no rule is written twice.
+
+`Rule.source` points at the section of ../shared/gke-facts.md that backs the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from components.errors import show
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    summary: str
+    source: str
+
+
+CATALOGUE: dict[str, Rule] = {}
+
+F = TypeVar("F", bound=Callable[..., str | None])
+
+
+def _register(rule_id: str, summary: str, source: str, severity: str = ERROR) -> Rule:
+    if rule_id in CATALOGUE:
+        raise ValueError(f"rule {rule_id} registered twice")
+    CATALOGUE[rule_id] = Rule(rule_id, severity, summary, source)
+    return CATALOGUE[rule_id]
+
+
+def rule(rule_id: str, summary: str, source: str, severity: str = ERROR) -> Callable[[F], F]:
+    """Register a check function under a stable rule id (kept on the function as `.rule`)."""
+
+    def wrap(check: F) -> F:
+        check.rule = _register(rule_id, summary, source, severity)  # type: ignore[attr-defined]
+        return check
+
+    return wrap
+
+
+def rule_of(check: Callable[..., str | None]) -> Rule:
+    return check.rule  # type: ignore[attr-defined, no-any-return]
+
+
+# Rules about the file itself, raised by the loaders rather than by a check function.
+_register("FILE_UNREADABLE", "The spec or manifest file cannot be read.", "design.md")
+_register("YAML_SYNTAX", "The file is not valid YAML (syntax, encoding, tags, recursive aliases).", "style.md")
+_register("YAML_DUPLICATE_KEY", "A mapping repeats a key; YAML would silently keep the last one.", "style.md")
+_register("YAML_TOO_LARGE", "The file is too large, too deep or expands too far (alias bombs).", "style.md")
+_register("SPEC_SHAPE", "A field is missing, of the wrong type, or unknown.", "design.md")
+_register("ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.", "design.md")
+_register("OVERRIDE_UNKNOWN_ENV", "A service overrides an environment that the spec does not define.",
+          "design.md")
+_register("SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.", "design.md")
+_register("HOST_DUPLICATE", "Two services of one environment claim the same host.", "gke-facts.md 4.7")
+_register("NAME_TOO_LONG", "A generated object name would exceed 63 characters.", "gke-facts.md 4.6")
+_register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.", "design.md")
+_register("INGRESS_CERT_LIMIT", "More hosts in one namespace than one Ingress can hold certificates for.",
+          "gke-facts.md 4.4")
+_register("IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
+          "gke-facts.md 5.1")
+
+# --- names --------------------------------------------------------------------------------
+
+DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+PROJECT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+@rule("NAME_INVALID", "Service names must be DNS-1035 labels: they name the Service and the GCE objects.",
+      "gke-facts.md 4.6")
+def check_name(value: str) -> str | None:
+    if len(value) > 63:
+        return f"{show(value)} is {len(value)} characters; Kubernetes Service names are at most 63"
+    if not DNS1035_LABEL.match(value):
+        return (f"{show(value)} is not a DNS-1035 label: use lower-case letters, digits and '-', "
+                "starting with a letter and not ending with '-' (e.g. 'argocd')")
+    return None
+
+
+@rule("NAMESPACE_INVALID", "Namespaces must be DNS-1123 labels.", "gke-facts.md 4.6")
+def check_namespace(value: str) -> str | None:
+    if len(value) > 63 or not DNS1123_LABEL.match(value):
+        return (f"{show(value)} is not a Kubernetes namespace name: at most 63 lower-case letters, "
+                "digits and '-', starting and ending with a letter or digit")
+    return None
+
+
+def _label_problem(key: str, value: str) -> str | None:
+    prefix, _, name = key.rpartition("/")
+    if prefix and (len(prefix) > 253 or not HOSTNAME.match(prefix) and not DNS1123_LABEL.match(prefix)):
+        return f"label key {show(key)} has an invalid prefix; a prefix is a DNS subdomain like app.kubernetes.io"
+    if len(name) > 63 or not LABEL_NAME.match(name):
+        return f"label key {show(key)} is invalid: at most 63 characters [A-Za-z0-9-_.], alphanumeric at both ends"
+    if len(value) > 63 or not LABEL_VALUE.match(value):
+        return (f"label value {show(value)} for {show(key)} is invalid: at most 63 characters "
+                "[A-Za-z0-9-_.], alphanumeric at both ends; quote values such as 'true' or '8080'")
+    return None
+
+
+@rule("SELECTOR_INVALID", "Selector keys and values must be valid Kubernetes label names and values.",
+      "gke-facts.md 1.5")
+def check_selector(selector: dict[str, str]) -> str | None:
+    for key, value in selector.items():
+        message = _label_problem(key, value)
+        if message:
+            return message
+    return None
+
+
+@rule("ENV_NAME_INVALID", "Environment names are short DNS-1035 labels: the stack name, part of GCE names.",
+      "gke-facts.md 4.6")
+def check_env_name(value: str) -> str | None:
+    if len(value) > 20 or not DNS1035_LABEL.match(value):
+        return (f"environment {show(value)} must be a short DNS-1035 label (at most 20 characters, "
+                "e.g. dev, prod): it is the Pulumi stack name and part of generated GCE names")
+    return None
+
+
+@rule("PROJECT_ID_INVALID", "GCP project ids are 6-30 characters: lower-case letters, digits, '-'.",
+      "design.md")
+def check_project_id(value: str) -> str | None:
+    if not PROJECT_ID.match(value):
+        return (f"{show(value)} is not a GCP project id (6-30 characters, lower-case letters, digits "
+                "and '-', starting with a letter); use the id, not the display name or number")
+    return None
+
+
+@rule("HOST_INVALID", "Hosts must be lower-case DNS names that a managed certificate can cover.",
+      "gke-facts.md 4.4")
+def check_host(value: str) -> str | None:
+    if value.startswith("*."):
+        return (f"{show(value)} is a wildcard; Google-managed certificates do not cover wildcards, "
+                "name the host exactly")
+    if not HOSTNAME.match(value):
+        return (f"{show(value)} is not a DNS name like argocd.acme.example: lower-case labels of "
+                "letters, digits and '-', separated by dots, at most 253 characters")
+    return None
+
+
+# --- ports and protocols ------------------------------------------------------------------
+
+
+@rule("PORT_RANGE", "Ports are integers from 1 to 65535.", "gke-facts.md 1.5")
+def check_port(value: int) -> str | None:
+    if not 1 <= value <= 65535:
+        return f"{show(value)} is not a TCP port; use a number from 1 to 65535"
+    return None
+
+
+PROTOCOLS = ("HTTP", "HTTPS", "HTTP2")
+
+
+@rule("PROTOCOL_INVALID", "The backend protocol must be HTTP, HTTPS or HTTP2 (case-sensitive).",
+      "gke-facts.md 1.1, rule 4")
+def check_protocol(value: str) -> str | None:
+    if value in PROTOCOLS:
+        return None
+    hint = ""
+    if value.upper() in PROTOCOLS:
+        hint = f"; GKE matches protocols case-sensitively, write {value.upper()}"
+    elif value.upper() in ("H2C", "GRPC"):
+        hint = "; cleartext HTTP/2 (h2c) is not reachable through GKE Ingress, serve HTTP2 over TLS"
+    return f"invalid protocol {show(value)}; allowed: HTTP, HTTPS, HTTP2{hint}"
+
+
+# --- health checks ------------------------------------------------------------------------
+
+
+@rule("HC_PATH", "The health-check path must start with '/' and be plain printable ASCII.",
+      "gke-facts.md rule 18")
+def check_hc_path(value: str) -> str | None:
+    if not value.startswith("/"):
+        return f"{show(value)} must start with '/', e.g. /healthz"
+    if len(value) > 1024:
+        return f"path is {len(value)} characters; the Compute API allows at most 1024"
+    if any(not 0x21 <= ord(ch) <= 0x7E for ch in value):
+        return f"{show(value)} contains spaces or non-ASCII characters; percent-encode them"
+    return None
+
+
+@rule("HC_RANGE", "Health-check intervals and timeouts are 1..300 s, thresholds 1..10.",
+      "gke-facts.md rule 17")
+def check_hc_range(kind: str, value: int) -> str | None:
+    low, high, unit = (1, 10, "") if kind == "threshold" else (1, 300, " seconds")
+    if not low <= value <= high:
+        return f"{show(value)} must be {low}..{high}{unit} (the bounds of Google's own health-check API)"
+    return None
+
+
+@rule("HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it).",
+      "gke-facts.md rule 16")
+def check_hc_timeout(timeout_sec: int, interval_sec: int) -> str | None:
+    if timeout_sec > interval_sec:
+        return (f"timeoutSec ({timeout_sec}) must be <= checkIntervalSec ({interval_sec}); the Compute API "
+                f"rejects the health check otherwise: lower timeoutSec or raise checkIntervalSec")
+    return None
+
+
+@rule("HC_PORT_NOT_TARGET", "With NEGs the health check probes the Pod IP, so its port must be the "
+      "container port (targetPort).", "gke-facts.md 2.2, rule 19")
+def check_hc_port(hc_port: int, service_port: int, target_port: int) -> str | None:
+    if hc_port == target_port:
+        return None
+    if hc_port == service_port:
+        return (f"{hc_port} is the Service port; with NEGs the probe reaches the Pod IP, so use "
+                f"targetPort {target_port} or omit it")
+    return (f"{hc_port} is not the container port; the probe reaches the Pod IP on this port, "
+            f"so use targetPort {target_port} or omit it")
+
+
+@rule("HC_PROTOCOL_MISMATCH", "The health check must speak the protocol the server speaks.",
+      "gke-facts.md 1.1, rule 15")
+def check_hc_protocol(hc_protocol: str, protocol: str) -> str | None:
+    if hc_protocol != protocol:
+        return (f"{hc_protocol} but the server speaks {protocol} on targetPort; a {hc_protocol} probe "
+                f"against a {protocol} server fails and the backend turns UNHEALTHY: use {protocol} or omit it")
+    return None
+
+
+# --- IAP ----------------------------------------------------------------------------------
+
+MEMBER_PREFIXES = ("user:", "group:", "serviceAccount:", "domain:", "principal://", "principalSet://")
+EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+@rule("IAP_PUBLIC_MEMBER", "allUsers/allAuthenticatedUsers defeat IAP and are refused.", "gke-facts.md 5.1")
+def check_member_public(member: str) -> str | None:
+    if member in ("allUsers", "allAuthenticatedUsers"):
+        return (f"{member} would let anyone through IAP; list the groups or users who need access "
+                "(e.g. group:eng@acme.example), or disable IAP with a reason")
+    return None
+
+
+@rule("IAP_MEMBER_PREFIX", "IAP members are IAM principals: user:, group:, serviceAccount:, domain:, "
+      "principal://.", "gke-facts.md rule 42")
+def check_member_prefix(member: str) -> str | None:
+    kind, sep, rest = member.partition(":")
+    if member.startswith(("principal://", "principalSet://")):
+        return None
+    if not sep or f"{kind}:" not in MEMBER_PREFIXES:
+        suggestion = f"user:{member}" if EMAIL.match(member) else "user:alice@example.com"
+        return (f"{show(member)} has no principal type; IAM needs one of user:, group:, "
+                f"serviceAccount:, domain: (e.g. {suggestion})")
+    if kind == "domain":
+        if not HOSTNAME.match(rest):
+            return f"{show(member)}: domain: takes a domain name, e.g. domain:acme.example"
+    elif not EMAIL.match(rest):
+        return f"{show(member)}: {kind}: takes an e-mail address, e.g. {kind}:someone@acme.example"
+    return None
+
+
+@rule("IAP_DISABLED_NO_REASON", "Turning IAP off exposes the app to the internet; it needs a reason.",
+      "design.md")
+def check_iap_reason(enabled: bool, reason: str | None) -> str | None:
+    if not enabled and not (reason or "").strip():
+        return ("IAP is disabled without a reason; the app would be reachable by anyone on the internet. "
+                "Add iap.reason explaining why (e.g. 'public status page'), or remove enabled: false")
+    return None

@@ -1,0 +1,43 @@
+"""The JSON schema of services.yaml, for editors (yaml-language-server) and reviewers."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from components.spec import Spec
+from components.validate import NOT_OVERRIDABLE
+
+
+def spec_schema() -> dict[str, Any]:
+    """Spec's schema, with `overrides` described as partial services instead of free mappings."""
+    schema = Spec.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "iapgen services.yaml"
+    defs = schema["$defs"]
+    service = defs["Service"]
+    partial = _partial(service, defs)
+    for key in NOT_OVERRIDABLE:
+        partial["properties"].pop(key, None)
+    partial["title"] = "ServiceOverride"
+    partial["description"] = "Values that replace the service's own in one environment."
+    defs["ServiceOverride"] = partial
+    overrides = service["properties"]["overrides"]
+    overrides["additionalProperties"] = {"$ref": "#/$defs/ServiceOverride"}
+    return schema
+
+
+def _partial(definition: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
+    """A copy with nothing required, nested objects made partial too."""
+    result = copy.deepcopy(definition)
+    result.pop("required", None)
+    for name, prop in result.get("properties", {}).items():
+        ref = prop.get("$ref") or next((a.get("$ref") for a in prop.get("anyOf", []) if "$ref" in a), None)
+        if ref:
+            target = ref.rsplit("/", 1)[-1]
+            partial_name = f"{target}Override"
+            if partial_name not in defs:
+                defs[partial_name] = _partial(defs[target], defs)
+            result["properties"][name] = {"$ref": f"#/$defs/{partial_name}",
+                                          "description": prop.get("description", "")}
+    return result

@@ -1,0 +1,134 @@
+"""The spec file's shape: frozen pydantic models with `extra="forbid"`.
+
+Field names follow the contract in ../shared/design.md (camelCase in YAML, snake_case here).
+Value checks call the rule functions in `rules.py`, so a bad value is reported under its
+rule id. Checks that need more than one field, or the whole file, live in `validate.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from components import rules
+
+
+def _checked(check: Callable[..., str | None], *extra: Any) -> AfterValidator:
+    """A pydantic validator that runs a rule check and reports its failure under the rule id."""
+    rule_id = rules.rule_of(check).id
+
+    def validate(value: Any) -> Any:
+        message = check(*extra, value)
+        if message:
+            raise PydanticCustomError(rule_id, "{message}", {"message": message})
+        return value
+
+    return AfterValidator(validate)
+
+
+Name = Annotated[str, Field(max_length=253), _checked(rules.check_name)]
+Namespace = Annotated[str, Field(max_length=253), _checked(rules.check_namespace)]
+EnvName = Annotated[str, Field(max_length=253), _checked(rules.check_env_name)]
+Port = Annotated[int, _checked(rules.check_port)]
+Protocol = Annotated[str, Field(max_length=32), _checked(rules.check_protocol)]
+Host = Annotated[str, Field(max_length=253), _checked(rules.check_host)]
+ProjectId = Annotated[str, Field(max_length=64), _checked(rules.check_project_id)]
+HcPath = Annotated[str, Field(max_length=2048), _checked(rules.check_hc_path)]
+Seconds = Annotated[int, _checked(rules.check_hc_range, "seconds")]
+Threshold = Annotated[int, _checked(rules.check_hc_range, "threshold")]
+Member = Annotated[
+    str, Field(max_length=512), _checked(rules.check_member_public), _checked(rules.check_member_prefix)
+]
+Selector = Annotated[dict[Annotated[str, Field(max_length=317)], Annotated[str, Field(max_length=63)]],
+                     Field(min_length=1, max_length=64), _checked(rules.check_selector)]
+# YAML gives lists; tuples keep the frozen models hashable. strict=False applies to the list
+# itself only: its items stay strictly typed.
+Members = Annotated[tuple[Member, ...], Field(max_length=1500, strict=False)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=True,
+        alias_generator=to_camel,
+        validate_by_alias=True,
+        validate_by_name=False,
+        serialize_by_alias=True,
+        hide_input_in_errors=True,
+    )
+
+
+class HealthCheck(Model):
+    """How the load balancer probes each Pod (GKE creates the health check from this)."""
+
+    path: HcPath = Field(description="HTTP path probed on every Pod; must answer 200 without IAP headers, "
+                         "e.g. /healthz")
+    port: Port | None = Field(None, description="Probe port; must equal targetPort (with NEGs the probe "
+                              "reaches the Pod IP). Omit it.")
+    protocol: Protocol | None = Field(None, description="Probe protocol; must equal the service's protocol. "
+                                      "Omit it.")
+    check_interval_sec: Seconds = Field(15, description="Seconds between probes, 1..300.")
+    timeout_sec: Seconds = Field(5, description="Seconds to wait for an answer, 1..300, <= checkIntervalSec.")
+    healthy_threshold: Threshold = Field(1, description="Consecutive successes to become healthy, 1..10.")
+    unhealthy_threshold: Threshold = Field(2, description="Consecutive failures to become unhealthy, 1..10.")
+
+
+class EnvironmentIap(Model):
+    members: Members = Field((), description="IAM principals granted IAP access to every service of the "
+                             "environment, e.g. group:eng@acme.example.")
+
+
+class Iap(Model):
+    """Identity-Aware Proxy for one service: on unless the spec says otherwise."""
+
+    enabled: bool = Field(True, description="IAP is on unless a service turns it off with a reason.")
+    members: Members = Field((), description="Principals added to the environment's members for this "
+                             "service, e.g. user:alice@acme.example.")
+    reason: str | None = Field(None, max_length=500, description="Why IAP is off (required with enabled: "
+                               "false).")
+
+    @model_validator(mode="after")
+    def _reason_when_disabled(self) -> Iap:
+        message = rules.check_iap_reason(self.enabled, self.reason)
+        if message:
+            raise PydanticCustomError(rules.rule_of(rules.check_iap_reason).id, "{message}",
+                                      {"message": message})
+        return self
+
+
+class Service(Model):
+    """One app to expose through the load balancer and IAP."""
+
+    name: Name = Field(description="DNS-1035 label; names the Service, BackendConfig and certificate.")
+    namespace: Namespace = Field(description="Kubernetes namespace of the app's Pods.")
+    selector: Selector = Field(description="Labels of the app's Pods, e.g. {app.kubernetes.io/name: web}.")
+    port: Port = Field(description="Service port: what the load balancer targets, e.g. 443.")
+    target_port: Port = Field(description="Container port the server listens on (on 0.0.0.0), e.g. 8080.")
+    protocol: Protocol = Field(description="What the server speaks on targetPort: HTTP, HTTPS or HTTP2 "
+                               "(HTTP/2 over TLS).")
+    health_check: HealthCheck = Field(description="How the load balancer probes the Pods; path is required.")
+    iap: Iap = Field(default_factory=Iap, description="Identity-Aware Proxy settings for this service.")
+    host: Host | None = Field(None, description="Public host name; default <name>.<environment domain>.")
+    overrides: dict[EnvName, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-environment values for any field above except name: maps merge "
+        "key by key, lists and scalars are replaced.")
+
+
+class Environment(Model):
+    """One deployment target; its key is the Pulumi stack name."""
+
+    project: ProjectId = Field(description="GCP project id, e.g. acme-dev.")
+    domain: Host = Field(description="Default host suffix: a service's host is <name>.<domain>.")
+    iap: EnvironmentIap = Field(default_factory=EnvironmentIap, description="IAP settings for every service.")
+
+
+class Spec(Model):
+    """services.yaml: environments and the services exposed in each."""
+
+    environments: dict[EnvName, Environment] = Field(min_length=1, description="Keyed by Pulumi stack name.")
+    services: tuple[Service, ...] = Field((), max_length=10000, strict=False, description="The services to expose.")

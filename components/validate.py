@@ -1,0 +1,375 @@
+"""Load services.yaml into validated models, and check what no single field can.
+
+`load_spec` parses the file once, validates its shape, applies each environment's overrides
+and runs the cross-field and whole-file rules for every environment, so a broken prod
+override fails a dev render too. Every problem becomes a `Finding` with file, line, field
+path, message and rule id; all of them are raised together in one `SpecError`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from components import naming, rules
+from components.errors import Finding, SpecError, show
+from components.spec import Environment, Service, Spec
+from components.yamlsource import Document, Loc, load_one
+
+# Google's target HTTPS proxy takes at most 15 certificates; one Ingress per namespace holds one
+# ManagedCertificate per host.
+MAX_HOSTS_PER_INGRESS = 15
+NOT_OVERRIDABLE = ("name", "overrides")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """One service as deployed in one environment: overrides applied, defaults resolved."""
+
+    env: str
+    environment: Environment
+    service: Service
+    host: str
+    members: tuple[str, ...]
+
+    @property
+    def port_name(self) -> str:
+        return naming.port_name(self.service.protocol)
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}/"
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    file: str
+    spec: Spec
+    exposures: Mapping[str, tuple[Exposure, ...]]
+
+    def environment(self, env: str) -> tuple[Environment, tuple[Exposure, ...]]:
+        """The environment a stack selects, or ENV_UNKNOWN naming the ones that exist."""
+        if env not in self.spec.environments:
+            known = ", ".join(sorted(self.spec.environments))
+            close = difflib.get_close_matches(env, list(self.spec.environments), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SpecError.single(
+                self.file, 1, "environments",
+                f"the stack selects environment {show(env)}, which the spec does not define "
+                f"(defined: {known}){hint}; add it under environments: or select another stack",
+                "ENV_UNKNOWN")
+        return self.spec.environments[env], self.exposures[env]
+
+
+def load_spec(path: str | Path, display: str | None = None) -> LoadedSpec:
+    """Parse and validate a spec file; raise SpecError with every finding."""
+    name = display or str(path)
+    document = load_one(Path(path), name)
+    return validate_document(document)
+
+
+def validate_document(document: Document) -> LoadedSpec:
+    if not isinstance(document.data, dict):
+        raise SpecError.single(document.file, document.start_line, "", "a spec is a mapping with "
+                               "environments: and services:", "SPEC_SHAPE")
+    try:
+        spec = Spec.model_validate(document.data)
+    except ValidationError as err:
+        raise SpecError(_translate(err, document, Spec, base=())) from None
+    checker = _Checker(document, spec)
+    exposures = checker.run()
+    if checker.findings:
+        raise SpecError(checker.findings)
+    return LoadedSpec(document.file, spec, exposures)
+
+
+class _Checker:
+    def __init__(self, document: Document, spec: Spec):
+        self.document = document
+        self.spec = spec
+        self.findings: list[Finding] = []
+
+    def add(self, loc: Loc, message: str, rule: str) -> None:
+        self.findings.append(Finding(self.document.file, self.document.line_of(loc),
+                                     _field_path(loc, self.document), message, rule))
+
+    def run(self) -> dict[str, tuple[Exposure, ...]]:
+        self.check_names()
+        exposures: dict[str, tuple[Exposure, ...]] = {}
+        for env_name, environment in self.spec.environments.items():
+            resolved = []
+            for index, service in enumerate(self.spec.services):
+                effective = self.effective(index, service, env_name)
+                if effective is not None:
+                    resolved.append(self.expose(index, effective, env_name, environment))
+            exposures[env_name] = tuple(resolved)
+            self.check_environment(env_name, exposures[env_name])
+        return exposures
+
+    def check_names(self) -> None:
+        first: dict[str, int] = {}
+        for index, service in enumerate(self.spec.services):
+            loc: Loc = ("services", index, "name")
+            if service.name in first:
+                line = self.document.line_of(("services", first[service.name]))
+                self.add(loc, f"{show(service.name)} is already used by the service at line {line}; "
+                         "names generate Kubernetes and GCE objects, so they must be unique",
+                         "SERVICE_DUPLICATE")
+            first.setdefault(service.name, index)
+            for env_name in service.overrides:
+                if env_name not in self.spec.environments:
+                    known = ", ".join(sorted(self.spec.environments))
+                    self.add(("services", index, "overrides", env_name),
+                             f"overrides environment {show(env_name)}, which is not defined (defined: {known})",
+                             "OVERRIDE_UNKNOWN_ENV")
+
+    def effective(self, index: int, service: Service, env_name: str) -> Service | None:
+        """The service with the environment's override merged in, or None if that is invalid."""
+        override = service.overrides.get(env_name)
+        if not override:
+            return service
+        override_loc: Loc = ("services", index, "overrides", env_name)
+        bad = False
+        for key in NOT_OVERRIDABLE:
+            if key in override:
+                bad = True
+                self.add((*override_loc, key), f"{key} cannot be overridden per environment", "SPEC_SHAPE")
+        if bad:
+            return None
+        raw = self.document.data["services"][index]
+        merged = merge({k: v for k, v in raw.items() if k != "overrides"}, override)
+        try:
+            return Service.model_validate(merged)
+        except ValidationError as err:
+            self.findings.extend(_translate(err, self.document, Service, base=("services", index),
+                                            override=(override_loc, override)))
+            return None
+
+    def expose(self, index: int, service: Service, env_name: str, environment: Environment) -> Exposure:
+        loc: Loc = ("services", index)
+        hc = service.health_check
+        if hc.port is not None:
+            message = rules.check_hc_port(hc.port, service.port, service.target_port)
+            if message:
+                self.add(self.where(loc, env_name, "healthCheck", "port"), message, "HC_PORT_NOT_TARGET")
+        if hc.protocol is not None:
+            message = rules.check_hc_protocol(hc.protocol, service.protocol)
+            if message:
+                self.add(self.where(loc, env_name, "healthCheck", "protocol"), message, "HC_PROTOCOL_MISMATCH")
+        message = rules.check_hc_timeout(hc.timeout_sec, hc.check_interval_sec)
+        if message:
+            self.add(self.where(loc, env_name, "healthCheck", "timeoutSec"), message, "HC_TIMEOUT_GT_INTERVAL")
+        members = tuple(dict.fromkeys((*environment.iap.members, *service.iap.members)))
+        if service.iap.enabled and not members:
+            self.add(self.where(loc, env_name, "iap"),
+                     f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
+                     f"add iap.members to the service or environments.{env_name}.iap.members",
+                     "IAP_NO_MEMBERS")
+        ip_name = naming.static_ip(env_name, service.namespace)
+        if len(ip_name) > naming.GCE_NAME_MAX:
+            self.add(self.where(loc, env_name, "namespace"),
+                     f"the static IP name {ip_name!r} would be {len(ip_name)} characters (GCE allows "
+                     f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG")
+        host = service.host or f"{service.name}.{environment.domain}"
+        if service.host is None and rules.check_host(host):
+            self.add(self.where(loc, env_name, "name"),
+                     f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
+                     "label over 63); set host: explicitly", "HOST_INVALID")
+        return Exposure(env_name, environment, service, host, members)
+
+    def where(self, loc: Loc, env_name: str, *field: str) -> Loc:
+        """The location of a field as the user wrote it: in the override if it set it, else the base."""
+        index = loc[1]
+        assert isinstance(index, int)
+        override = self.spec.services[index].overrides.get(env_name) or {}
+        node: Any = override
+        for part in field:
+            if not isinstance(node, dict) or part not in node:
+                return (*loc, *field)
+            node = node[part]
+        return (*loc, "overrides", env_name, *field)
+
+    def check_environment(self, env_name: str, exposures: Iterable[Exposure]) -> None:
+        by_host: dict[str, Exposure] = {}
+        per_namespace: dict[str, list[Exposure]] = defaultdict(list)
+        index_of = {s.name: i for i, s in enumerate(self.spec.services)}
+        for exposure in exposures:
+            index = index_of[exposure.service.name]
+            other = by_host.get(exposure.host)
+            if other is not None:
+                self.add(self.where(("services", index), env_name, "host"),
+                         f"host {exposure.host} in {env_name} is already served by {other.service.name}; "
+                         "one host can point at one load balancer: give each service its own host",
+                         "HOST_DUPLICATE")
+            by_host.setdefault(exposure.host, exposure)
+            per_namespace[exposure.service.namespace].append(exposure)
+        for namespace, members in per_namespace.items():
+            if len(members) > MAX_HOSTS_PER_INGRESS:
+                index = index_of[members[MAX_HOSTS_PER_INGRESS].service.name]
+                self.add(self.where(("services", index), env_name, "namespace"),
+                         f"namespace {namespace} has {len(members)} services in {env_name}; its one Ingress "
+                         f"can hold at most {MAX_HOSTS_PER_INGRESS} certificates (a target HTTPS proxy "
+                         "limit): move some services to another namespace", "INGRESS_CERT_LIMIT")
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Maps merge key by key; lists and scalars in the override replace the base's."""
+    result = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+# --- pydantic errors -> findings -----------------------------------------------------------
+
+_TYPE_NAMES = {
+    "int_type": "an integer", "string_type": "a string", "bool_type": "true or false",
+    "dict_type": "a mapping", "tuple_type": "a list", "list_type": "a list", "model_type": "a mapping",
+}
+
+
+def _translate(err: ValidationError, document: Document, model: type[BaseModel], base: Loc,
+               override: tuple[Loc, dict[str, Any]] | None = None) -> list[Finding]:
+    findings = []
+    for item in err.errors(include_url=False):
+        rel: Loc = tuple(item["loc"])
+        loc: Loc = (*base, *rel)
+        if override is not None and _inside(override[1], rel):
+            loc = (*override[0], *rel)
+        raw = _get(document.data, loc)
+        message, rule = _describe(item, raw, model, rel)
+        findings.append(Finding(document.file, document.line_of(loc), _field_path(loc, document), message, rule))
+    return findings
+
+
+def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[str, str]:
+    kind = item["type"]
+    if kind in rules.CATALOGUE:
+        return item["ctx"]["message"], kind
+    if kind == "missing":
+        field = _field_info(model, rel)
+        what = f": {field.description[0].lower()}{field.description[1:]}" if field is not None and field.description else ""
+        return f"is required{what}", "SPEC_SHAPE"
+    if kind == "extra_forbidden":
+        known = _known_keys(model, rel[:-1])
+        close = difflib.get_close_matches(str(rel[-1]), known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(known)}"
+        return f"unknown field {show(rel[-1])}{hint}", "SPEC_SHAPE"
+    if kind in _TYPE_NAMES or kind.endswith("_type"):
+        expected = _TYPE_NAMES.get(kind, kind.removesuffix("_type"))
+        hint = ""
+        if isinstance(raw, bool) and kind == "string_type":
+            hint = "; YAML reads unquoted yes/no/on/off/true/false as booleans, quote the value"
+        elif isinstance(raw, str) and kind == "int_type":
+            hint = "; remove the quotes"
+        return f"must be {expected}, not {_type_word(raw)} {show(raw)}{hint}", "SPEC_SHAPE"
+    if kind in ("too_long", "string_too_long"):
+        return f"is too long: {item['msg'].lower()}", "SPEC_SHAPE"
+    if kind == "too_short":
+        return f"must not be empty: {item['msg'].lower()}", "SPEC_SHAPE"
+    return f"{item['msg']}", "SPEC_SHAPE"
+
+
+def _type_word(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
+            dict: "mapping"}.get(type(value), type(value).__name__)
+
+
+def _inside(tree: Any, rel: Loc) -> bool:
+    """Whether the override itself sets the value at `rel` (or a parent of it that is not a map)."""
+    node = tree
+    for part in rel:
+        if not isinstance(node, dict):
+            return True
+        if part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _get(data: Any, loc: Loc) -> Any:
+    node = data
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _field_path(loc: Loc, document: Document) -> str:
+    """services[argocd].healthCheck.port: service list items are named by their name when known."""
+    out = ""
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            label: Any = part
+            if loc[:i] == ("services",):
+                name = _get(document.data, (*loc[:i + 1], "name"))
+                if isinstance(name, str) and len(name) <= 63 and name.isprintable():
+                    label = name
+            out += f"[{label}]"
+        else:
+            text = str(part) if len(str(part)) <= 63 else str(part)[:60] + "..."
+            out += f".{text}" if out else text
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model class that holds the value at `loc` (walking fields, list items and map values)."""
+    current: Any = model
+    for part in loc:
+        current = _strip(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = _by_alias(current, str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) in (tuple, list, dict):
+            current = [a for a in typing.get_args(current) if a is not Ellipsis][-1]
+        else:
+            return None
+    current = _strip(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _strip(annotation: Any) -> Any:
+    """Annotated[X, ...] and X | None -> X."""
+    while True:
+        origin = typing.get_origin(annotation)
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if origin is typing.Annotated or (origin in (typing.Union, types.UnionType) and len(args) == 1):
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _by_alias(model: type[BaseModel], alias: str) -> Any:
+    for name, field in model.model_fields.items():
+        if (field.alias or name) == alias:
+            return field
+    return None
+
+
+def _known_keys(model: type[BaseModel], loc: Loc) -> list[str]:
+    target = _model_at(model, loc)
+    if target is None:
+        return []
+    return [field.alias or name for name, field in target.model_fields.items()]
+
+
+def _field_info(model: type[BaseModel], rel: Loc) -> Any:
+    parent = _model_at(model, rel[:-1])
+    return _by_alias(parent, str(rel[-1])) if parent is not None else None

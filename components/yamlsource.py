@@ -1,0 +1,211 @@
+"""YAML loading that remembers where every value came from and refuses what it should.
+
+PyYAML's own loaders silently keep the last of two duplicate keys, expand alias bombs into
+gigabytes and lose line numbers. This module composes the node graph with libyaml (which
+caps nesting depth) and builds plain Python values itself, so that it can:
+
+- record the line of every key and list item (`Document.line_of`),
+- reject duplicate keys, recursive aliases, unknown tags and non-UTF-8 input,
+- bound the work: file size, nesting depth and the number of nodes after alias expansion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from components.errors import SpecError, show
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 100
+MAX_NODES = 1_000_000
+
+_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """One YAML document: its plain value and the line of every path within it."""
+
+    file: str
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    start_line: int = 1
+
+    def line_of(self, loc: Loc) -> int:
+        """Line of the deepest recorded prefix of `loc` (a key path into `data`)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return self.start_line
+
+
+class _Builder:
+    """Turns a composed node graph into plain values, recording lines as it goes."""
+
+    def __init__(self, file: str, lines: dict[Loc, int]):
+        self.file = file
+        self.lines = lines
+        self.nodes = 0
+        self.active: set[int] = set()
+        self.constructor = yaml.SafeLoader("")
+
+    def fail(self, node: yaml.Node, message: str, rule: str = "YAML_SYNTAX") -> SpecError:
+        return SpecError.single(self.file, node.start_mark.line + 1, "", message, rule)
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.fail(node, f"document expands to more than {MAX_NODES:,} values "
+                            "(an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
+        if len(loc) > MAX_DEPTH:
+            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels", "YAML_TOO_LARGE")
+        self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node)
+        if id(node) in self.active:
+            raise self.fail(node, "recursive alias: a value contains itself", "YAML_SYNTAX")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                if node.tag != _SEQ_TAG:
+                    raise self.fail(node, f"unsupported YAML tag {show(node.tag)}")
+                return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+            if isinstance(node, yaml.MappingNode):
+                if node.tag != _MAP_TAG:
+                    raise self.fail(node, f"unsupported YAML tag {show(node.tag)}")
+                return self.mapping(node, loc)
+            raise self.fail(node, "unsupported YAML node")
+        finally:
+            self.active.discard(id(node))
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        constructor = self.constructor.yaml_constructors.get(node.tag)
+        if constructor is None:
+            raise self.fail(node, f"unsupported YAML tag {show(node.tag)}")
+        try:
+            return constructor(self.constructor, node)
+        except (yaml.YAMLError, ValueError, OverflowError) as err:
+            raise self.fail(node, f"cannot read value {show(node.value)}: {err}") from None
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        merged: dict[Any, Any] = {}
+        explicit_lines: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                for source in self.merge_sources(value_node, loc):
+                    for key, value in source.items():
+                        merged.setdefault(key, value)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self.fail(key_node, "mapping keys must be plain scalars")
+            key = self.scalar(key_node)
+            try:
+                hash(key)
+            except TypeError:
+                raise self.fail(key_node, f"mapping key {show(key)} cannot be used as a key") from None
+            line = key_node.start_mark.line + 1
+            if key in explicit_lines:
+                raise SpecError.single(
+                    self.file, line, _dotted((*loc, key)),
+                    f"duplicate key {show(key)} (first at line {explicit_lines[key]}); "
+                    "YAML would silently keep only the last one", "YAML_DUPLICATE_KEY")
+            explicit_lines[key] = line
+            child: Loc = (*loc, key)
+            self.lines[child] = line
+            result[key] = self.build(value_node, child)
+        for key, value in merged.items():
+            result.setdefault(key, value)
+        return result
+
+    def merge_sources(self, node: yaml.Node, loc: Loc) -> Iterator[dict[Any, Any]]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for source in sources:
+            value = self.build(source, loc)
+            if not isinstance(value, dict):
+                raise self.fail(source, "a '<<' merge key needs a mapping or a list of mappings")
+            yield value
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def read_text(path: Path, display: str | None = None) -> str:
+    """Read a file as UTF-8 text with the size cap; errors name the file."""
+    name = display or str(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise SpecError.single(name, None, "", "file not found", "FILE_UNREADABLE") from None
+    except IsADirectoryError:
+        raise SpecError.single(name, None, "", "is a directory, not a file", "FILE_UNREADABLE") from None
+    except OSError as err:
+        raise SpecError.single(name, None, "", f"cannot read: {err.strerror}", "FILE_UNREADABLE") from None
+    return decode(raw, name)
+
+
+def decode(raw: bytes, name: str) -> str:
+    if len(raw) > MAX_BYTES:
+        raise SpecError.single(name, None, "", f"larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+                               "refusing to read it", "YAML_TOO_LARGE")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise SpecError.single(name, line, "", f"not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+                               f"{err.start}); save the file as UTF-8", "YAML_SYNTAX") from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_all(text: str, name: str) -> list[Document]:
+    """Every document in `text`, each with its line map. Empty documents are skipped."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        problem = err.problem or err.context or "invalid YAML"
+        hint = "; YAML does not allow tabs for indentation" if "\\t" in problem else ""
+        raise SpecError.single(name, line, "", f"YAML syntax error: {problem}{hint}", "YAML_SYNTAX") from None
+    except yaml.YAMLError as err:
+        raise SpecError.single(name, None, "", f"YAML error: {err}", "YAML_SYNTAX") from None
+    except RecursionError:
+        raise SpecError.single(name, None, "", f"nesting deeper than {MAX_DEPTH} levels",
+                               "YAML_TOO_LARGE") from None
+    documents = []
+    for node in nodes:
+        if node is None:
+            continue
+        lines: dict[Loc, int] = {}
+        data = _Builder(name, lines).build(node, ())
+        documents.append(Document(name, data, lines, node.start_mark.line + 1))
+    return documents
+
+
+def load_one(path: Path, display: str | None = None) -> Document:
+    """The single YAML document in a file (a spec, a stack config)."""
+    name = display or str(path)
+    documents = parse_all(read_text(path, name), name)
+    if not documents:
+        raise SpecError.single(name, None, "", "the file is empty; see services.yaml in the iapgen "
+                               "repository for an example", "SPEC_SHAPE")
+    if len(documents) > 1:
+        raise SpecError.single(name, documents[1].start_line, "", "holds more than one YAML document "
+                               "('---'); keep one spec per file", "SPEC_SHAPE")
+    return documents[0]

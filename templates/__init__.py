@@ -1,0 +1,1 @@
+"""Templates for iapgen (jinja2); installed as package data."""
