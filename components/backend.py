@@ -59,6 +59,11 @@ def backend_config_spec(exposure: Exposure) -> dict[str, object]:
     }
 
 
+def _name_after(resource: pulumi.Resource, name: str) -> pulumi.Output[str]:
+    """A name known from the spec, as an Output that depends on the resource it names."""
+    return resource.urn.apply(lambda _: name)
+
+
 class Backend(pulumi.ComponentResource):
     """One service's Kubernetes Service and BackendConfig."""
 
@@ -99,8 +104,8 @@ class Backend(pulumi.ComponentResource):
             # backend without its health check and IAP settings.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
         )
-        self.service_name = svc.metadata.apply(lambda m: m.name)
-        self.backend_config_name = config.metadata.apply(lambda m: m["name"] if isinstance(m, dict) else m.name)
+        self.service_name = _name_after(svc, service.name)
+        self.backend_config_name = _name_after(config, naming.backend_config(service.name))
         self.register_outputs({
             "service_name": self.service_name,
             "backend_config_name": self.backend_config_name,

@@ -33,17 +33,20 @@ class FrontendArgs:
     depends_on: Sequence[pulumi.Resource] = ()
 
 
-def ingress_rules(exposures: Sequence[Exposure]) -> list[dict[str, object]]:
+def ingress_rules(exposures: Sequence[Exposure]) -> list[k8s.networking.v1.IngressRuleArgs]:
+    """One rule per host: every path to that service's Service port."""
+    net = k8s.networking.v1
     return [
-        {
-            "host": exposure.host,
-            "http": {"paths": [{
-                "path": "/",
-                "pathType": "Prefix",
-                "backend": {"service": {"name": exposure.service.name,
-                                        "port": {"number": exposure.service.port}}},
-            }]},
-        }
+        net.IngressRuleArgs(
+            host=exposure.host,
+            http=net.HTTPIngressRuleValueArgs(paths=[net.HTTPIngressPathArgs(
+                path="/",
+                path_type="Prefix",
+                backend=net.IngressBackendArgs(service=net.IngressServiceBackendArgs(
+                    name=exposure.service.name,
+                    port=net.ServiceBackendPortArgs(number=exposure.service.port))),
+            )]),
+        )
         for exposure in exposures
     ]
 
@@ -73,7 +76,7 @@ class Frontend(pulumi.ComponentResource):
         )
         certificates = [
             k8s.apiextensions.CustomResource(
-                f"{exposure.service.name}-certificate",
+                f"{name}-{exposure.service.name}-certificate",
                 api_version="networking.gke.io/v1",
                 kind="ManagedCertificate",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
@@ -85,14 +88,14 @@ class Frontend(pulumi.ComponentResource):
             for exposure in args.exposures
         ]
         redirect = k8s.apiextensions.CustomResource(
-            f"{name}-frontendconfig",
+            f"{name}-https-redirect",
             api_version="networking.gke.io/v1beta1",
             kind="FrontendConfig",
             metadata=k8s.meta.v1.ObjectMetaArgs(name=naming.FRONTEND_CONFIG, namespace=namespace, labels=labels),
             spec={"redirectToHttps": {"enabled": True, "responseCodeName": "MOVED_PERMANENTLY_DEFAULT"}},
             opts=child,
         )
-        ingress = k8s.networking.v1.Ingress(
+        k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=naming.INGRESS,
@@ -107,7 +110,7 @@ class Frontend(pulumi.ComponentResource):
                     "networking.gke.io/v1beta1.FrontendConfig": naming.FRONTEND_CONFIG,
                 },
             ),
-            spec={"rules": ingress_rules(args.exposures)},
+            spec=k8s.networking.v1.IngressSpecArgs(rules=ingress_rules(args.exposures)),
             opts=pulumi.ResourceOptions(
                 parent=self,
                 depends_on=[ip, redirect, *certificates, *args.depends_on],
@@ -115,7 +118,6 @@ class Frontend(pulumi.ComponentResource):
                 custom_timeouts=pulumi.CustomTimeouts(create="20m", update="20m"),
             ),
         )
-        self.ingress = ingress
         self.address = ip.address
         self.address_name = ip.name
         self.register_outputs({"address": self.address, "address_name": self.address_name})

@@ -43,7 +43,7 @@ class OfflineRun:
 
 def name_of(urn: str) -> str | None:
     """The logical name at the end of a URN; None for the stack itself."""
-    if not urn or f"::{STACK_TYPE}::" in urn and urn.split("::")[2] == STACK_TYPE:
+    if not urn or (f"::{STACK_TYPE}::" in urn and urn.split("::")[2] == STACK_TYPE):
         return None
     return urn.rsplit("::", 1)[-1]
 
@@ -86,37 +86,41 @@ class _Monitor(mocks.MockMonitor):
         super().__init__(recorder)
         self.recorder = recorder
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         self.recorder.parent.urn = request.parent
         return super().RegisterResource(request)
 
 
 
-def run_offline(program: Callable[[], None], *, project: str, stack: str,
-                config: Mapping[str, str], secret_keys: list[str] | None = None) -> OfflineRun:
-    """Run `program` as `pulumi preview` would, in its own context so runs never leak into each other."""
-    return contextvars.copy_context().run(_run, program, project, stack, config, secret_keys or [])
+def run_offline(program: Callable[[], None], *, project: str, stack: str, config: Mapping[str, str],
+                secret_keys: list[str] | None = None, preview: bool = True) -> OfflineRun:
+    """Run `program` under fresh mocks, in its own context so runs never leak into each other.
+
+    preview=True answers like `pulumi preview` (what render shows); preview=False like an update,
+    where values the mocks do not know resolve to None instead of staying unknown.
+    """
+    return contextvars.copy_context().run(_run, program, project, stack, config, secret_keys or [], preview)
 
 
 async def _resolve(value: Any) -> Any:
     """Exports with every Output resolved; values unknown before deploy stay Unknown."""
-    output = pulumi.Output.from_input(value)
     if isinstance(value, dict):
         return {k: await _resolve(v) for k, v in value.items()}
     if isinstance(value, list):
         return [await _resolve(v) for v in value]
+    output = pulumi.Output.from_input(value)
     if not await output.is_known():
         return pulumi.output.Unknown()
     return await output.future()
 
 
 def _run(program: Callable[[], None], project: str, stack: str, config: Mapping[str, str],
-         secret_keys: list[str]) -> OfflineRun:
+         secret_keys: list[str], preview: bool) -> OfflineRun:
     run = OfflineRun()
     recorder = _Recorder(run)
     settings.set_root_resource(None)  # type: ignore[arg-type]
     set_all_config(dict(config), secret_keys)
-    mocks.set_mocks(recorder, project=project, stack=stack, preview=True, monitor=_Monitor(recorder))
+    mocks.set_mocks(recorder, project=project, stack=stack, preview=preview, monitor=_Monitor(recorder))
     try:
         _sync_await(run_pulumi_func(program))
         # The mock root stack is finished before the program runs, so its exports are never

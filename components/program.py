@@ -56,7 +56,8 @@ def build(loaded: LoadedSpec) -> None:
         by_namespace[exposure.service.namespace].append(exposure)
 
     frontends = {
-        namespace: Frontend(namespace, FrontendArgs(
+        # "/" keeps frontend names apart from service names (DNS labels): plan.json parents are unambiguous.
+        namespace: Frontend(f"{namespace}/frontend", FrontendArgs(
             env=env, project=project, namespace=namespace, exposures=members,
             depends_on=[backends[e.service.name] for e in members]))
         for namespace, members in sorted(by_namespace.items())

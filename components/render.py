@@ -58,7 +58,7 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
         "plan.json": json.dumps(plan(run), indent=2) + "\n",
         "outputs.json": json.dumps(run.outputs, indent=2, sort_keys=True) + "\n",
     }
-    for registration in run.resources:
+    for registration in ordered(run.resources):
         obj = kubernetes_object(registration)
         if obj is not None:
             meta = obj["metadata"]
@@ -74,7 +74,19 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
 
 
 def plan(run: OfflineRun) -> list[dict[str, Any]]:
-    return [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs} for r in run.resources]
+    """Every registration, each component followed by its children (registration order is async)."""
+    return [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs}
+            for r in ordered(run.resources)]
+
+
+def ordered(resources: list[Registration]) -> list[Registration]:
+    kinds = {r.name: r.type for r in resources if not r.custom}
+
+    def key(r: Registration) -> tuple[str, str, int, str, str]:
+        root = r.parent or r.name
+        return kinds.get(root, r.type), root, 0 if r.parent is None else 1, r.type, r.name
+
+    return sorted(resources, key=key)
 
 
 def kubernetes_object(registration: Registration) -> dict[str, Any] | None:
@@ -174,14 +186,22 @@ def check_folder(out: Path) -> list[str]:
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise OutputFolderError(f"{manifest} is damaged; delete {out} yourself or choose another "
                                     "--out") from None
-    allowed = {os.path.normpath(p) for p in previous} | {MANIFEST}
+    allowed = {os.path.normpath(p) for p in previous if _inside(out, p)} | {MANIFEST}
     for path in sorted(out.rglob("*")):
         rel = os.path.normpath(path.relative_to(out))
         if path.is_symlink() or (path.is_file() and rel not in allowed) or not (path.is_file() or path.is_dir()):
             raise OutputFolderError(
                 f"refusing to write into {out}: it holds {rel}, which iapgen render did not write; "
                 "choose a new or empty folder for --out")
-    return [p for p in previous if os.path.normpath(p) != MANIFEST and ".." not in Path(p).parts]
+    return [p for p in previous if os.path.normpath(p) != MANIFEST and _inside(out, p)]
+
+
+def _inside(out: Path, rel: str) -> bool:
+    """Whether a recorded path stays inside `out` (a tampered list must not steer deletions)."""
+    path = Path(rel)
+    if path.is_absolute() or ".." in path.parts:
+        return False
+    return (out / path).resolve().is_relative_to(out.resolve())
 
 
 def _remove_empty_dirs(out: Path) -> None:

@@ -52,7 +52,7 @@ def rule(rule_id: str, summary: str, source: str, severity: str = ERROR) -> Call
 
 
 def rule_of(check: Callable[..., str | None]) -> Rule:
-    return check.rule  # type: ignore[attr-defined, no-any-return]
+    return check.rule  # type: ignore[attr-defined]
 
 
 # Rules about the file itself, raised by the loaders rather than by a check function.
@@ -104,7 +104,7 @@ def check_namespace(value: str) -> str | None:
 
 def _label_problem(key: str, value: str) -> str | None:
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or not HOSTNAME.match(prefix) and not DNS1123_LABEL.match(prefix)):
+    if prefix and (len(prefix) > 253 or (not HOSTNAME.match(prefix) and not DNS1123_LABEL.match(prefix))):
         return f"label key {show(key)} has an invalid prefix; a prefix is a DNS subdomain like app.kubernetes.io"
     if len(name) > 63 or not LABEL_NAME.match(name):
         return f"label key {show(key)} is invalid: at most 63 characters [A-Za-z0-9-_.], alphanumeric at both ends"

@@ -30,9 +30,10 @@ def _checked(check: Callable[..., str | None], *extra: Any) -> AfterValidator:
     return AfterValidator(validate)
 
 
-Name = Annotated[str, Field(max_length=253), _checked(rules.check_name)]
-Namespace = Annotated[str, Field(max_length=253), _checked(rules.check_namespace)]
-EnvName = Annotated[str, Field(max_length=253), _checked(rules.check_env_name)]
+# Checks that test the length first need no max_length: their rule reports an overlong value.
+Name = Annotated[str, _checked(rules.check_name)]
+Namespace = Annotated[str, _checked(rules.check_namespace)]
+EnvName = Annotated[str, _checked(rules.check_env_name)]
 Port = Annotated[int, _checked(rules.check_port)]
 Protocol = Annotated[str, Field(max_length=32), _checked(rules.check_protocol)]
 Host = Annotated[str, Field(max_length=253), _checked(rules.check_host)]

@@ -200,12 +200,16 @@ class _Checker:
     def check_environment(self, env_name: str, exposures: Iterable[Exposure]) -> None:
         by_host: dict[str, Exposure] = {}
         per_namespace: dict[str, list[Exposure]] = defaultdict(list)
-        index_of = {s.name: i for i, s in enumerate(self.spec.services)}
+        index_of: dict[str, int] = {}
+        for i, service in enumerate(self.spec.services):
+            index_of.setdefault(service.name, i)
         for exposure in exposures:
             index = index_of[exposure.service.name]
             other = by_host.get(exposure.host)
-            if other is not None:
-                self.add(self.where(("services", index), env_name, "host"),
+            # A duplicate name also duplicates its derived host; SERVICE_DUPLICATE already says so.
+            if other is not None and other.service.name != exposure.service.name:
+                field = "host" if exposure.service.host else "name"
+                self.add(self.where(("services", index), env_name, field),
                          f"host {exposure.host} in {env_name} is already served by {other.service.name}; "
                          "one host can point at one load balancer: give each service its own host",
                          "HOST_DUPLICATE")
@@ -259,8 +263,8 @@ def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[st
         return item["ctx"]["message"], kind
     if kind == "missing":
         field = _field_info(model, rel)
-        what = f": {field.description[0].lower()}{field.description[1:]}" if field is not None and field.description else ""
-        return f"is required{what}", "SPEC_SHAPE"
+        doc = field.description if field is not None and field.description else ""
+        return (f"is required: {doc[0].lower()}{doc[1:]}" if doc else "is required"), "SPEC_SHAPE"
     if kind == "extra_forbidden":
         known = _known_keys(model, rel[:-1])
         close = difflib.get_close_matches(str(rel[-1]), known, n=1, cutoff=0.6)

@@ -28,6 +28,7 @@ _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_INT_TAG = "tag:yaml.org,2002:int"
 
 Loc = tuple[str | int, ...]
 
@@ -91,6 +92,9 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         constructor = self.constructor.yaml_constructors.get(node.tag)
+        if node.tag == _INT_TAG and len(node.value) > 64:
+            raise self.fail(node, f"a number of {len(node.value)} digits is too large for any setting",
+                            "YAML_TOO_LARGE")
         if constructor is None:
             raise self.fail(node, f"unsupported YAML tag {show(node.tag)}")
         try:

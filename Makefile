@@ -1,0 +1,38 @@
+# One command to set up and preview, one to set up and test. Needs only Python 3.11 and make.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ENV    ?= dev
+
+.PHONY: setup preview render test check lint typecheck schema clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+## preview: set up, render services.yaml for $(ENV) offline into build/$(ENV), print the summary
+preview: $(STAMP)
+	$(BIN)/iapgen render --env $(ENV) --spec services.yaml --out build/$(ENV)
+	@cat build/$(ENV)/summary.md
+
+## test: set up, then lint, type-check and run the whole test suite
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check components tests __main__.py
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## schema: regenerate services.schema.json (the editor schema referenced by services.yaml)
+schema: $(STAMP)
+	$(BIN)/iapgen schema > services.schema.json
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,147 @@
+"""Shared test helpers: spec builders, a CLI runner and an offline Pulumi run per test."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.cli import main
+from components.offline import OfflineRun, Registration, run_offline
+from components.program import build
+from components.validate import load_spec
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+VALIDATOR = SHARED / "tools" / "validate_manifests.py"
+
+BASE_SPEC: dict[str, Any] = {
+    "environments": {
+        "dev": {"project": "acme-dev", "domain": "dev.acme.example",
+                "iap": {"members": ["group:eng@acme.example"]}},
+        "prod": {"project": "acme-prod", "domain": "acme.example",
+                 "iap": {"members": ["group:sre@acme.example"]}},
+    },
+    "services": [{
+        "name": "argocd",
+        "namespace": "argocd",
+        "selector": {"app.kubernetes.io/name": "argocd-server"},
+        "port": 443,
+        "targetPort": 8080,
+        "protocol": "HTTPS",
+        "healthCheck": {"path": "/healthz"},
+    }],
+}
+
+
+def base_spec() -> dict[str, Any]:
+    return copy.deepcopy(BASE_SPEC)
+
+
+def service(name: str, **fields: Any) -> dict[str, Any]:
+    """A valid service entry, with fields replaced."""
+    entry = copy.deepcopy(BASE_SPEC["services"][0])
+    entry.update(name=name, selector={"app": name})
+    entry.update(fields)
+    return entry
+
+
+def write_spec(directory: Path, spec: dict[str, Any] | str, name: str = "services.yaml") -> Path:
+    path = directory / name
+    text = spec if isinstance(spec, str) else yaml.safe_dump(spec, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str, start: int = 1) -> int:
+    """1-based line of the first line at or after `start` that contains `needle`."""
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if number >= start and needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:
+        return f"CliResult(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+def run_cli(*argv: str) -> CliResult:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in argv])
+        except SystemExit as exit_:  # argparse usage errors and --help
+            code = int(exit_.code or 0)
+    result = CliResult(code, out.getvalue(), err.getvalue())
+    assert "Traceback" not in result.err, result.err
+    return result
+
+
+@pytest.fixture
+def cli() -> Callable[..., CliResult]:
+    return run_cli
+
+
+def offline_build(spec_path: Path, env: str = "dev", config: dict[str, str] | None = None) -> OfflineRun:
+    """The program's build() for one environment under fresh recording mocks (an update, not a preview)."""
+    loaded = load_spec(spec_path)
+    return run_offline(lambda: build(loaded), project="iapgen", stack=env, config=config or {}, preview=False)
+
+
+class Plan:
+    """Registrations of one offline run, with lookups for assertions."""
+
+    def __init__(self, run: OfflineRun):
+        self.run = run
+        self.resources = run.resources
+
+    def of_type(self, suffix: str) -> list[Registration]:
+        return [r for r in self.resources if r.type.endswith(suffix)]
+
+    def one(self, suffix: str, name: str) -> Registration:
+        found = [r for r in self.of_type(suffix) if r.name == name]
+        assert len(found) == 1, f"{len(found)} {suffix} named {name}: {[r.name for r in self.resources]}"
+        return found[0]
+
+
+@pytest.fixture
+def plan_for(tmp_path: Path) -> Callable[..., Plan]:
+    def make(spec: dict[str, Any], env: str = "dev") -> Plan:
+        return Plan(offline_build(write_spec(tmp_path, spec), env))
+
+    return make
+
+
+def validate_manifests(*paths: Path) -> dict[str, Any]:
+    """Run ../shared/tools/validate_manifests.py in-process; returns its JSON report."""
+    if not VALIDATOR.is_file():
+        pytest.skip(f"../shared is absent ({VALIDATOR} not found): official schema validation needs it")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("validate_manifests", VALIDATOR)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("validate_manifests", module)
+    spec.loader.exec_module(module)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        module.main([*map(str, paths), "--json", "-q"])
+    return json.loads(out.getvalue())
+
+
+@contextlib.contextmanager
+def chdir(path: Path) -> Iterator[None]:
+    with contextlib.chdir(path):
+        yield

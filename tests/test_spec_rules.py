@@ -1,0 +1,211 @@
+"""Every spec rule: a bad spec exits 1 with its rule id, file:line and no traceback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components import rules
+from tests.conftest import base_spec, line_of, run_cli, service, write_spec
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def svc(spec: dict[str, Any]) -> dict[str, Any]:
+    return spec["services"][0]
+
+
+def hc(spec: dict[str, Any]) -> dict[str, Any]:
+    return spec["services"][0]["healthCheck"]
+
+
+def set_path(*path: str | int, value: Any) -> Mutation:
+    def mutate(spec: dict[str, Any]) -> None:
+        node: Any = spec
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+    return mutate
+
+
+def many_services_in_one_namespace(spec: dict[str, Any]) -> None:
+    spec["services"] = [service(f"app{i}", namespace="shared") for i in range(16)]
+
+
+# (case id, mutation, rule id, text the message must contain, the text on the reported line;
+#  "section>text" looks for text after the first line containing section)
+CASES: list[tuple[str, Mutation, str, str, str]] = [
+    ("hc-port-is-service-port", set_path("services", 0, "healthCheck", "port", value=443),
+     "HC_PORT_NOT_TARGET", "use targetPort 8080", "healthCheck:>port: 443"),
+    ("hc-port-other", set_path("services", 0, "healthCheck", "port", value=9090),
+     "HC_PORT_NOT_TARGET", "targetPort 8080", "healthCheck:>port: 9090"),
+    ("hc-protocol", set_path("services", 0, "healthCheck", "protocol", value="HTTP"),
+     "HC_PROTOCOL_MISMATCH", "use HTTPS", "healthCheck:>protocol: HTTP"),
+    ("hc-timeout", lambda s: hc(s).update(timeoutSec=20, checkIntervalSec=10),
+     "HC_TIMEOUT_GT_INTERVAL", "timeoutSec (20) must be <= checkIntervalSec (10)", "timeoutSec"),
+    ("hc-timeout-default-interval", set_path("services", 0, "healthCheck", "timeoutSec", value=16),
+     "HC_TIMEOUT_GT_INTERVAL", "checkIntervalSec (15)", "timeoutSec"),
+    ("hc-interval-zero", set_path("services", 0, "healthCheck", "checkIntervalSec", value=0),
+     "HC_RANGE", "1..300", "checkIntervalSec"),
+    ("hc-interval-big", set_path("services", 0, "healthCheck", "checkIntervalSec", value=301),
+     "HC_RANGE", "1..300", "checkIntervalSec"),
+    ("hc-threshold", set_path("services", 0, "healthCheck", "unhealthyThreshold", value=11),
+     "HC_RANGE", "1..10", "unhealthyThreshold"),
+    ("hc-path-relative", set_path("services", 0, "healthCheck", "path", value="healthz"),
+     "HC_PATH", "must start with '/'", "path: healthz"),
+    ("hc-path-space", set_path("services", 0, "healthCheck", "path", value="/health z"),
+     "HC_PATH", "percent-encode", "path:"),
+    ("name-underscore", set_path("services", 0, "name", value="Argo_CD"),
+     "NAME_INVALID", "DNS-1035", "name: Argo_CD"),
+    ("name-digit-first", set_path("services", 0, "name", value="1argo"),
+     "NAME_INVALID", "DNS-1035", "name: 1argo"),
+    ("name-64", set_path("services", 0, "name", value="a" * 64),
+     "NAME_INVALID", "at most 63", "name: aaaa"),
+    ("static-ip-name-too-long", set_path("services", 0, "namespace", value="n" * 60),
+     "NAME_TOO_LONG", "shorten the namespace", "namespace: nnnn"),
+    ("namespace-invalid", set_path("services", 0, "namespace", value="Argo CD"),
+     "NAMESPACE_INVALID", "namespace name", "namespace:"),
+    ("selector-value", set_path("services", 0, "selector", value={"app": "-bad"}),
+     "SELECTOR_INVALID", "label value", "selector:"),
+    ("member-no-prefix", set_path("services", 0, "iap", value={"members": ["alice@acme.example"]}),
+     "IAP_MEMBER_PREFIX", "user:alice@acme.example", "services:>alice@acme.example"),
+    ("member-not-email", set_path("services", 0, "iap", value={"members": ["user:alice"]}),
+     "IAP_MEMBER_PREFIX", "e-mail address", "services:>user:alice"),
+    ("member-all-users", set_path("services", 0, "iap", value={"members": ["allUsers"]}),
+     "IAP_PUBLIC_MEMBER", "anyone", "services:>allUsers"),
+    ("member-all-authenticated", set_path("environments", "dev", "iap", "members",
+                                          value=["allAuthenticatedUsers"]),
+     "IAP_PUBLIC_MEMBER", "anyone", "allAuthenticatedUsers"),
+    ("iap-off-no-reason", set_path("services", 0, "iap", value={"enabled": False}),
+     "IAP_DISABLED_NO_REASON", "iap.reason", "services:>iap:"),
+    ("iap-nobody", lambda s: s["environments"]["dev"].pop("iap"),
+     "IAP_NO_MEMBERS", "every request gets 403", "- name: argocd"),
+    ("override-unknown-env", set_path("services", 0, "overrides", value={"staging": {"port": 8443}}),
+     "OVERRIDE_UNKNOWN_ENV", "defined: dev, prod", "staging:"),
+    ("override-name", set_path("services", 0, "overrides", value={"prod": {"name": "argo"}}),
+     "SPEC_SHAPE", "cannot be overridden", "overrides:>name: argo"),
+    ("duplicate-service", lambda s: s["services"].append(service("argocd", namespace="other")),
+     "SERVICE_DUPLICATE", "already used", "healthCheck:>- name: argocd"),
+    ("duplicate-host", lambda s: s["services"].append(service("argo2", host="argocd.dev.acme.example")),
+     "HOST_DUPLICATE", "already served by argocd", "host:"),
+    ("host-wildcard", set_path("services", 0, "host", value="*.acme.example"),
+     "HOST_INVALID", "wildcard", "host:"),
+    ("host-upper", set_path("services", 0, "host", value="Argo.Acme.Example"),
+     "HOST_INVALID", "DNS name", "host:"),
+    ("protocol-lower", set_path("services", 0, "protocol", value="https"),
+     "PROTOCOL_INVALID", "write HTTPS", "protocol: https"),
+    ("protocol-grpc", set_path("services", 0, "protocol", value="GRPC"),
+     "PROTOCOL_INVALID", "HTTP2 over TLS", "protocol: GRPC"),
+    ("port-zero", set_path("services", 0, "port", value=0), "PORT_RANGE", "1 to 65535", "port: 0"),
+    ("target-port-big", set_path("services", 0, "targetPort", value=70000),
+     "PORT_RANGE", "1 to 65535", "targetPort: 70000"),
+    ("project-id", set_path("environments", "dev", "project", value="Acme Dev"),
+     "PROJECT_ID_INVALID", "not a GCP project id", "project: Acme Dev"),
+    ("env-name", lambda s: s["environments"].update({"Staging_1": s["environments"]["dev"]}),
+     "ENV_NAME_INVALID", "DNS-1035", "Staging_1:"),
+    ("cert-limit", many_services_in_one_namespace, "INGRESS_CERT_LIMIT", "at most 15", "- name: app15>namespace: shared"),
+    ("unknown-field", lambda s: svc(s).update(helthCheck={"path": "/"}),
+     "SPEC_SHAPE", "did you mean 'healthCheck'?", "helthCheck:"),
+    ("missing-health-check", lambda s: svc(s).pop("healthCheck"),
+     "SPEC_SHAPE", "healthCheck: is required", "- name: argocd"),
+    ("quoted-port", set_path("services", 0, "port", value="443"),
+     "SPEC_SHAPE", "remove the quotes", "port: '443'"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "rule", "text", "needle"),
+                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_spec_is_refused_with_rule_and_line(tmp_path: Path, mutate: Mutation, rule: str, text: str,
+                                                needle: str) -> None:
+    spec = base_spec()
+    mutate(spec)
+    path = write_spec(tmp_path, spec)
+    result = run_cli("check", "--spec", path)
+    assert result.code == 1, result
+    lines = [line for line in result.err.splitlines() if line.endswith(f"[{rule}]")]
+    assert lines, result.err
+    assert any(text in line for line in lines), result.err
+    section, _, key = needle.rpartition(">")
+    expected = f"{path}:{line_of(path, key, start=line_of(path, section) if section else 1)}:"
+    assert any(line.startswith(expected) for line in lines), (expected, result.err)
+    for line in result.err.splitlines()[:-1]:
+        assert re.match(rf"^{re.escape(str(path))}:\d+: .* \[[A-Z0-9_]+\]$", line), line
+
+
+def test_every_rule_in_the_catalogue_has_a_case() -> None:
+    covered = {case[2] for case in CASES}
+    covered |= {"YAML_SYNTAX", "YAML_DUPLICATE_KEY", "YAML_TOO_LARGE", "FILE_UNREADABLE"}  # test_yaml_input
+    covered |= {"ENV_UNKNOWN", "PROJECT_MISMATCH"}  # test_render
+    assert set(rules.CATALOGUE) - covered == set()
+
+
+def test_issue_example_hc_port_is_service_port(tmp_path: Path) -> None:
+    """The foundation issue's acceptance case, with the exact line and the port to use."""
+    path = write_spec(tmp_path, """\
+environments:
+  dev: {project: acme-dev, domain: dev.acme.example, iap: {members: [group:eng@acme.example]}}
+services:
+  - name: argocd
+    namespace: argocd
+    selector: {app.kubernetes.io/name: argocd-server}
+    port: 443
+    targetPort: 8080
+    protocol: HTTPS
+    healthCheck:
+      path: /healthz
+      port: 443
+""")
+    result = run_cli("render", "--env", "dev", "--spec", path, "--out", tmp_path / "out")
+    assert result.code == 1
+    assert result.err.splitlines()[0] == (
+        f"{path}:12: services[argocd].healthCheck.port: 443 is the Service port; with NEGs the probe "
+        "reaches the Pod IP, so use targetPort 8080 or omit it [HC_PORT_NOT_TARGET]")
+    assert not (tmp_path / "out").exists()
+
+
+def test_override_error_points_at_the_override(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["services"][0]["overrides"] = {"prod": {"healthCheck": {"port": 443}}}
+    path = write_spec(tmp_path, spec)
+    result = run_cli("check", "--spec", path)
+    assert result.code == 1
+    line = line_of(path, "port: 443", start=line_of(path, "overrides:"))
+    assert result.err.startswith(f"{path}:{line}: services[argocd].overrides.prod.healthCheck.port: "), result.err
+
+
+def test_override_type_error_points_at_the_override(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["services"][0]["overrides"] = {"prod": {"targetPort": "eighty"}}
+    path = write_spec(tmp_path, spec)
+    result = run_cli("check", "--spec", path)
+    assert result.code == 1
+    assert f"{path}:{line_of(path, 'targetPort: eighty')}: services[argocd].overrides.prod.targetPort:" in result.err
+
+
+def test_all_problems_reported_at_once(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["services"][0]["protocol"] = "https"
+    spec["services"][0]["port"] = 0
+    spec["environments"]["dev"]["project"] = "X"
+    result = run_cli("check", "--spec", write_spec(tmp_path, spec))
+    assert {"[PROTOCOL_INVALID]", "[PORT_RANGE]", "[PROJECT_ID_INVALID]"} <= set(re.findall(r"\[[A-Z_]+\]", result.err))
+    assert result.err.rstrip().endswith("3 problems found")
+
+
+def test_valid_spec_passes_check(tmp_path: Path) -> None:
+    result = run_cli("check", "--spec", write_spec(tmp_path, base_spec()))
+    assert result.code == 0, result
+    assert "dev: 1 services" in result.out
+
+
+def test_huge_value_is_shortened_in_the_message(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["services"][0]["name"] = "x" * 100_000
+    result = run_cli("check", "--spec", write_spec(tmp_path, spec))
+    assert result.code == 1
+    assert "[NAME_INVALID]" in result.err
+    assert max(len(line) for line in result.err.splitlines()) < 400
