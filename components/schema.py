@@ -23,7 +23,10 @@ def spec_schema() -> dict[str, Any]:
     partial["description"] = "Values that replace the service's own in one environment."
     defs["ServiceOverride"] = partial
     overrides = service["properties"]["overrides"]
-    overrides["additionalProperties"] = {"$ref": "#/$defs/ServiceOverride"}
+    ref = {"$ref": "#/$defs/ServiceOverride"}
+    for pattern in overrides.get("patternProperties", {}):
+        overrides["patternProperties"][pattern] = ref
+    overrides["additionalProperties"] = False if "patternProperties" in overrides else ref
     return schema
 
 

@@ -30,19 +30,29 @@ def _checked(check: Callable[..., str | None], *extra: Any) -> AfterValidator:
     return AfterValidator(validate)
 
 
+def _hint(**schema: Any) -> Any:
+    """JSON-schema hints for editors; validation itself stays with the rule checks."""
+    return Field(json_schema_extra=schema)
+
+
 # Checks that test the length first need no max_length: their rule reports an overlong value.
-Name = Annotated[str, _checked(rules.check_name)]
-Namespace = Annotated[str, _checked(rules.check_namespace)]
-EnvName = Annotated[str, _checked(rules.check_env_name)]
-Port = Annotated[int, _checked(rules.check_port)]
-Protocol = Annotated[str, Field(max_length=32), _checked(rules.check_protocol)]
-Host = Annotated[str, Field(max_length=253), _checked(rules.check_host)]
-ProjectId = Annotated[str, Field(max_length=64), _checked(rules.check_project_id)]
-HcPath = Annotated[str, Field(max_length=2048), _checked(rules.check_hc_path)]
-Seconds = Annotated[int, _checked(rules.check_hc_range, "seconds")]
-Threshold = Annotated[int, _checked(rules.check_hc_range, "threshold")]
+Name = Annotated[str, _hint(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLength=63), _checked(rules.check_name)]
+Namespace = Annotated[str, _hint(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength=63),
+                      _checked(rules.check_namespace)]
+EnvName = Annotated[str, _hint(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLength=20),
+                    _checked(rules.check_env_name)]
+Port = Annotated[int, _hint(minimum=1, maximum=65535), _checked(rules.check_port)]
+Protocol = Annotated[str, Field(max_length=32), _hint(enum=list(rules.PROTOCOLS)), _checked(rules.check_protocol)]
+Host = Annotated[str, Field(max_length=253), _hint(pattern=rules.HOSTNAME.pattern), _checked(rules.check_host)]
+ProjectId = Annotated[str, Field(max_length=64), _hint(pattern=rules.PROJECT_ID.pattern),
+                      _checked(rules.check_project_id)]
+HcPath = Annotated[str, Field(max_length=2048), _hint(pattern=r"^/"), _checked(rules.check_hc_path)]
+Seconds = Annotated[int, _hint(minimum=1, maximum=300), _checked(rules.check_hc_range, "seconds")]
+Threshold = Annotated[int, _hint(minimum=1, maximum=10), _checked(rules.check_hc_range, "threshold")]
 Member = Annotated[
-    str, Field(max_length=512), _checked(rules.check_member_public), _checked(rules.check_member_prefix)
+    str, Field(max_length=512),
+    _hint(pattern=r"^((user|group|serviceAccount):[^@\s]+@[^@\s]+|domain:[a-z0-9.-]+|principal(Set)?://\S+)$"),
+    _checked(rules.check_member_public), _checked(rules.check_member_prefix),
 ]
 Selector = Annotated[dict[Annotated[str, Field(max_length=317)], Annotated[str, Field(max_length=63)]],
                      Field(min_length=1, max_length=64), _checked(rules.check_selector)]

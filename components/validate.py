@@ -9,6 +9,7 @@ path, message and rule id; all of them are raised together in one `SpecError`.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections import defaultdict
@@ -264,7 +265,9 @@ def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[st
     if kind == "missing":
         field = _field_info(model, rel)
         doc = field.description if field is not None and field.description else ""
-        return (f"is required: {doc[0].lower()}{doc[1:]}" if doc else "is required"), "SPEC_SHAPE"
+        if doc[:2].istitle():  # "How the ..." -> "how the ...", but "GCP ..." stays
+            doc = doc[0].lower() + doc[1:]
+        return (f"is required: {doc}" if doc else "is required"), "SPEC_SHAPE"
     if kind == "extra_forbidden":
         known = _known_keys(model, rel[:-1])
         close = difflib.get_close_matches(str(rel[-1]), known, n=1, cutoff=0.6)
@@ -325,10 +328,14 @@ def _field_path(loc: Loc, document: Document) -> str:
                 if isinstance(name, str) and len(name) <= 63 and name.isprintable():
                     label = name
             out += f"[{label}]"
-        else:
-            text = str(part) if len(str(part)) <= 63 else str(part)[:60] + "..."
-            out += f".{text}" if out else text
+        elif _PLAIN_KEY.match(str(part)):
+            out += f".{part}" if out else str(part)
+        else:  # keys with spaces, newlines or odd characters are quoted and shortened
+            out += f"[{show(str(part))}]"
     return out
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_./:-]{1,63}$")
 
 
 def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:

@@ -157,7 +157,8 @@ def test_prod_applies_overrides(plan_for: PlanFor) -> None:
     spec["services"][0]["overrides"] = {"prod": {"host": "argocd.acme.example", "targetPort": 9443,
                                                  "healthCheck": {"checkIntervalSec": 30}}}
     plan = plan_for(spec, env="prod")
-    assert plan.one("ManagedCertificate", "argocd/frontend-argocd-certificate").inputs["spec"]["domains"] == ["argocd.acme.example"]
+    cert = plan.one("ManagedCertificate", "argocd/frontend-argocd-certificate")
+    assert cert.inputs["spec"]["domains"] == ["argocd.acme.example"]
     hc = plan.one("BackendConfig", "argocd-backendconfig").inputs["spec"]["healthCheck"]
     assert (hc["port"], hc["checkIntervalSec"], hc["requestPath"]) == (9443, 30, "/healthz")
     assert plan.one("Service", "argocd-service").inputs["spec"]["ports"][0]["targetPort"] == 9443

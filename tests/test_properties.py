@@ -1,0 +1,143 @@
+"""Property tests: every valid spec renders to valid, consistent objects; anything else is a clean error."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from components.errors import SpecError
+from components.render import render
+from components.validate import load_spec, validate_document
+from components.yamlsource import Document
+from tests.conftest import run_cli, validate_manifests
+from tests.test_manifests import consistency_problems, load_objects
+
+PROTOCOLS = ["HTTP", "HTTPS", "HTTP2"]
+MEMBERS = ["group:eng@acme.example", "user:alice@acme.example", "domain:acme.example",
+           "serviceAccount:ci@acme-dev.iam.gserviceaccount.com"]
+
+names = st.from_regex(r"[a-z][a-z0-9]{0,6}(-[a-z0-9]{1,4})?", fullmatch=True)
+
+
+@st.composite
+def health_checks(draw: st.DrawFn) -> dict[str, Any]:
+    interval = draw(st.integers(1, 300))
+    hc: dict[str, Any] = {"path": draw(st.from_regex(r"/[a-z0-9_./-]{0,20}", fullmatch=True))}
+    if draw(st.booleans()):
+        hc["checkIntervalSec"] = interval
+        hc["timeoutSec"] = draw(st.integers(1, interval))
+    else:
+        hc["timeoutSec"] = draw(st.integers(1, 15))
+    hc["healthyThreshold"] = draw(st.integers(1, 10))
+    hc["unhealthyThreshold"] = draw(st.integers(1, 10))
+    return hc
+
+
+@st.composite
+def specs(draw: st.DrawFn) -> dict[str, Any]:
+    service_names = draw(st.lists(names, min_size=1, max_size=5, unique=True))
+    services = []
+    for name in service_names:
+        protocol = draw(st.sampled_from(PROTOCOLS))
+        target = draw(st.integers(1, 65535))
+        hc = draw(health_checks())
+        if draw(st.booleans()):
+            hc["port"] = target
+        if draw(st.booleans()):
+            hc["protocol"] = protocol
+        entry: dict[str, Any] = {
+            "name": name, "namespace": draw(st.sampled_from(["web", "ops", "data-1"])),
+            "selector": {"app": name}, "port": draw(st.integers(1, 65535)), "targetPort": target,
+            "protocol": protocol, "healthCheck": hc,
+        }
+        if draw(st.booleans()):
+            entry["iap"] = {"members": draw(st.lists(st.sampled_from(MEMBERS), max_size=3))}
+        elif draw(st.integers(0, 5)) == 0:
+            entry["iap"] = {"enabled": False, "reason": "public docs"}
+        services.append(entry)
+    return {"environments": {"dev": {"project": "acme-dev", "domain": "dev.acme.example",
+                                     "iap": {"members": [draw(st.sampled_from(MEMBERS))]}}},
+            "services": services}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs())
+def test_valid_specs_render_to_valid_consistent_objects(spec: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "services.yaml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        files = render(str(path), "dev").files
+        k8s = Path(tmp) / "k8s"
+        for rel, text in files.items():
+            if rel.startswith("k8s/"):
+                (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+                (Path(tmp) / rel).write_text(text)
+        objects = load_objects(k8s)
+        assert len([o for o in objects if o["kind"] == "Service"]) == len(spec["services"])
+        assert consistency_problems(objects) == []
+        report = validate_manifests(k8s)
+        assert report["invalid"] == 0, report["findings"]
+
+
+BREAKERS = {
+    "HC_PORT_NOT_TARGET": lambda s: s["healthCheck"].update(port=s["targetPort"] % 65535 + 1),
+    "HC_PROTOCOL_MISMATCH": lambda s: s["healthCheck"].update(
+        protocol=PROTOCOLS[(PROTOCOLS.index(s["protocol"]) + 1) % 3]),
+    "HC_TIMEOUT_GT_INTERVAL": lambda s: s["healthCheck"].update(checkIntervalSec=10, timeoutSec=11),
+    "PROTOCOL_INVALID": lambda s: s.update(protocol=s["protocol"].lower()),
+    "IAP_DISABLED_NO_REASON": lambda s: s.update(iap={"enabled": False}),
+    "IAP_MEMBER_PREFIX": lambda s: s.update(iap={"members": ["alice@acme.example"]}),
+    "HC_PATH": lambda s: s["healthCheck"].update(path="healthz"),
+    "NAME_INVALID": lambda s: s.update(name=s["name"].upper()),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(specs(), st.sampled_from(sorted(BREAKERS)), st.data())
+def test_each_broken_spec_is_refused_with_its_rule(spec: dict[str, Any], rule: str, data: st.DataObject) -> None:
+    index = data.draw(st.integers(0, len(spec["services"]) - 1))
+    BREAKERS[rule](spec["services"][index])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "services.yaml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        result = run_cli("check", "--spec", path)
+    assert result.code == 1
+    assert f"[{rule}]" in result.err, result.err
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=30,
+)
+spec_like = st.fixed_dictionaries({}, optional={
+    "environments": st.dictionaries(st.sampled_from(["dev", "prod", "Dev", ""]), yaml_values, max_size=2),
+    "services": st.lists(st.dictionaries(st.sampled_from(
+        ["name", "namespace", "selector", "port", "targetPort", "protocol", "healthCheck", "iap", "host",
+         "overrides", "extra"]), yaml_values, max_size=9), max_size=3),
+    "junk": yaml_values,
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(spec_like, yaml_values))
+def test_any_value_gives_a_spec_or_findings_never_a_crash(data: Any) -> None:
+    try:
+        loaded = validate_document(Document("services.yaml", data))
+    except SpecError as err:
+        assert err.findings
+        for finding in err.findings:
+            assert finding.rule and finding.message and "\n" not in str(finding)
+    else:
+        assert loaded.spec.environments
+
+
+def test_example_spec_is_a_fixed_point_of_check() -> None:
+    from tests.conftest import REPO
+
+    assert load_spec(REPO / "services.yaml").exposures["dev"]
