@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ENV    ?= dev
 
-.PHONY: setup preview render test check lint typecheck schema clean
+.PHONY: setup preview test lint typecheck schema docs clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## docs: regenerate docs/rules.md from the rule catalogue
+docs: $(STAMP)
+	$(BIN)/iapgen rules --markdown > docs/rules.md
 
 ## schema: regenerate services.schema.json (the editor schema referenced by services.yaml)
 schema: $(STAMP)

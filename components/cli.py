@@ -43,6 +43,22 @@ def _parser() -> argparse.ArgumentParser:
                                 "problem as file:line: field: message [RULE].")
     check.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
 
+    lint = commands.add_parser(
+        "lint", help="check Kubernetes YAML (anyone's) for GKE load-balancer and IAP traps",
+        description="Check Services, BackendConfigs, Ingresses, FrontendConfigs and the workloads they select, "
+        "across every file given, for the traps in ../shared/gke-facts.md. Reads files, folders (recursively) "
+        "and '-' for standard input; multi-document YAML and `kind: List` (kubectl get -o yaml, helm template).")
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for standard input")
+    lint.add_argument("--format", choices=("text", "json", "sarif"), default="text",
+                      help="text for people (default), json, or sarif for GitHub code scanning")
+    lint.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
+                      help="exit 1 when a finding at or above this severity exists (default: error)")
+
+    rules_cmd = commands.add_parser("rules", help="list every rule iapgen checks",
+                                    description="List the rule catalogue: id, severity and what it checks.")
+    rules_cmd.add_argument("--markdown", action="store_true",
+                           help="print docs/rules.md (each rule with a bad and a good example)")
+
     commands.add_parser("schema", help="print the spec's JSON schema (for the YAML language server)",
                         description="Print the JSON schema of services.yaml to standard output.")
     return parser
@@ -55,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _render(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "lint":
+            return _lint(args)
+        if args.command == "rules":
+            return _rules(args)
         if args.command == "schema":
             from components.schema import spec_schema
 
@@ -68,6 +88,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return EXIT_USAGE
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from components.lint import FORMATS, failed, lint
+
+    for path in args.paths:
+        if path != "-" and not Path(path).exists():
+            print(f"iapgen lint: {path}: no such file or folder", file=sys.stderr)
+            return EXIT_USAGE
+    result = lint(args.paths)
+    sys.stdout.write(FORMATS[args.format](result))
+    return EXIT_PROBLEMS if failed(result, args.fail_on) else EXIT_OK
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from components.ruledocs import catalogue_markdown, catalogue_table
+
+    sys.stdout.write(catalogue_markdown() if args.markdown else catalogue_table())
+    return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:

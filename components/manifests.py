@@ -1,0 +1,161 @@
+"""Kubernetes manifests as `iapgen lint` reads them: anyone's YAML, with lines kept.
+
+Accepts files, folders (recursively: *.yaml, *.yml, *.json), and "-" for standard input;
+multi-document YAML; and `kind: List` as `kubectl get -o yaml` prints it. A file that is
+not valid YAML becomes a finding for that file; the other files are still read.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from components.errors import Finding, SpecError
+from components.yamlsource import Document, Loc, decode, parse_all, read_text
+
+SUFFIXES = (".yaml", ".yml", ".json")
+LIST_KINDS = {"List"}  # also any kind ending in "List" with items (ServiceList, ...)
+
+
+@dataclass(frozen=True)
+class Obj:
+    """One Kubernetes object and where it came from."""
+
+    doc: Document
+    base: Loc
+    data: dict[str, Any]
+
+    @property
+    def file(self) -> str:
+        return self.doc.file
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind", ""))
+
+    @property
+    def api_group(self) -> str:
+        version = str(self.data.get("apiVersion", ""))
+        return version.split("/", 1)[0] if "/" in version else ""
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.data.get("metadata")
+        return meta if isinstance(meta, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata.get("name") or self.metadata.get("generateName") or "?")
+
+    @property
+    def namespace(self) -> str:
+        return str(self.metadata.get("namespace") or "default")
+
+    @property
+    def namespace_set(self) -> bool:
+        """False when the manifest leaves the namespace to the kubectl context."""
+        return bool(self.metadata.get("namespace"))
+
+    @property
+    def annotations(self) -> dict[str, Any]:
+        notes = self.metadata.get("annotations")
+        return notes if isinstance(notes, dict) else {}
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        spec = self.data.get("spec")
+        return spec if isinstance(spec, dict) else {}
+
+    @property
+    def ref(self) -> str:
+        """How messages name the object: Service argocd/argocd-server."""
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+    @property
+    def is_live(self) -> bool:
+        """Read back from a cluster (kubectl get -o yaml) rather than written by hand."""
+        meta = self.metadata
+        return bool(meta.get("uid") or meta.get("resourceVersion") or meta.get("creationTimestamp"))
+
+    def line(self, *loc: str | int) -> int:
+        return self.doc.line_of((*self.base, *loc))
+
+
+@dataclass
+class Loaded:
+    objects: list[Obj]
+    findings: list[Finding]
+    documents: int = 0
+
+
+def expand(paths: Iterable[str]) -> Iterator[str]:
+    """Files named, and the YAML/JSON files below folders named, in a stable order."""
+    for raw in paths:
+        path = Path(raw)
+        if raw != "-" and path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+            yield from (str(p) for p in found)
+        else:
+            yield raw
+
+
+def load(paths: Iterable[str], stdin: bytes | None = None) -> Loaded:
+    loaded = Loaded([], [])
+    for name in expand(paths):
+        try:
+            if name == "-":
+                raw = stdin if stdin is not None else sys.stdin.buffer.read()
+                text = decode(raw, "<stdin>")
+                name = "<stdin>"
+            else:
+                text = read_text(Path(name), name)
+        except SpecError as err:
+            loaded.findings.extend(err.findings)
+            continue
+        for document in _documents(text, name, loaded.findings):
+            loaded.documents += 1
+            loaded.objects.extend(_objects(document, (), document.data))
+    return loaded
+
+
+_DOCUMENT_MARKER = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
+
+
+def _documents(text: str, name: str, findings: list[Finding]) -> list[Document]:
+    """Every document of a file; when one is broken, the others are still read.
+
+    A line starting with '---' at column 0 always starts a new document (it even ends a block
+    scalar), so a broken file can be split there and each part parsed on its own.
+    """
+    try:
+        return parse_all(text, name)
+    except SpecError as err:
+        if not _DOCUMENT_MARKER.search(text):
+            findings.extend(err.findings)
+            return []
+    documents: list[Document] = []
+    starts = [0] + [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
+    for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
+        offset = text.count("\n", 0, start)
+        # Blank lines keep every line number where the user sees it.
+        part = "\n" * offset + text[start:end]
+        try:
+            documents.extend(parse_all(part, name))
+        except SpecError as err:
+            findings.extend(err.findings)
+    return documents
+
+
+def _objects(document: Document, base: Loc, data: Any) -> Iterator[Obj]:
+    if not isinstance(data, dict) or "kind" not in data:
+        return  # not a Kubernetes object (a values file, a kustomization patch, ...): nothing to judge
+    items = data.get("items")
+    if isinstance(items, list) and str(data.get("kind", "")).endswith("List"):
+        for index, item in enumerate(items):
+            yield from _objects(document, (*base, "items", index), item)
+        return
+    yield Obj(document, base, data)
