@@ -130,10 +130,12 @@ class Context:
         return [o for o in self.by_kind.get(kind, [])
                 if o.name == name and o.namespace != namespace and o.file == near.file]
 
-    def similar(self, kind: str, namespace: str, name: str, near: Obj) -> str | None:
-        names = [o.name for o in self.by_kind.get(kind, []) if o.namespace == namespace and o.file == near.file]
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
-        return close[0] if close else None
+    def similar(self, kind: str, namespace: str, name: str, near: Obj) -> Obj | None:
+        """A near-miss name in the namespace, from the referrer's own file first."""
+        candidates = sorted((o for o in self.by_kind.get(kind, []) if o.namespace == namespace),
+                            key=lambda o: o.file != near.file)
+        close = difflib.get_close_matches(name, [o.name for o in candidates], n=1, cutoff=0.8)
+        return next(o for o in candidates if o.name == close[0]) if close else None
 
     def gke_ingresses(self) -> Iterator[Obj]:
         return (o for o in self.by_kind.get("Ingress", []) if is_gke_ingress(o))
@@ -318,6 +320,21 @@ def app_protocols(service: Obj) -> dict[str, Any]:
     return _dict(parsed(service, key))
 
 
+def intended_protocols(service: Obj) -> dict[int, Any]:
+    """Port index -> the protocol the author meant, numeric keys included.
+
+    GKE ignores a numeric key (APP_PROTOCOLS_NUMERIC_KEY reports that); the checks that follow
+    from the protocol judge by the intent, so that one mistake is reported once.
+    """
+    mapping = app_protocols(service)
+    intended: dict[int, Any] = {}
+    for port in service_ports(service):
+        for key in (str(port.port), port.name):
+            if key is not None and key in mapping:
+                intended[port.index] = mapping[key]
+    return intended
+
+
 def neg_for_ingress(service: Obj) -> bool | None:
     """True: NEG backends; False: instance groups; None: NEGs by GKE's own default, or not an Ingress backend.
 
@@ -403,11 +420,12 @@ def lint_app_protocols(ctx: Context, svc: Obj, report: Report) -> None:
         if message:
             report.add(svc, loc, "PROTOCOL_INVALID", f"cloud.google.com/app-protocols {key!r}: {message}")
     backends = ctx.backends_of(svc)
+    intended = intended_protocols(svc)
     for port in ports:
         looks_secure = port.port == 443 or (port.name or "").lower() in TLS_PORT_NAMES
         routed = any(b.get("number") == port.port or (port.name and b.get("port_name") == port.name)
                      for _, _, b in backends)
-        if routed and looks_secure and port.name not in mapping and not port.app_protocol:
+        if routed and looks_secure and port.index not in intended and not port.app_protocol:
             report.add(svc, ("spec", "ports", port.index), "APP_PROTOCOLS_MISSING",
                        f"port {port.name or port.port} is routed by GKE Ingress and looks like TLS or gRPC, but "
                        f"{APP_PROTOCOLS} does not list it, so the load balancer speaks plain HTTP to it; if the server "
@@ -529,9 +547,13 @@ def lint_backend_config_reference(ctx: Context, svc: Obj, report: Report) -> Non
             report.add(svc, loc, "BACKENDCONFIG_NOT_FOUND", f"names BackendConfig {name!r}, which is in namespace "
                        f"{other[0].namespace}, not {svc.namespace}; GKE looks it up in the Service's namespace "
                        "('no BackendConfig for service port exists')")
-        elif near:
-            report.add(svc, loc, "BACKENDCONFIG_NOT_FOUND", f"names BackendConfig {name!r}, which does not exist "
-                       f"in {svc.namespace}; did you mean {near!r}?")
+        elif near is not None:
+            # In the same file the typo is certain; across files the named one may live elsewhere.
+            same = near.file == svc.file
+            report.add(svc, loc, "BACKENDCONFIG_NOT_FOUND", f"names BackendConfig {name!r}, which is not "
+                       + (f"in {svc.namespace}" if same else f"among the linted files in {svc.namespace}")
+                       + f"; did you mean {near.name!r}" + ("" if same else f" ({near.file})") + "?",
+                       severity=ERROR if same else WARNING)
 
 
 @linter("Service")
@@ -589,6 +611,8 @@ def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
                 if _int(hc.get("port")) not in (None, port.target, _named_port(ctx, svc, port.target)):
                     continue  # probing another port (a health-check sidecar) may use another protocol
                 spoken = _protocol_of(svc, port)
+                if spoken not in rules.PROTOCOLS:
+                    continue  # PROTOCOL_INVALID reports the Service's annotation
                 mismatch = rules.check_hc_protocol(str(hc["type"]), spoken)
                 if mismatch:
                     report.add(bc, ("spec", "healthCheck", "type"), "HC_PROTOCOL_MISMATCH",
@@ -613,7 +637,7 @@ def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
 
 
 def _protocol_of(svc: Obj, port: ServicePort) -> str:
-    value = app_protocols(svc).get(port.name) if port.name else None
+    value = intended_protocols(svc).get(port.index)
     return value if isinstance(value, str) else "HTTP"
 
 
