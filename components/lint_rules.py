@@ -223,6 +223,15 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _joined(values: Any) -> str:
+    """Values from a manifest (any type) for a message: sorted, as text, without blanks."""
+    return ", ".join(sorted({str(v) for v in values if v is not None and v != ""}))
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -303,13 +312,13 @@ def _backend(loc: tuple[Any, ...], backend: dict[str, Any]) -> Iterator[tuple[tu
 def pod_template(workload: Obj) -> tuple[dict[str, Any], dict[str, Any] | None, tuple[Any, ...]]:
     """(labels, pod spec, location of the pod spec) of a workload or Pod."""
     if workload.kind == "Pod":
-        return workload.metadata.get("labels") or {}, workload.spec, ("spec",)
+        return _dict(workload.metadata.get("labels")), workload.spec, ("spec",)
     spec, loc = workload.spec, ("spec",)  # type: tuple[dict[str, Any], tuple[str, ...]]
     if workload.kind == "CronJob":
         spec = _dict(_dict(spec.get("jobTemplate")).get("spec"))
         loc = ("spec", "jobTemplate", "spec")
     template = _dict(spec.get("template"))
-    labels = (template.get("metadata") or {}).get("labels") or {}
+    labels = _dict(_dict(template.get("metadata")).get("labels"))
     pod = template.get("spec") if isinstance(template.get("spec"), dict) else None
     return labels if isinstance(labels, dict) else {}, pod, (*loc, "template", "spec")
 
@@ -527,7 +536,7 @@ def lint_backend_config_reference(ctx: Context, svc: Obj, report: Report) -> Non
                    "reports 'no BackendConfig's found in annotation': add {\"default\": \"NAME\"}")
     for port_key in port_map:
         if not any(str(port_key) in (p.name, str(p.port)) for p in ports):
-            known = ", ".join(sorted({p.name for p in ports if p.name} | {str(p.port) for p in ports}))
+            known = _joined({p.name for p in ports} | {p.port for p in ports})
             report.add(svc, loc, "BACKENDCONFIG_ANNOTATION", f"{key} ports key {show(port_key)} matches no Service "
                        f"port name or number ({known}); use a port name or the Service port (not targetPort)")
     names = {v for v in [mapping.get("default"), *port_map.values()] if isinstance(v, str)}
@@ -564,22 +573,21 @@ def lint_target_port_names(ctx: Context, svc: Obj, report: Report) -> None:
     for port in service_ports(svc):
         if isinstance(port.target, int):
             for workload, pod, _ in workloads:
-                declared = {_int(p.get("containerPort")) for c in _containers(pod)
-                            for p in (c.get("ports") or []) if isinstance(p, dict)} - {None}
+                declared = {_int(p.get("containerPort")) for p in _pod_ports(pod)} - {None}
                 if declared and port.target not in declared:
                     report.add(svc, ("spec", "ports", port.index, "targetPort"), "TARGET_PORT_NOT_DECLARED",
                                f"targetPort {port.target} is not a containerPort of {workload.kind} {workload.name} "
-                               f"(declared: {', '.join(map(str, sorted(d for d in declared if d)))}); with NEGs the "
+                               f"(declared: {_joined(declared)}); with NEGs the "
                                "load balancer and health checks reach PodIP:targetPort: check the server listens there")
             continue
         if not isinstance(port.target, str) or port.target.isdigit():
             continue
         for workload, pod, _ in workloads:
-            names = {p.get("name") for c in _containers(pod) for p in (c.get("ports") or []) if isinstance(p, dict)}
+            names = {p.get("name") for p in _pod_ports(pod)}
             if port.target not in names:
                 report.add(svc, ("spec", "ports", port.index, "targetPort"), "TARGET_PORT_NAME_UNKNOWN",
                            f"targetPort {port.target!r} names no containerPort of {workload.kind} {workload.name} "
-                           f"(named ports: {', '.join(sorted(n for n in names if n)) or 'none'}); the Service "
+                           f"(named ports: {_joined(names) or 'none'}); the Service "
                            "gets no endpoints: name the container port or use its number")
 
 
@@ -679,7 +687,7 @@ def _lint_hc_port(ctx: Context, bc: Obj, hc_port: int, users: list[tuple[Obj, Se
             report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {message} ({svc.ref})")
         elif hc_port != target:
             container_ports = {_int(p.get("containerPort")) for _, pod, _ in ctx.workloads_for(svc)
-                               for c in _containers(pod) for p in (c.get("ports") or []) if isinstance(p, dict)}
+                               for p in _pod_ports(pod)}
             if container_ports and hc_port not in container_ports:
                 report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is no containerPort of the "
                            f"Pods behind {svc.ref}; with NEGs the probe reaches the Pod IP: use {target} or omit port",
@@ -690,10 +698,9 @@ def _named_port(ctx: Context, svc: Obj, name: int | str | None) -> int | None:
     if not isinstance(name, str):
         return None
     for _, pod, _ in ctx.workloads_for(svc):
-        for container in _containers(pod):
-            for port in container.get("ports") or []:
-                if isinstance(port, dict) and port.get("name") == name and _int(port.get("containerPort")):
-                    return int(port["containerPort"])
+        for port in _pod_ports(pod):
+            if port.get("name") == name and _int(port.get("containerPort")):
+                return int(port["containerPort"])
     return None
 
 
@@ -717,7 +724,7 @@ def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: 
         else:
             secret = ctx.find("Secret", bc.namespace, str(secret_name), near=bc)
             if secret is not None:
-                data = {**(secret.data.get("data") or {}), **(secret.data.get("stringData") or {})}
+                data = {**_dict(secret.data.get("data")), **_dict(secret.data.get("stringData"))}
                 missing = [k for k in ("client_id", "client_secret") if k not in data]
                 if missing:
                     report.add(bc, ("spec", "iap", "oauthclientCredentials", "secretName"), "IAP_OAUTH_CREDENTIALS",
@@ -843,7 +850,16 @@ _NOT_SERVER = re.compile(r"(upstream|metric|health|probe|admin|debug|pprof|profi
 
 
 def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in pod.get("containers") or [] if isinstance(c, dict)]
+    return [c for c in _list(pod.get("containers")) if isinstance(c, dict)]
+
+
+def _ports(container: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in _list(container.get("ports")) if isinstance(p, dict)]
+
+
+def _pod_ports(pod: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every containerPort entry of every container of a pod spec."""
+    return [p for c in _containers(pod) for p in _ports(c)]
 
 
 @linter(*WORKLOAD_KINDS)
@@ -857,7 +873,7 @@ def lint_listen_address(ctx: Context, workload: Obj, report: Report) -> None:
         return
     containers = _containers(pod)
     for c, container in enumerate(containers):
-        ports = {_int(p.get("containerPort")) for p in container.get("ports") or [] if isinstance(p, dict)}
+        ports = {_int(p.get("containerPort")) for p in _ports(container)}
         served = targets & ports if ports else set()
         # Judge the container that serves a targeted port; one that declares no port only when it is
         # alone in the Pod (sidecars such as cloud-sql-proxy rightly listen on 127.0.0.1).
@@ -912,7 +928,7 @@ def _bind_settings(container: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...],
             for flag, value in _flags(raw, values[i + 1] if i + 1 < len(values) else None):
                 if _BIND_KEY.search(flag) and not _NOT_SERVER.search(flag):
                     yield (field_name, i), flag, value
-    for i, env in enumerate(container.get("env") or []):
+    for i, env in enumerate(_list(container.get("env"))):
         if isinstance(env, dict) and isinstance(env.get("value"), str):
             name = str(env.get("name", ""))
             if _BIND_KEY.search(name) and not _NOT_SERVER.search(name):

@@ -291,6 +291,8 @@ def check_json_object(annotation: str, value: object) -> str | None:
         parsed = json.loads(value)
     except json.JSONDecodeError as err:
         return f"{annotation} is not valid JSON ({err.msg} at column {err.colno}); GKE ignores it or rejects it"
+    except ValueError:  # e.g. a number too long to convert
+        return f"{annotation} holds a value GKE cannot parse; write it as the documented JSON object"
     if not isinstance(parsed, dict):
         return f"{annotation} must be a JSON object like {{...}}, not {type(parsed).__name__}"
     return None

@@ -22,7 +22,7 @@ from components.errors import SpecError, show
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 100
-MAX_NODES = 1_000_000
+MAX_NODES = 500_000
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -100,7 +100,7 @@ class _Builder:
         try:
             return constructor(self.constructor, node)
         except (yaml.YAMLError, ValueError, OverflowError) as err:
-            raise self.fail(node, f"cannot read value {show(node.value)}: {err}") from None
+            raise self.fail(node, f"cannot read value {show(node.value)}: {' '.join(str(err).split())}") from None
 
     def mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -140,6 +140,42 @@ class _Builder:
             if not isinstance(value, dict):
                 raise self.fail(source, "a '<<' merge key needs a mapping or a list of mappings")
             yield value
+
+
+def expanded_size(root: yaml.Node) -> float:
+    """How many values `root` becomes once every alias is expanded, without expanding anything.
+
+    Each distinct node is sized once (aliases share node objects), so a billion-laughs document
+    is measured in microseconds. A node that contains itself counts as infinite.
+    """
+    sizes: dict[int, float] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        children = _children(node)
+        if done:
+            active.discard(key)
+            sizes[key] = 1 + sum(sizes.get(id(c), float("inf")) for c in children)
+            continue
+        if key in active:
+            sizes[key] = float("inf")  # recursive alias; the builder names it
+            continue
+        active.add(key)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def _dotted(loc: Loc) -> str:
@@ -187,8 +223,12 @@ def parse_all(text: str, name: str) -> list[Document]:
         problem = err.problem or err.context or "invalid YAML"
         hint = "; YAML does not allow tabs for indentation" if "\\t" in problem else ""
         raise SpecError.single(name, line, "", f"YAML syntax error: {problem}{hint}", "YAML_SYNTAX") from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1 if isinstance(err.position, int) else None
+        raise SpecError.single(name, line, "", f"contains a character YAML does not allow (#x{err.character:04x}); "
+                               "remove it or save the file as plain UTF-8 text", "YAML_SYNTAX") from None
     except yaml.YAMLError as err:
-        raise SpecError.single(name, None, "", f"YAML error: {err}", "YAML_SYNTAX") from None
+        raise SpecError.single(name, None, "", f"YAML error: {' '.join(str(err).split())}", "YAML_SYNTAX") from None
     except RecursionError:
         raise SpecError.single(name, None, "", f"nesting deeper than {MAX_DEPTH} levels",
                                "YAML_TOO_LARGE") from None
@@ -196,6 +236,13 @@ def parse_all(text: str, name: str) -> list[Document]:
     for node in nodes:
         if node is None:
             continue
+        size = expanded_size(node)
+        if size == float("inf"):
+            raise SpecError.single(name, node.start_mark.line + 1, "", "recursive alias: a value contains itself",
+                                   "YAML_SYNTAX")
+        if size > MAX_NODES:
+            raise SpecError.single(name, node.start_mark.line + 1, "", f"document expands to more than {MAX_NODES:,} "
+                                   "values (an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
         lines: dict[Loc, int] = {}
         data = _Builder(name, lines).build(node, ())
         documents.append(Document(name, data, lines, node.start_mark.line + 1))

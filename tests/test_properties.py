@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.errors import SpecError
+from components.lint import lint
 from components.render import render
 from components.validate import load_spec, validate_document
 from components.yamlsource import Document
@@ -80,8 +82,88 @@ def test_valid_specs_render_to_valid_consistent_objects(spec: dict[str, Any]) ->
         objects = load_objects(k8s)
         assert len([o for o in objects if o["kind"] == "Service"]) == len(spec["services"])
         assert consistency_problems(objects) == []
+        assert lint([str(k8s)]).findings == []
         report = validate_manifests(k8s)
         assert report["invalid"] == 0, report["findings"]
+
+
+def _rendered_objects(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "services.yaml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        files = render(str(path), "dev").files
+    return [yaml.safe_load(text) for rel, text in sorted(files.items()) if rel.startswith("k8s/")]
+
+
+def _pick(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
+
+
+def _hc_port_to_service_port(objs: list[dict[str, Any]], name: str, draw: st.DrawFn) -> None:
+    svc = _pick(objs, "Service", name)["spec"]["ports"][0]
+    if svc["port"] == svc["targetPort"]:
+        svc["port"] = svc["targetPort"] % 65535 + 1
+    _pick(objs, "BackendConfig", name)["spec"]["healthCheck"]["port"] = svc["port"]
+
+
+def _numeric_app_protocol_key(objs: list[dict[str, Any]], name: str, draw: st.DrawFn) -> None:
+    svc = _pick(objs, "Service", name)
+    port = svc["spec"]["ports"][0]
+    protocol = json.loads(svc["metadata"]["annotations"]["cloud.google.com/app-protocols"])[port["name"]]
+    svc["metadata"]["annotations"]["cloud.google.com/app-protocols"] = json.dumps({str(port["port"]): protocol})
+
+
+def _neg_exposes_target_port(objs: list[dict[str, Any]], name: str, draw: st.DrawFn) -> None:
+    svc = _pick(objs, "Service", name)
+    port = svc["spec"]["ports"][0]
+    wrong = draw(st.integers(1, 65535).filter(lambda p: p != port["port"]))
+    svc["metadata"]["annotations"]["cloud.google.com/neg"] = json.dumps({"ingress": True, "exposed_ports": {
+        str(wrong): {}}})
+
+
+def _timeout_over_interval(objs: list[dict[str, Any]], name: str, draw: st.DrawFn) -> None:
+    hc = _pick(objs, "BackendConfig", name)["spec"]["healthCheck"]
+    hc["timeoutSec"] = draw(st.integers(hc["checkIntervalSec"] + 1, 10_000))
+
+
+def _bad_hc_type(objs: list[dict[str, Any]], name: str, draw: st.DrawFn) -> None:
+    hc = _pick(objs, "BackendConfig", name)["spec"]["healthCheck"]
+    hc["type"] = draw(st.sampled_from(["TCP", "GRPC", "http", "Https", "SSL", ""]))
+
+
+def _ingress_port_to_target(objs: list[dict[str, Any]], name: str, draw: st.DrawFn) -> None:
+    svc = _pick(objs, "Service", name)
+    port = svc["spec"]["ports"][0]
+    if port["port"] == port["targetPort"]:
+        port["targetPort"] = port["port"] % 65535 + 1
+    namespace = svc["metadata"]["namespace"]
+    ingress = next(o for o in objs if o["kind"] == "Ingress" and o["metadata"]["namespace"] == namespace)
+    for rule in ingress["spec"]["rules"]:
+        backend = rule["http"]["paths"][0]["backend"]["service"]
+        if backend["name"] == name:
+            backend["port"]["number"] = port["targetPort"]
+
+
+MUTATIONS = {
+    "HC_PORT_NOT_TARGET": _hc_port_to_service_port,
+    "APP_PROTOCOLS_NUMERIC_KEY": _numeric_app_protocol_key,
+    "NEG_PORT_NOT_SERVICE_PORT": _neg_exposes_target_port,
+    "HC_TIMEOUT_GT_INTERVAL": _timeout_over_interval,
+    "PROTOCOL_INVALID": _bad_hc_type,
+    "INGRESS_BACKEND_PORT": _ingress_port_to_target,
+}
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs(), st.sampled_from(sorted(MUTATIONS)), st.data())
+def test_a_rendered_object_broken_by_a_mutation_is_caught_by_its_rule(
+        spec: dict[str, Any], rule: str, data: st.DataObject) -> None:
+    objects = _rendered_objects(spec)
+    name = data.draw(st.sampled_from([s["name"] for s in spec["services"]]))
+    MUTATIONS[rule](objects, name, data.draw)
+    text = "---\n".join(yaml.safe_dump(o, sort_keys=False) for o in objects)
+    found = {f.rule for f in lint(["-"], stdin=text.encode()).findings if f.severity == "error"}
+    assert rule in found, found
 
 
 BREAKERS = {

@@ -1,0 +1,151 @@
+"""A seeded mutation fuzzer for everything iapgen reads: specs and anyone's manifests.
+
+Each case starts from a real input (the example spec, rendered objects, real-world manifests,
+rule examples) and applies a few hostile mutations: byte noise, broken structure, tabs,
+anchors and alias bombs, deep nesting, huge numbers and strings, wrong types, non-UTF-8,
+empty files. `run_case` feeds the bytes to `iapgen lint` and to spec validation, the way the
+command line does, and reports what went wrong; the same seed gives the same cases.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.errors import SpecError
+from components.lint import lint
+from components.rule_examples import EXAMPLES
+from components.ruledocs import full_spec
+from components.validate import validate_document
+from components.yamlsource import decode, parse_all
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CASE_SECONDS = 5.0
+
+TOKENS = [b"&a ", b"*a", b"<<: *a\n", b"!!python/object/apply:os.system ['true']", b"!!binary aGk=", b"[", b"]",
+          b"{", b"}", b"- ", b": ", b"? ", b"%YAML 1.1\n", b"---\n", b"...\n", b"\t", b"\x00", b"\xff\xfe", b"\r",
+          b"'", b'"', b"|\n", b">-\n", b"#", b"~", b"null", b"yes", b"no", b".inf", b"-.nan", b"0x1F", b"0o17",
+          b"1e999", b"9" * 400, b"2001-12-14t21:59:43.10-05:00", b"\xe2\x80\xae", b"\xf0\x9f\x92\xa5"]
+
+
+def corpus() -> list[bytes]:
+    seeds = [(REPO / "services.yaml").read_bytes()]
+    for example in (e for examples in EXAMPLES.values() for e in examples):
+        seeds += [full_spec(example, example.bad).encode(), full_spec(example, example.good).encode()]
+    if (SHARED / "real-world").is_dir():
+        seeds += [p.read_bytes() for p in sorted((SHARED / "real-world").glob("*.yaml"))]
+    return seeds
+
+
+def _flip(rng: random.Random, data: bytes) -> bytes:
+    if not data:
+        return bytes([rng.randrange(256)])
+    i = rng.randrange(len(data))
+    return data[:i] + bytes([rng.randrange(256)]) + data[i + 1:]
+
+
+def _insert_token(rng: random.Random, data: bytes) -> bytes:
+    i = rng.randrange(len(data) + 1)
+    return data[:i] + rng.choice(TOKENS) + data[i:]
+
+
+def _lines(rng: random.Random, data: bytes) -> bytes:
+    lines = data.split(b"\n")
+    if len(lines) < 2:
+        return data + b"\n" + data
+    i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+    op = rng.randrange(4)
+    if op == 0:
+        del lines[i]
+    elif op == 1:
+        lines.insert(i, lines[j])
+    elif op == 2:
+        lines[i], lines[j] = lines[j], lines[i]
+    else:
+        lines[i] = b" " * rng.choice([1, 3, 7]) + lines[i]
+    return b"\n".join(lines)
+
+
+def _truncate(rng: random.Random, data: bytes) -> bytes:
+    return data[: rng.randrange(len(data) + 1)]
+
+
+def _huge_value(rng: random.Random, data: bytes) -> bytes:
+    big = rng.choice([b"9" * rng.choice([20, 70, 5000]), b"x" * rng.choice([64, 300, 200_000]),
+                      b"-1", b"0", b"65536", b"3.5", b"true", b"[1, 2]", b"{a: 1}", b"''", b"null"])
+    positions = [i + 2 for i in range(len(data) - 1) if data[i:i + 2] == b": "]
+    if not positions:
+        return data + b"\nx: " + big
+    i = rng.choice(positions)
+    end = data.find(b"\n", i)
+    return data[:i] + big + (data[end:] if end >= 0 else b"")
+
+
+def _alias_bomb(rng: random.Random, data: bytes) -> bytes:
+    width = rng.choice([2, 10, 30])
+    depth = rng.choice([3, 8, 12])
+    lines = [b"l0: &l0 [" + b", ".join([b"x"] * width) + b"]"]
+    for d in range(1, depth):
+        lines.append(b"l%d: &l%d [" % (d, d) + b", ".join([b"*l%d" % (d - 1)] * width) + b"]")
+    return b"\n".join(lines) + b"\n" + data
+
+
+def _deep(rng: random.Random, data: bytes) -> bytes:
+    depth = rng.choice([50, 150, 2000])
+    if rng.random() < 0.5:
+        return b"deep: " + b"[" * depth + b"]" * depth + b"\n" + data
+    return b"".join(b" " * i + b"k:\n" for i in range(min(depth, 300))) + data
+
+
+def _encoding(rng: random.Random, data: bytes) -> bytes:
+    return rng.choice([data.decode("utf-8", "replace").encode("utf-16"), b"\xef\xbb\xbf" + data,
+                       data.replace(b"\n", b"\r\n"), data + b"\x80\x81", b""])
+
+
+MUTATORS: list[Callable[[random.Random, bytes], bytes]] = [
+    _flip, _insert_token, _insert_token, _lines, _lines, _truncate, _huge_value, _huge_value, _alias_bomb, _deep,
+    _encoding]
+
+
+@dataclass
+class Outcome:
+    seconds: float
+    problem: str | None
+
+
+def cases(seed: int, count: int) -> Iterator[bytes]:
+    rng = random.Random(seed)
+    seeds = corpus()
+    for _ in range(count):
+        data = rng.choice(seeds)
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            data = rng.choice(MUTATORS)(rng, data)
+        yield data
+
+
+def run_case(data: bytes) -> Outcome:
+    """Lint and validate one input; `problem` says what broke the contract, None when all held."""
+    started = time.monotonic()
+    try:
+        result = lint(["-"], stdin=data)
+        for finding in result.findings:
+            if "\n" in str(finding) or not finding.rule:
+                return Outcome(time.monotonic() - started, f"lint finding not one line: {finding!r}")
+        try:
+            documents = parse_all(decode(data, "services.yaml"), "services.yaml")
+            for document in documents:
+                validate_document(document)
+        except SpecError as err:
+            for finding in err.findings:
+                if "\n" in str(finding) or not finding.rule:
+                    return Outcome(time.monotonic() - started, f"spec finding not one line: {finding!r}")
+    except Exception as err:  # the contract: never a traceback
+        return Outcome(time.monotonic() - started, f"{type(err).__name__}: {err}")
+    elapsed = time.monotonic() - started
+    if elapsed > CASE_SECONDS:
+        return Outcome(elapsed, f"took {elapsed:.1f}s")
+    return Outcome(elapsed, None)
