@@ -102,16 +102,28 @@ class Context:
 
     A reference resolves to the object in the referrer's own file when there is one, else to
     the first in the inputs: linting many unrelated files at once (often all in `default`)
-    must not pair one project's Ingress with another project's Service of the same name.
+    must not pair one project's Ingress with another project's Service of the same name. An
+    object without a namespace may share anyone's (it lands in the kubectl context's).
+    Reverse references (who routes to this Service, who uses this BackendConfig) are resolved
+    once, with the same rules, so linting stays linear in the number of objects.
     """
 
     def __init__(self, objects: list[Obj]):
         self.objects = objects
         self.by_kind: dict[str, list[Obj]] = defaultdict(list)
         self.by_key: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
+        self.by_name: dict[tuple[str, str], list[Obj]] = defaultdict(list)
+        self.by_namespace: dict[tuple[str, str], list[Obj]] = defaultdict(list)
+        self.unset: dict[str, list[Obj]] = defaultdict(list)
         for obj in objects:
             self.by_kind[obj.kind].append(obj)
             self.by_key[(obj.kind, obj.namespace, obj.name)].append(obj)
+            self.by_name[(obj.kind, obj.name)].append(obj)
+            self.by_namespace[(obj.kind, obj.namespace)].append(obj)
+            if not obj.namespace_set:
+                self.unset[obj.kind].append(obj)
+        self._backends: dict[int, list[tuple[Obj, tuple[Any, ...], dict[str, Any]]]] | None = None
+        self._users: dict[int, list[tuple[Obj, ServicePort]]] | None = None
 
     def find(self, kind: str, namespace: str, name: str, near: Obj) -> Obj | None:
         candidates = self.by_key.get((kind, namespace, name)) or self.unplaced(kind, name, near)
@@ -121,36 +133,53 @@ class Context:
 
     def unplaced(self, kind: str, name: str, near: Obj) -> list[Obj]:
         """Same-named objects that may share `near`'s namespace because one of them leaves it unset."""
-        return [o for o in self.by_kind.get(kind, [])
-                if o.name == name and (not o.namespace_set or not near.namespace_set)]
+        return [o for o in self.by_name.get((kind, name), []) if not o.namespace_set or not near.namespace_set]
+
+    def peers(self, kind: str, near: Obj) -> list[Obj]:
+        """Objects of `kind` that may be in `near`'s namespace."""
+        if not near.namespace_set:
+            return self.by_kind.get(kind, [])
+        same = self.by_namespace.get((kind, near.namespace), [])
+        return same + [o for o in self.unset.get(kind, []) if o.namespace != near.namespace]
 
     # "It is in another namespace" and "did you mean" only draw on the referrer's own file: across
     # files, a same-named object elsewhere is as likely another app's.
     def elsewhere(self, kind: str, namespace: str, name: str, near: Obj) -> list[Obj]:
-        return [o for o in self.by_kind.get(kind, [])
-                if o.name == name and o.namespace != namespace and o.file == near.file]
+        return [o for o in self.by_name.get((kind, name), []) if o.namespace != namespace and o.file == near.file]
 
     def similar(self, kind: str, namespace: str, name: str, near: Obj) -> Obj | None:
         """A near-miss name in the namespace, from the referrer's own file first."""
-        candidates = sorted((o for o in self.by_kind.get(kind, []) if o.namespace == namespace),
-                            key=lambda o: o.file != near.file)
+        candidates = sorted(self.by_namespace.get((kind, namespace), []), key=lambda o: o.file != near.file)
         close = difflib.get_close_matches(name, [o.name for o in candidates], n=1, cutoff=0.8)
         return next(o for o in candidates if o.name == close[0]) if close else None
 
-    def gke_ingresses(self) -> Iterator[Obj]:
-        return (o for o in self.by_kind.get("Ingress", []) if is_gke_ingress(o))
-
     def backends_of(self, service: Obj) -> list[tuple[Obj, tuple[Any, ...], dict[str, Any]]]:
         """(ingress, location of the backend, backend.service) for every GKE Ingress path to `service`."""
-        found = []
-        for ingress in self.gke_ingresses():
-            if ingress.namespace != service.namespace:
-                continue
-            for loc, backend in ingress_backends(ingress):
-                if backend.get("name") == service.name and \
-                        self.find("Service", service.namespace, service.name, near=ingress) is service:
-                    found.append((ingress, loc, backend))
-        return found
+        if self._backends is None:
+            self._backends = defaultdict(list)
+            for ingress in self.by_kind.get("Ingress", []):
+                if not is_gke_ingress(ingress):
+                    continue
+                for loc, backend in ingress_backends(ingress):
+                    target = self.find("Service", ingress.namespace, str(backend.get("name")), near=ingress)
+                    if target is not None:
+                        self._backends[id(target)].append((ingress, loc, backend))
+        return self._backends.get(id(service), [])
+
+    def services_using(self, config: Obj) -> list[tuple[Obj, ServicePort]]:
+        """Services whose backend-config annotation resolves a port to `config`."""
+        if self._users is None:
+            self._users = defaultdict(list)
+            for service in self.by_kind.get("Service", []):
+                mapping = parsed(service, BACKEND_CONFIG) or parsed(service, BETA_BACKEND_CONFIG)
+                if not isinstance(mapping, dict):
+                    continue
+                for port in service_ports(service):
+                    name = backend_config_for(mapping, port)
+                    found = self.find("BackendConfig", service.namespace, name, near=service) if name else None
+                    if found is not None:
+                        self._users[id(found)].append((service, port))
+        return self._users.get(id(config), [])
 
     def workloads_for(self, service: Obj) -> list[tuple[Obj, dict[str, Any], tuple[Any, ...]]]:
         """(workload, pod spec, location of the pod spec) of workloads the Service selects."""
@@ -159,29 +188,12 @@ class Context:
             return []
         found = []
         for kind in WORKLOAD_KINDS:
-            for workload in self.by_kind.get(kind, []):
-                if workload.namespace != service.namespace:
-                    continue
+            for workload in self.peers(kind, service):
                 labels, pod, loc = pod_template(workload)
                 if pod is not None and all(labels.get(k) == v for k, v in selector.items()):
                     found.append((workload, pod, loc))
         same_file = [w for w in found if w[0].file == service.file]
         return same_file or found
-
-    def services_using(self, config: Obj) -> list[tuple[Obj, ServicePort]]:
-        """Services (same namespace) whose backend-config annotation resolves a port to `config`."""
-        found = []
-        for service in self.by_kind.get("Service", []):
-            if service.namespace != config.namespace and service.namespace_set and config.namespace_set:
-                continue
-            mapping = parsed(service, BACKEND_CONFIG) or parsed(service, BETA_BACKEND_CONFIG)
-            if not isinstance(mapping, dict):
-                continue
-            for port in service_ports(service):
-                name = backend_config_for(mapping, port)
-                if name == config.name and self.find("BackendConfig", service.namespace, name, near=service) is config:
-                    found.append((service, port))
-        return found
 
 
 @dataclass
@@ -894,12 +906,12 @@ def lint_listen_address(ctx: Context, workload: Obj, report: Report) -> None:
 def _targeted_ports(ctx: Context, workload: Obj, pod: dict[str, Any]) -> set[int]:
     labels, _, _ = pod_template(workload)
     ports: set[int] = set()
-    for svc in ctx.by_kind.get("Service", []):
-        if svc.namespace != workload.namespace or workload not in [w for w, _, _ in ctx.workloads_for(svc)]:
-            continue
+    for svc in ctx.peers("Service", workload):
         selector = svc.spec.get("selector")
         if not isinstance(selector, dict) or not selector or not all(labels.get(k) == v for k, v in selector.items()):
             continue
+        if not any(w is workload for w, _, _ in ctx.workloads_for(svc)):
+            continue  # the Service picks other workloads (in its own file)
         for port in service_ports(svc):
             if isinstance(port.target, int):
                 ports.add(port.target)

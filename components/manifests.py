@@ -7,6 +7,7 @@ not valid YAML becomes a finding for that file; the other files are still read.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -21,9 +22,9 @@ SUFFIXES = (".yaml", ".yml", ".json")
 LIST_KINDS = {"List"}  # also any kind ending in "List" with items (ServiceList, ...)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Obj:
-    """One Kubernetes object and where it came from."""
+    """One Kubernetes object and where it came from (compared by identity; accessors are cached)."""
 
     doc: Document
     base: Loc
@@ -33,7 +34,7 @@ class Obj:
     def file(self) -> str:
         return self.doc.file
 
-    @property
+    @functools.cached_property
     def kind(self) -> str:
         return str(self.data.get("kind", ""))
 
@@ -42,35 +43,35 @@ class Obj:
         version = str(self.data.get("apiVersion", ""))
         return version.split("/", 1)[0] if "/" in version else ""
 
-    @property
+    @functools.cached_property
     def metadata(self) -> dict[str, Any]:
         meta = self.data.get("metadata")
         return meta if isinstance(meta, dict) else {}
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         return str(self.metadata.get("name") or self.metadata.get("generateName") or "?")
 
-    @property
+    @functools.cached_property
     def namespace(self) -> str:
         return str(self.metadata.get("namespace") or "default")
 
-    @property
+    @functools.cached_property
     def namespace_set(self) -> bool:
         """False when the manifest leaves the namespace to the kubectl context."""
         return bool(self.metadata.get("namespace"))
 
-    @property
+    @functools.cached_property
     def annotations(self) -> dict[str, Any]:
         notes = self.metadata.get("annotations")
         return notes if isinstance(notes, dict) else {}
 
-    @property
+    @functools.cached_property
     def spec(self) -> dict[str, Any]:
         spec = self.data.get("spec")
         return spec if isinstance(spec, dict) else {}
 
-    @property
+    @functools.cached_property
     def ref(self) -> str:
         """How messages name the object: Service argocd/argocd-server."""
         return f"{self.kind} {self.namespace}/{self.name}"

@@ -214,9 +214,17 @@ def decode(raw: bytes, name: str) -> str:
 
 
 def parse_all(text: str, name: str) -> list[Document]:
-    """Every document in `text`, each with its line map. Empty documents are skipped."""
+    """Every document in `text`, each with its line map. Empty documents are skipped.
+
+    Each document is built as soon as it is composed, so its node graph dies young: holding
+    thousands of graphs at once costs more in garbage collection than the parsing itself.
+    """
+    documents = []
+    has_anchor = "&" in text
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is not None:
+                documents.append(_document(node, name, has_anchor))
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark else None
@@ -232,21 +240,22 @@ def parse_all(text: str, name: str) -> list[Document]:
     except RecursionError:
         raise SpecError.single(name, None, "", f"nesting deeper than {MAX_DEPTH} levels",
                                "YAML_TOO_LARGE") from None
-    documents = []
-    for node in nodes:
-        if node is None:
-            continue
-        size = expanded_size(node)
-        if size == float("inf"):
-            raise SpecError.single(name, node.start_mark.line + 1, "", "recursive alias: a value contains itself",
-                                   "YAML_SYNTAX")
-        if size > MAX_NODES:
-            raise SpecError.single(name, node.start_mark.line + 1, "", f"document expands to more than {MAX_NODES:,} "
-                                   "values (an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
-        lines: dict[Loc, int] = {}
-        data = _Builder(name, lines).build(node, ())
-        documents.append(Document(name, data, lines, node.start_mark.line + 1))
     return documents
+
+
+def _document(node: yaml.Node, name: str, has_anchor: bool) -> Document:
+    # Without an anchor ('&') nothing is shared, so the expanded size is the node count the
+    # builder bounds anyway; only texts that could hold aliases pay for the graph walk.
+    size = expanded_size(node) if has_anchor else 0
+    if size == float("inf"):
+        raise SpecError.single(name, node.start_mark.line + 1, "", "recursive alias: a value contains itself",
+                               "YAML_SYNTAX")
+    if size > MAX_NODES:
+        raise SpecError.single(name, node.start_mark.line + 1, "", f"document expands to more than {MAX_NODES:,} "
+                               "values (an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
+    lines: dict[Loc, int] = {}
+    data = _Builder(name, lines).build(node, ())
+    return Document(name, data, lines, node.start_mark.line + 1)
 
 
 def load_one(path: Path, display: str | None = None) -> Document:
