@@ -20,6 +20,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import naming
+from components.iap import OAUTH_SECRET
 from components.validate import Exposure
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "iapgen"}
@@ -55,8 +56,15 @@ def backend_config_spec(exposure: Exposure) -> dict[str, object]:
             "healthyThreshold": hc.healthy_threshold,
             "unhealthyThreshold": hc.unhealthy_threshold,
         },
-        "iap": {"enabled": service.iap.enabled},
+        "iap": _iap(exposure),
     }
+
+
+def _iap(exposure: Exposure) -> dict[str, object]:
+    iap: dict[str, object] = {"enabled": exposure.service.iap.enabled}
+    if exposure.service.iap.enabled and exposure.environment.iap.oauth_client_id:
+        iap["oauthclientCredentials"] = {"secretName": OAUTH_SECRET}
+    return iap
 
 
 def _name_after(resource: pulumi.Resource, name: str) -> pulumi.Output[str]:

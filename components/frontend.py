@@ -7,6 +7,7 @@ forwarding rules, URL map, proxy and IP. It gets:
 - one ManagedCertificate per host, so a host whose DNS is not ready yet does not hold back
   the certificates of the others (a target HTTPS proxy takes at most 15);
 - a FrontendConfig that redirects HTTP to HTTPS (IAP needs HTTPS; port 80 only redirects);
+- with a custom IAP OAuth client, the Secret its BackendConfigs name (iap.py);
 - one rule per host, routed to that service's Service port.
 """
 
@@ -19,7 +20,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
-from components import naming
+from components import iap, naming
 from components.backend import MANAGED_BY
 from components.validate import Exposure
 
@@ -31,6 +32,8 @@ class FrontendArgs:
     namespace: str
     exposures: Sequence[Exposure]
     depends_on: Sequence[pulumi.Resource] = ()
+    oauth_client_secret: pulumi.Output[str] | None = None
+    """The custom OAuth client's secret (from stack secret config), when the environment names a client."""
 
 
 def ingress_rules(exposures: Sequence[Exposure]) -> list[k8s.networking.v1.IngressRuleArgs]:
@@ -95,7 +98,11 @@ class Frontend(pulumi.ComponentResource):
             spec={"redirectToHttps": {"enabled": True, "responseCodeName": "MOVED_PERMANENTLY_DEFAULT"}},
             opts=child,
         )
-        k8s.networking.v1.Ingress(
+        extra: list[pulumi.Resource] = []
+        client_id = args.exposures[0].environment.iap.oauth_client_id if args.exposures else None
+        if client_id and args.oauth_client_secret is not None:
+            extra.append(iap.oauth_secret(self, name, namespace, client_id, args.oauth_client_secret))
+        ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=naming.INGRESS,
@@ -113,11 +120,12 @@ class Frontend(pulumi.ComponentResource):
             spec=k8s.networking.v1.IngressSpecArgs(rules=ingress_rules(args.exposures)),
             opts=pulumi.ResourceOptions(
                 parent=self,
-                depends_on=[ip, redirect, *certificates, *args.depends_on],
+                depends_on=[ip, redirect, *certificates, *extra, *args.depends_on],
                 # A first GKE load balancer takes several minutes to program.
                 custom_timeouts=pulumi.CustomTimeouts(create="20m", update="20m"),
             ),
         )
+        self.ingress = ingress
         self.address = ip.address
         self.address_name = ip.name
         self.register_outputs({"address": self.address, "address_name": self.address_name})

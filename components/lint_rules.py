@@ -506,7 +506,7 @@ def lint_neg(ctx: Context, svc: Obj, report: Report) -> None:
             if neg.get("ingress") is True:
                 report.add(svc, loc, "NEG_CUSTOM_NAME", f"custom NEG name {show(custom)} cannot be used with "
                            "\"ingress\": true; the controller rejects the Service's NEG configuration")
-            elif not isinstance(custom, str) or len(custom) > 63 or not rules.DNS1035_LABEL.match(custom):
+            elif not isinstance(custom, str) or len(custom) > 63 or not rules.DNS1035_LABEL.fullmatch(custom):
                 report.add(svc, loc, "NEG_CUSTOM_NAME", f"NEG name {show(custom)} is not a GCE name: 1-63 "
                            "characters matching [a-z]([-a-z0-9]*[a-z0-9])?")
     if neg.get("ingress") is not True and not exposed:

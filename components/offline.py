@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks, settings
+from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -48,9 +48,14 @@ def name_of(urn: str) -> str | None:
     return urn.rsplit("::", 1)[-1]
 
 
+SECRET = "[secret]"
+
+
 def plain(value: Any) -> Any:
-    """Inputs as JSON: unknowns become "<computed>", whole floats become ints."""
+    """Inputs as JSON: secrets become "[secret]", unknowns "<computed>", whole floats ints."""
     if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
@@ -63,17 +68,28 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-class _Recorder(mocks.Mocks):
-    """Answers like a preview (outputs = inputs) and records every new resource."""
+Outputs = Callable[[str, dict[str, Any]], dict[str, Any]]
 
-    def __init__(self, run: OfflineRun):
+
+class _Recorder(mocks.Mocks):
+    """Answers like a preview (outputs = inputs) and records every new resource.
+
+    `outputs(type, inputs)` may add what a provider would report after create (tests use it to
+    stand in for the cloud); render passes none, so such values stay unknown.
+    """
+
+    def __init__(self, run: OfflineRun, outputs: Outputs | None = None):
         self.run = run
+        self.outputs = outputs
         self.parent = threading.local()
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         parent = name_of(getattr(self.parent, "urn", ""))
         self.run.resources.append(Registration(args.typ, args.name, parent, bool(args.custom), plain(args.inputs)))
-        return None, dict(args.inputs)
+        state = dict(args.inputs)
+        if self.outputs is not None:
+            state.update(self.outputs(args.typ, state))
+        return None, state
 
     def call(self, args: mocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         raise NotImplementedError(f"iapgen render cannot answer the data source {args.token} offline")
@@ -93,13 +109,14 @@ class _Monitor(mocks.MockMonitor):
 
 
 def run_offline(program: Callable[[], None], *, project: str, stack: str, config: Mapping[str, str],
-                secret_keys: list[str] | None = None, preview: bool = True) -> OfflineRun:
+                secret_keys: list[str] | None = None, preview: bool = True,
+                outputs: Outputs | None = None) -> OfflineRun:
     """Run `program` under fresh mocks, in its own context so runs never leak into each other.
 
     preview=True answers like `pulumi preview` (what render shows); preview=False like an update,
     where values the mocks do not know resolve to None instead of staying unknown.
     """
-    return contextvars.copy_context().run(_run, program, project, stack, config, secret_keys or [], preview)
+    return contextvars.copy_context().run(_run, program, project, stack, config, secret_keys or [], preview, outputs)
 
 
 async def _resolve(value: Any) -> Any:
@@ -115,9 +132,9 @@ async def _resolve(value: Any) -> Any:
 
 
 def _run(program: Callable[[], None], project: str, stack: str, config: Mapping[str, str],
-         secret_keys: list[str], preview: bool) -> OfflineRun:
+         secret_keys: list[str], preview: bool, outputs: Outputs | None) -> OfflineRun:
     run = OfflineRun()
-    recorder = _Recorder(run)
+    recorder = _Recorder(run, outputs)
     settings.set_root_resource(None)  # type: ignore[arg-type]
     set_all_config(dict(config), secret_keys)
     mocks.set_mocks(recorder, project=project, stack=stack, preview=preview, monitor=_Monitor(recorder))

@@ -4,7 +4,10 @@ Stack config (Pulumi.<stack>.yaml):
 - `iapgen:spec`        path of the spec file, relative to the project (default services.yaml);
 - `iapgen:environment` environment to deploy (default: the stack name);
 - `gcp:project`        optional; when set it must equal the environment's project;
-- `kubernetes:context` the kubeconfig context of the environment's cluster.
+- `kubernetes:context` the kubeconfig context of the environment's cluster;
+- `iapgen:clusterUid`  optional; the cluster's ingress UID, when several clusters share the project;
+- `iapgen:backendWaitSeconds` how long to wait for GKE to create each backend (default 900);
+- `iapgen:oauthClientSecret` (secret) the custom IAP OAuth client's secret, with iap.oauthClientId.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import pulumi
 from components.backend import Backend, BackendArgs
 from components.errors import SpecError
 from components.frontend import Frontend, FrontendArgs
+from components.hclogging import DEFAULT_WAIT_SECONDS
+from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
+from components.lbbackend import LoadBalancerBackend, LoadBalancerBackendArgs
 from components.validate import Exposure, LoadedSpec, load_spec
 
 DEFAULT_SPEC = "services.yaml"
@@ -49,6 +55,10 @@ def deploy() -> None:
 def build(loaded: LoadedSpec) -> None:
     """Create every resource of the environment the stack selects and export what users need."""
     env, exposures, project = selected_environment(loaded)
+    environment, _ = loaded.environment(env)
+    config = pulumi.Config("iapgen")
+    client_secret = oauth_client_secret(loaded, env, config)
+
     backends: dict[str, Backend] = {}
     by_namespace: dict[str, list[Exposure]] = defaultdict(list)
     for exposure in exposures:
@@ -59,8 +69,19 @@ def build(loaded: LoadedSpec) -> None:
         # "/" keeps frontend names apart from service names (DNS labels): plan.json parents are unambiguous.
         namespace: Frontend(f"{namespace}/frontend", FrontendArgs(
             env=env, project=project, namespace=namespace, exposures=members,
-            depends_on=[backends[e.service.name] for e in members]))
+            depends_on=[backends[e.service.name] for e in members], oauth_client_secret=client_secret))
         for namespace, members in sorted(by_namespace.items())
+    }
+
+    project_wide = environment.iap.project_wide
+    if project_wide and environment.iap.members:
+        ProjectIap(f"{env}/project-iap", project, environment.iap.members)
+    wait = config.get_int("backendWaitSeconds") or DEFAULT_WAIT_SECONDS
+    lb = {
+        e.service.name: LoadBalancerBackend(f"{e.service.name}/lb", LoadBalancerBackendArgs(
+            exposure=e, members=backend_members(e, project_wide), cluster_uid=config.get("clusterUid") or "",
+            wait_seconds=wait, depends_on=[frontends[e.service.namespace].ingress]))
+        for e in exposures
     }
 
     pulumi.export("environment", env)
@@ -75,6 +96,33 @@ def build(loaded: LoadedSpec) -> None:
             "backendConfig": backends[e.service.name].backend_config_name,
             "ip": frontends[e.service.namespace].address,
             "iapMembers": list(e.members) if e.service.iap.enabled else [],
+            "backendService": lb[e.service.name].backend_service,
+            "healthCheck": lb[e.service.name].health_check,
+            "iapAudience": lb[e.service.name].iap_audience,
+            "healthCheckLogQuery": lb[e.service.name].log_query,
         }
         for e in exposures
     })
+
+
+def backend_members(exposure: Exposure, project_wide: bool) -> list[str]:
+    """Principals bound on this service's backend: none when IAP is off; the environment's go
+    project-wide instead when it asks for that."""
+    if not exposure.service.iap.enabled:
+        return []
+    own = exposure.service.iap.members
+    return list(dict.fromkeys(own if project_wide else exposure.members))
+
+
+def oauth_client_secret(loaded: LoadedSpec, env: str, config: pulumi.Config) -> pulumi.Output[str] | None:
+    environment, _ = loaded.environment(env)
+    if not environment.iap.oauth_client_id:
+        return None
+    secret = config.get_secret(OAUTH_SECRET_CONFIG)
+    if secret is None:
+        raise SpecError.single(
+            loaded.file, 1, f"environments.{env}.iap.oauthClientId",
+            f"names a custom OAuth client, but stack config iapgen:{OAUTH_SECRET_CONFIG} is not set: run pulumi "
+            f"config set --secret iapgen:{OAUTH_SECRET_CONFIG} CLIENT_SECRET (or omit oauthClientId to use the "
+            "Google-managed client)", "OAUTH_SECRET_MISSING")
+    return secret

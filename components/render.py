@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 
 from components import naming
-from components.offline import OfflineRun, Registration, run_offline
-from components.program import build
+from components.offline import SECRET, OfflineRun, Registration, run_offline
+from components.program import backend_members, build
 from components.project import StackConfig, stack_config
 from components.templating import render_template
 from components.validate import Exposure, LoadedSpec, load_spec
@@ -60,7 +60,8 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
     }
     for registration in ordered(run.resources):
         obj = kubernetes_object(registration)
-        if obj is not None:
+        # Secrets are not written: their values come from stack config at deploy time only.
+        if obj is not None and obj["kind"] != "Secret":
             meta = obj["metadata"]
             path = f"k8s/{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
             files[path] = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
@@ -73,10 +74,25 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
     return files
 
 
+DYNAMIC_PROVIDER = "<dynamic provider: components.hclogging.HealthCheckLoggingProvider>"
+
+
 def plan(run: OfflineRun) -> list[dict[str, Any]]:
     """Every registration, each component followed by its children (registration order is async)."""
-    return [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": r.inputs}
+    return [{"type": r.type, "name": r.name, "parent": r.parent, "inputs": reviewable(r)}
             for r in ordered(run.resources)]
+
+
+def reviewable(registration: Registration) -> dict[str, Any]:
+    """Inputs as a reviewer should see them: Secret values masked, the pickled dynamic provider named."""
+    inputs = dict(registration.inputs)
+    if "__provider" in inputs:
+        inputs["__provider"] = DYNAMIC_PROVIDER
+    if registration.type == "kubernetes:core/v1:Secret":
+        for key in ("data", "stringData"):
+            if isinstance(inputs.get(key), dict):
+                inputs[key] = {k: SECRET for k in inputs[key]}  # stringData is secret already; data too
+    return inputs
 
 
 def ordered(resources: list[Registration]) -> list[Registration]:
@@ -130,6 +146,7 @@ def _service_view(exposure: Exposure, outputs: Mapping[str, Any]) -> dict[str, A
         "hc": hc,
         "iap": service.iap,
         "members": exposure.members,
+        "bound": backend_members(exposure, exposure.environment.iap.project_wide),
         "ip": outputs.get("services", {}).get(service.name, {}).get("ip", "<computed>"),
     }
 

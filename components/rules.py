@@ -70,6 +70,8 @@ _register("NAME_TOO_LONG", "A generated object name would exceed 63 characters."
 _register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.", "design.md")
 _register("INGRESS_CERT_LIMIT", "More hosts in one namespace than one Ingress can hold certificates for.",
           "gke-facts.md 4.4")
+_register("OAUTH_SECRET_MISSING", "A custom IAP OAuth client needs its secret in the stack's secret config.",
+          "gke-facts.md 2.1, 5.2")
 _register("IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
           "gke-facts.md 5.1")
 
@@ -88,7 +90,7 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-
 def check_name(value: str) -> str | None:
     if len(value) > 63:
         return f"{show(value)} is {len(value)} characters; Kubernetes Service names are at most 63"
-    if not DNS1035_LABEL.match(value):
+    if not DNS1035_LABEL.fullmatch(value):
         return (f"{show(value)} is not a DNS-1035 label: use lower-case letters, digits and '-', "
                 "starting with a letter and not ending with '-' (e.g. 'argocd')")
     return None
@@ -96,7 +98,7 @@ def check_name(value: str) -> str | None:
 
 @rule("NAMESPACE_INVALID", "Namespaces must be DNS-1123 labels.", "gke-facts.md 4.6")
 def check_namespace(value: str) -> str | None:
-    if len(value) > 63 or not DNS1123_LABEL.match(value):
+    if len(value) > 63 or not DNS1123_LABEL.fullmatch(value):
         return (f"{show(value)} is not a Kubernetes namespace name: at most 63 lower-case letters, "
                 "digits and '-', starting and ending with a letter or digit")
     return None
@@ -104,11 +106,11 @@ def check_namespace(value: str) -> str | None:
 
 def _label_problem(key: str, value: str) -> str | None:
     prefix, _, name = key.rpartition("/")
-    if prefix and (len(prefix) > 253 or (not HOSTNAME.match(prefix) and not DNS1123_LABEL.match(prefix))):
+    if prefix and (len(prefix) > 253 or (not HOSTNAME.fullmatch(prefix) and not DNS1123_LABEL.fullmatch(prefix))):
         return f"label key {show(key)} has an invalid prefix; a prefix is a DNS subdomain like app.kubernetes.io"
-    if len(name) > 63 or not LABEL_NAME.match(name):
+    if len(name) > 63 or not LABEL_NAME.fullmatch(name):
         return f"label key {show(key)} is invalid: at most 63 characters [A-Za-z0-9-_.], alphanumeric at both ends"
-    if len(value) > 63 or not LABEL_VALUE.match(value):
+    if len(value) > 63 or not LABEL_VALUE.fullmatch(value):
         return (f"label value {show(value)} for {show(key)} is invalid: at most 63 characters "
                 "[A-Za-z0-9-_.], alphanumeric at both ends; quote values such as 'true' or '8080'")
     return None
@@ -127,7 +129,7 @@ def check_selector(selector: dict[str, str]) -> str | None:
 @rule("ENV_NAME_INVALID", "Environment names are short DNS-1035 labels: the stack name, part of GCE names.",
       "gke-facts.md 4.6")
 def check_env_name(value: str) -> str | None:
-    if len(value) > 20 or not DNS1035_LABEL.match(value):
+    if len(value) > 20 or not DNS1035_LABEL.fullmatch(value):
         return (f"environment {show(value)} must be a short DNS-1035 label (at most 20 characters, "
                 "e.g. dev, prod): it is the Pulumi stack name and part of generated GCE names")
     return None
@@ -136,7 +138,7 @@ def check_env_name(value: str) -> str | None:
 @rule("PROJECT_ID_INVALID", "GCP project ids are 6-30 characters: lower-case letters, digits, '-'.",
       "design.md")
 def check_project_id(value: str) -> str | None:
-    if not PROJECT_ID.match(value):
+    if not PROJECT_ID.fullmatch(value):
         return (f"{show(value)} is not a GCP project id (6-30 characters, lower-case letters, digits "
                 "and '-', starting with a letter); use the id, not the display name or number")
     return None
@@ -148,7 +150,7 @@ def check_host(value: str) -> str | None:
     if value.startswith("*."):
         return (f"{show(value)} is a wildcard; Google-managed certificates do not cover wildcards, "
                 "name the host exactly")
-    if not HOSTNAME.match(value):
+    if not HOSTNAME.fullmatch(value):
         return (f"{show(value)} is not a DNS name like argocd.acme.example: lower-case labels of "
                 "letters, digits and '-', separated by dots, at most 253 characters")
     return None
@@ -255,14 +257,26 @@ def check_member_prefix(member: str) -> str | None:
     if member.startswith(("principal://", "principalSet://")):
         return None
     if not sep or f"{kind}:" not in MEMBER_PREFIXES:
-        suggestion = f"user:{member}" if EMAIL.match(member) else "user:alice@example.com"
+        suggestion = f"user:{member}" if EMAIL.fullmatch(member) else "user:alice@example.com"
         return (f"{show(member)} has no principal type; IAM needs one of user:, group:, "
                 f"serviceAccount:, domain: (e.g. {suggestion})")
     if kind == "domain":
-        if not HOSTNAME.match(rest):
+        if not HOSTNAME.fullmatch(rest):
             return f"{show(member)}: domain: takes a domain name, e.g. domain:acme.example"
-    elif not EMAIL.match(rest):
+    elif not EMAIL.fullmatch(rest):
         return f"{show(member)}: {kind}: takes an e-mail address, e.g. {kind}:someone@acme.example"
+    return None
+
+
+OAUTH_CLIENT_ID = re.compile(r"^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$")
+
+
+@rule("OAUTH_CLIENT_ID_INVALID", "A custom IAP OAuth client id looks like 123-abc.apps.googleusercontent.com.",
+      "gke-facts.md 5.2")
+def check_oauth_client_id(value: str) -> str | None:
+    if not OAUTH_CLIENT_ID.fullmatch(value):
+        return (f"{show(value)} is not an OAuth client id (NUMBER-ID.apps.googleusercontent.com, from Console > APIs "
+                "& Services > Credentials); omit oauthClientId to use the Google-managed client")
     return None
 
 

@@ -54,6 +54,7 @@ Member = Annotated[
     _hint(pattern=r"^((user|group|serviceAccount):[^@\s]+@[^@\s]+|domain:[a-z0-9.-]+|principal(Set)?://\S+)$"),
     _checked(rules.check_member_public), _checked(rules.check_member_prefix),
 ]
+OAuthClientId = Annotated[str, Field(max_length=200), _checked(rules.check_oauth_client_id)]
 Selector = Annotated[dict[Annotated[str, Field(max_length=317)], Annotated[str, Field(max_length=63)]],
                      Field(min_length=1, max_length=64), _checked(rules.check_selector)]
 # YAML gives lists; tuples keep the frozen models hashable. strict=False applies to the list
@@ -92,6 +93,12 @@ class HealthCheck(Model):
 class EnvironmentIap(Model):
     members: Members = Field((), description="IAM principals granted IAP access to every service of the "
                              "environment, e.g. group:eng@acme.example.")
+    project_wide: bool = Field(False, description="Grant the members on every IAP web resource of the project "
+                               "instead of on each service's backend (broader; off unless you ask).")
+    oauth_client_id: OAuthClientId | None = Field(None, description="A custom OAuth client for IAP (for users "
+                                                  "outside the organization or programmatic access); its secret "
+                                                  "comes from `pulumi config set --secret iapgen:oauthClientSecret`. "
+                                                  "Omit to use the Google-managed client.")
 
 
 class Iap(Model):

@@ -328,7 +328,7 @@ def _field_path(loc: Loc, document: Document) -> str:
                 if isinstance(name, str) and len(name) <= 63 and name.isprintable():
                     label = name
             out += f"[{label}]"
-        elif _PLAIN_KEY.match(str(part)):
+        elif _PLAIN_KEY.fullmatch(str(part)):
             out += f".{part}" if out else str(part)
         else:  # keys with spaces, newlines or odd characters are quoted and shortened
             out += f"[{show(str(part))}]"

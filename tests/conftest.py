@@ -94,10 +94,21 @@ def cli() -> Callable[..., CliResult]:
     return run_cli
 
 
-def offline_build(spec_path: Path, env: str = "dev", config: dict[str, str] | None = None) -> OfflineRun:
+def cloud_outputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """What the health-check logging provider reports after create, standing in for the Compute API."""
+    if type_.endswith(":HealthCheckLogging"):
+        name = f"k8s1-0000abcd-{inputs['namespace']}-{inputs['service']}-{int(inputs['port'])}-00000000"
+        return {"backendServiceName": name, "backendServiceId": "42", "healthCheckName": name,
+                "iapAudience": "/projects/123/global/backendServices/42", "logQuery": "logName=..."}
+    return {}
+
+
+def offline_build(spec_path: Path, env: str = "dev", config: dict[str, str] | None = None,
+                  secret_keys: list[str] | None = None) -> OfflineRun:
     """The program's build() for one environment under fresh recording mocks (an update, not a preview)."""
     loaded = load_spec(spec_path)
-    return run_offline(lambda: build(loaded), project="iapgen", stack=env, config=config or {}, preview=False)
+    return run_offline(lambda: build(loaded), project="iapgen", stack=env, config=config or {},
+                       secret_keys=secret_keys, preview=False, outputs=cloud_outputs)
 
 
 class Plan:
@@ -118,8 +129,8 @@ class Plan:
 
 @pytest.fixture
 def plan_for(tmp_path: Path) -> Callable[..., Plan]:
-    def make(spec: dict[str, Any], env: str = "dev") -> Plan:
-        return Plan(offline_build(write_spec(tmp_path, spec), env))
+    def make(spec: dict[str, Any], env: str = "dev", config: dict[str, str] | None = None) -> Plan:
+        return Plan(offline_build(write_spec(tmp_path, spec), env, config, secret_keys=list(config or {})))
 
     return make
 

@@ -137,7 +137,8 @@ def test_components_parent_their_children_and_names_are_unique(plan_for: PlanFor
     components = {r.name: r.type for r in plan.resources if not r.custom}
     # plan.json names parents by logical name, so component names must be unique across types
     assert len(components) == sum(1 for r in plan.resources if not r.custom)
-    assert set(components.values()) == {"iapgen:backend:Backend", "iapgen:frontend:Frontend"}
+    assert set(components.values()) == {"iapgen:backend:Backend", "iapgen:frontend:Frontend",
+                                        "iapgen:lbbackend:LoadBalancerBackend"}
     for r in plan.resources:
         if r.custom:
             assert r.parent in components, r
@@ -178,3 +179,84 @@ def test_stack_outputs_name_each_service(plan_for: PlanFor) -> None:
     assert argocd["iapMembers"] == ["group:eng@acme.example", "user:alice@acme.example"]
     assert outputs["addresses"]["argocd"]["name"] == "iapgen-dev-argocd"
     assert outputs["environment"] == "dev" and outputs["project"] == "acme-dev"
+
+
+# --- the controller's backend: health-check logging and IAP bindings ------------------------
+
+
+def iam_members(plan: Plan, service: str) -> list[Any]:
+    return [r for r in plan.of_type("WebBackendServiceIamMember") if r.parent == f"{service}/lb"]
+
+
+def test_each_service_gets_one_logging_resource_and_one_binding_per_principal(plan_for: PlanFor,
+                                                                              three_protocols: dict[str, Any]) -> None:
+    three_protocols["services"][0]["iap"] = {"members": ["user:alice@acme.example", "group:eng@acme.example"]}
+    plan = plan_for(three_protocols)
+    for entry in three_protocols["services"]:
+        name = entry["name"]
+        logging = [r for r in plan.of_type(":HealthCheckLogging") if r.parent == f"{name}/lb"]
+        assert len(logging) == 1
+        assert {k: logging[0].inputs[k] for k in ("project", "namespace", "service", "port", "portName")} == {
+            "project": "acme-dev", "namespace": entry["namespace"], "service": name, "port": entry["port"],
+            "portName": entry["protocol"].lower()}
+        members = iam_members(plan, name)
+        expected = list(dict.fromkeys(["group:eng@acme.example", *entry.get("iap", {}).get("members", [])]))
+        assert sorted(m.inputs["member"] for m in members) == sorted(expected)  # env + own, each once
+        backend = f"k8s1-0000abcd-{entry['namespace']}-{name}-{entry['port']}-00000000"
+        for member in members:
+            assert member.inputs["role"] == "roles/iap.httpsResourceAccessor"
+            assert member.inputs["webBackendService"] == backend  # this service's backend, not the project
+            assert member.inputs["project"] == "acme-dev"
+    assert plan.of_type("WebIamMember") == [] and plan.of_type("WebTypeComputeIamMember") == []
+
+
+def test_removing_a_member_removes_exactly_that_binding(plan_for: PlanFor) -> None:
+    spec = base_spec()
+    spec["services"][0]["iap"] = {"members": ["user:alice@acme.example", "user:bob@acme.example"]}
+    before = {r.name: r.inputs["member"] for r in iam_members(plan_for(spec), "argocd")}
+    spec["services"][0]["iap"]["members"] = ["user:bob@acme.example"]
+    after = {r.name: r.inputs["member"] for r in iam_members(plan_for(spec), "argocd")}
+    assert set(before) - set(after) == {n for n, m in before.items() if m == "user:alice@acme.example"}
+    assert set(after) <= set(before)  # the others keep their logical names: no replacement
+
+
+def test_iap_off_binds_nobody_but_keeps_logging(plan_for: PlanFor) -> None:
+    spec = base_spec()
+    spec["services"][0]["iap"] = {"enabled": False, "reason": "public status page"}
+    plan = plan_for(spec)
+    assert iam_members(plan, "argocd") == []
+    assert len(plan.of_type(":HealthCheckLogging")) == 1
+
+
+def test_project_wide_only_when_asked(plan_for: PlanFor) -> None:
+    spec = base_spec()
+    spec["environments"]["dev"]["iap"]["projectWide"] = True
+    spec["services"][0]["iap"] = {"members": ["user:alice@acme.example"]}
+    plan = plan_for(spec)
+    project_wide = plan.of_type("iap/webIamMember:WebIamMember")
+    assert [(r.inputs["member"], r.inputs["role"], r.inputs["project"]) for r in project_wide] == [
+        ("group:eng@acme.example", "roles/iap.httpsResourceAccessor", "acme-dev")]
+    assert [r.inputs["member"] for r in iam_members(plan, "argocd")] == ["user:alice@acme.example"]
+
+
+def test_custom_oauth_client(plan_for: PlanFor) -> None:
+    spec = base_spec()
+    spec["environments"]["dev"]["iap"]["oauthClientId"] = "1234-abcd.apps.googleusercontent.com"
+    plan = plan_for(spec, config={"iapgen:oauthClientSecret": "GOCSPX-very-secret-value"})
+    secret = plan.one("core/v1:Secret", "argocd/frontend-oauth-secret")
+    assert secret.inputs["metadata"]["name"] == "iapgen-oauth" and secret.inputs["metadata"]["namespace"] == "argocd"
+    assert secret.inputs["stringData"] == "[secret]"  # the whole map is secret, client_id included
+    config = plan.one("BackendConfig", "argocd-backendconfig").inputs["spec"]["iap"]
+    assert config == {"enabled": True, "oauthclientCredentials": {"secretName": "iapgen-oauth"}}
+    from components.render import plan as plan_json
+    assert "GOCSPX-very-secret-value" not in json.dumps(plan_json(plan.run))
+
+
+def test_custom_oauth_client_needs_the_secret_config(tmp_path: Any) -> None:
+    from tests.conftest import offline_build, write_spec
+    spec = base_spec()
+    spec["environments"]["dev"]["iap"]["oauthClientId"] = "1234-abcd.apps.googleusercontent.com"
+    with pytest.raises(Exception) as caught:
+        offline_build(write_spec(tmp_path, spec))
+    assert "[OAUTH_SECRET_MISSING]" in str(caught.value)
+    assert "pulumi config set --secret iapgen:oauthClientSecret" in str(caught.value)

@@ -104,6 +104,8 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "PORT_RANGE", "1 to 65535", "targetPort: 70000"),
     ("project-id", set_path("environments", "dev", "project", value="Acme Dev"),
      "PROJECT_ID_INVALID", "not a GCP project id", "project: Acme Dev"),
+    ("oauth-client-id", set_path("environments", "dev", "iap", "oauthClientId", value="my-iap-client"),
+     "OAUTH_CLIENT_ID_INVALID", "apps.googleusercontent.com", "oauthClientId:"),
     ("env-name", lambda s: s["environments"].update({"Staging_1": s["environments"]["dev"]}),
      "ENV_NAME_INVALID", "DNS-1035", "Staging_1:"),
     ("cert-limit", many_services_in_one_namespace, "INGRESS_CERT_LIMIT", "at most 15",
@@ -212,3 +214,18 @@ def test_huge_value_is_shortened_in_the_message(tmp_path: Path) -> None:
     assert result.code == 1
     assert "[NAME_INVALID]" in result.err
     assert max(len(line) for line in result.err.splitlines()) < 400
+
+
+@pytest.mark.parametrize(("path", "value", "rule"), [
+    (("services", 0, "name"), "argocd\n", "NAME_INVALID"),
+    (("services", 0, "host"), "argocd.acme.example\n", "HOST_INVALID"),
+    (("environments", "dev", "project"), "acme-dev\n", "PROJECT_ID_INVALID"),
+    (("services", 0, "iap"), {"members": ["user:alice@acme.example\n"]}, "IAP_MEMBER_PREFIX"),
+])
+def test_a_trailing_newline_is_not_a_valid_name(tmp_path: Path, path: tuple[Any, ...], value: Any,
+                                                 rule: str) -> None:
+    """Python's `$` matches before a final newline; every check must match the whole value."""
+    spec = base_spec()
+    set_path(*path, value=value)(spec)
+    result = run_cli("check", "--spec", write_spec(tmp_path, spec))
+    assert result.code == 1 and f"[{rule}]" in result.err, result.err

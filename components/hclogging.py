@@ -1,0 +1,238 @@
+"""Health-check logging on the health check GKE creates for a Service port, as a Pulumi resource.
+
+GKE Ingress creates the backend service and its health check itself (named `k8s1-...` after
+the NEG, gke-facts.md §1.2, §3), and BackendConfig cannot enable health-check logging. This
+dynamic resource finds that backend service once the controller has made it, turns on
+`logConfig.enable` through the Compute API, and keeps it on: `pulumi refresh` reads the real
+setting, so someone turning logging off shows as drift and the next `pulumi up` repairs it.
+
+It also reports what only the live backend knows: the backend service's name and numeric id
+(for IAP IAM and the IAP JWT audience), the health check, and the NEG ids the health-check
+log is indexed by.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+
+from components.compute import COMPUTE, RESOURCE_MANAGER, ApiError, Client, NotFound
+
+DEFAULT_WAIT_SECONDS = 900  # NEGs appear only once Pods run; a first Ingress takes minutes
+IDENTITY = ("project", "namespace", "service", "port")
+
+
+class BackendNotReady(ApiError):
+    pass
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What GKE made for one Service port, as the Compute API describes it."""
+
+    name: str
+    id: str
+    health_check: str
+    health_check_type: str
+    logging: bool
+    neg_ids: tuple[str, ...]
+
+
+def describes(description: str, namespace: str, service: str, port: int, port_name: str) -> bool:
+    """Whether a backend service's description is ingress-gce's for this Service port.
+
+    The controller writes {"kubernetes.io/service-name": "<ns>/<name>", "kubernetes.io/service-port": ...};
+    the port is the Ingress backend's port as the controller prints it: a number, a name, or a
+    printed struct such as "&ServiceBackendPort{Name:,Number:443,}".
+    """
+    try:
+        parsed = json.loads(description)
+    except (ValueError, TypeError):
+        return False
+    if not isinstance(parsed, dict) or parsed.get("kubernetes.io/service-name") != f"{namespace}/{service}":
+        return False
+    printed = str(parsed.get("kubernetes.io/service-port", ""))
+    if printed in (str(port), port_name):
+        return True
+    number = re.search(r"Number:(\d+)", printed)
+    name = re.search(r"Name:([A-Za-z0-9-]+)", printed)
+    return bool((number and int(number.group(1)) == port) or (name and name.group(1) == port_name))
+
+
+def find_backend(client: Client, namespace: str, service: str, port: int, port_name: str,
+                 cluster_uid: str = "") -> dict[str, Any] | None:
+    """The NEG backend service GKE Ingress made for this Service port, or None if there is none yet."""
+    prefix = f"k8s1-{cluster_uid[:8]}" if cluster_uid else "k8s1-"
+    found = [b for b in client.backend_services(f'name eq "{prefix}.*"')
+             if describes(str(b.get("description", "")), namespace, service, port, port_name)]
+    if len(found) > 1:
+        names = ", ".join(sorted(str(b.get("name")) for b in found))
+        raise ApiError(f"{len(found)} backend services in project {client.project} serve {namespace}/{service} port "
+                       f"{port} ({names}): several clusters share the project. Set the cluster's UID in stack config "
+                       "(pulumi config set iapgen:clusterUid $(kubectl get configmap ingress-uid -n kube-system "
+                       "-o jsonpath='{.data.uid}'))")
+    return found[0] if found else None
+
+
+def inspect(client: Client, backend: dict[str, Any]) -> Backend:
+    checks = backend.get("healthChecks") or []
+    if not checks:
+        raise ApiError(f"backend service {backend.get('name')} has no health check")
+    check = client.by_link(str(checks[0]))
+    log_config = check.get("logConfig") or {}
+    neg_ids = []
+    for entry in backend.get("backends") or []:
+        group = str(entry.get("group", ""))
+        if "/networkEndpointGroups/" in group:
+            try:
+                neg_ids.append(str(client.by_link(group).get("id", "")))
+            except NotFound:
+                continue  # a NEG of a zone that just lost its last Pod
+    return Backend(name=str(backend.get("name")), id=str(backend.get("id")), health_check=str(check.get("name")),
+                   health_check_type=str(check.get("type", "")), logging=bool(log_config.get("enable")),
+                   neg_ids=tuple(sorted(i for i in neg_ids if i)))
+
+
+def log_query(project: str, neg_ids: tuple[str, ...]) -> str:
+    """The Logs Explorer query for this backend's health-check transitions (gke-facts.md §3)."""
+    query = (f'logName="projects/{project}/logs/compute.googleapis.com%2Fhealthchecks"\n'
+             'resource.type="gce_network_endpoint_group"')
+    if neg_ids:
+        ids = " OR ".join(f'"{i}"' for i in neg_ids)
+        query += f"\nresource.labels.network_endpoint_group_id=({ids})"
+    return query
+
+
+class HealthCheckLoggingProvider(pulumi.dynamic.ResourceProvider):
+    """Create/read/update/delete for HealthCheckLogging. `session_factory` and `sleep` are for tests."""
+
+    serialize_as_secret_always = False
+
+    def __init__(self, session_factory: Callable[[], Any] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        super().__init__()
+        self.session_factory = session_factory
+        self.sleep = sleep
+
+    def _client(self, props: dict[str, Any]) -> Client:
+        return Client(str(props["project"]), session=self.session_factory() if self.session_factory else None,
+                      compute=str(props.get("computeEndpoint") or COMPUTE),
+                      resource_manager=str(props.get("resourceManagerEndpoint") or RESOURCE_MANAGER),
+                      sleep=self.sleep)
+
+    def _wait_for_backend(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
+        """Poll with backoff until GKE has made the backend service, or fail saying what to check."""
+        namespace, service, port = str(props["namespace"]), str(props["service"]), int(props["port"])
+        timeout = float(props.get("waitSeconds") or DEFAULT_WAIT_SECONDS)
+        waited, delay = 0.0, 2.0
+        while True:
+            backend = find_backend(client, namespace, service, port, str(props.get("portName", "")),
+                                   str(props.get("clusterUid") or ""))
+            if backend is not None:
+                return backend
+            if waited >= timeout:
+                raise BackendNotReady(
+                    f"no backend service for Service {namespace}/{service} port {port} appeared in project "
+                    f"{client.project} within {timeout:.0f}s. GKE creates it once the Ingress routes to that port, "
+                    f"the Service has NEGs and ready Pods match its selector. Check: kubectl get svc {service} -n "
+                    f"{namespace} -o jsonpath='{{.metadata.annotations.cloud\\.google\\.com/neg-status}}' (empty: "
+                    f"no NEG yet), kubectl get pods -n {namespace} (ready Pods?), kubectl describe ingress -n "
+                    f"{namespace} (sync errors); then run pulumi up again")
+            step = min(delay, timeout - waited)
+            self.sleep(step)
+            waited += step
+            delay = min(delay * 2, 30.0)
+
+    def _state(self, client: Client, props: dict[str, Any], backend: Backend) -> dict[str, Any]:
+        number = client.project_number()
+        return {**props, "backendServiceName": backend.name, "backendServiceId": backend.id,
+                "healthCheckName": backend.health_check, "healthCheckType": backend.health_check_type,
+                "loggingEnabled": backend.logging, "negIds": list(backend.neg_ids), "projectNumber": number,
+                "iapAudience": f"/projects/{number}/global/backendServices/{backend.id}",
+                "logQuery": log_query(str(props["project"]), backend.neg_ids)}
+
+    def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:
+        client = self._client(props)
+        backend = inspect(client, self._wait_for_backend(client, props))
+        if not backend.logging:
+            client.set_health_check_logging(backend.health_check, True)
+            backend = Backend(**{**backend.__dict__, "logging": True})
+        return self._state(client, props, backend)
+
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        state = self._ensure(props)
+        return pulumi.dynamic.CreateResult(id_=state["backendServiceName"], outs=state)
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        """What is really there: refresh shows logging turned off as drift."""
+        client = self._client(props)
+        try:
+            backend = inspect(client, client.backend_service(id_))
+        except NotFound:
+            return pulumi.dynamic.ReadResult(None, {})  # GKE removed the backend: the resource is gone
+        return pulumi.dynamic.ReadResult(id_, self._state(client, props, backend))
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        replaces = [key for key in IDENTITY if str(olds.get(key)) != str(news.get(key))]
+        drifted = olds.get("loggingEnabled") is False
+        changed = any(olds.get(k) != news.get(k) for k in news if not k.startswith("__"))
+        return pulumi.dynamic.DiffResult(changes=bool(replaces or drifted or changed), replaces=replaces,
+                                         delete_before_replace=False)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        return pulumi.dynamic.UpdateResult(outs=self._ensure(news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Turn logging back off; nothing to do when GKE already removed the health check."""
+        client = self._client(props)
+        try:
+            client.set_health_check_logging(str(props.get("healthCheckName") or id_), False)
+        except NotFound:
+            return
+
+
+@dataclass(frozen=True)
+class HealthCheckLoggingArgs:
+    project: str
+    namespace: str
+    service: str
+    port: int
+    port_name: str
+    cluster_uid: str = ""
+    wait_seconds: int = DEFAULT_WAIT_SECONDS
+
+
+class HealthCheckLogging(pulumi.dynamic.Resource, module="iapgen", name="HealthCheckLogging"):
+    """Logging on for the health check of one Service port's GKE backend."""
+
+    backend_service_name: pulumi.Output[str]
+    """The k8s1-... backend service GKE made: the IAP IAM resource."""
+    backend_service_id: pulumi.Output[str]
+    health_check_name: pulumi.Output[str]
+    iap_audience: pulumi.Output[str]
+    """/projects/<number>/global/backendServices/<id>: the aud of x-goog-iap-jwt-assertion."""
+    log_query: pulumi.Output[str]
+
+    def __init__(self, name: str, args: HealthCheckLoggingArgs, opts: pulumi.ResourceOptions | None = None,
+                 provider: HealthCheckLoggingProvider | None = None):
+        props: dict[str, Any] = {
+            "project": args.project, "namespace": args.namespace, "service": args.service, "port": args.port,
+            "portName": args.port_name, "clusterUid": args.cluster_uid, "waitSeconds": args.wait_seconds,
+            # outputs, known after create
+            "backendServiceName": None, "backendServiceId": None, "healthCheckName": None, "healthCheckType": None,
+            "loggingEnabled": None, "negIds": None, "projectNumber": None, "iapAudience": None, "logQuery": None,
+        }
+        super().__init__(provider or HealthCheckLoggingProvider(), name, props, opts)
+        # Dynamic outputs arrive under the prop names; expose them under Python names too.
+        self.backend_service_name = self.backendServiceName  # type: ignore[attr-defined]
+        self.backend_service_id = self.backendServiceId  # type: ignore[attr-defined]
+        self.health_check_name = self.healthCheckName  # type: ignore[attr-defined]
+        self.iap_audience = self.iapAudience  # type: ignore[attr-defined]
+        self.log_query = self.logQuery  # type: ignore[attr-defined]

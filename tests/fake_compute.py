@@ -1,0 +1,145 @@
+"""A fake of the Compute Engine v1 and Resource Manager v1 REST APIs, served on 127.0.0.1.
+
+It holds backend services, health checks and NEGs the way GKE Ingress leaves them, answers
+the calls components/compute.py makes (with the real paths, query parameters, PATCH
+semantics and long-running operations), requires `Authorization: Bearer <token>`, and can be
+told to make the backend appear late, refuse a call with 403, or fail transiently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+TOKEN = "test-token"
+PROJECT = "acme-dev"
+PROJECT_NUMBER = "123456789012"
+
+
+@dataclass
+class FakeCompute:
+    backend_services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    health_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    negs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    hidden_until_list: int = 0  # backends appear on this list call (1 = at once)
+    forbidden: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, collection) -> message
+    failures: list[int] = field(default_factory=list)  # statuses to answer before serving normally
+    requests: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
+    list_calls: int = 0
+    page_size: int = 2
+    url: str = ""
+
+    def add_backend(self, namespace: str, service: str, port: str,
+                    name: str = "k8s1-3a8f2e1c-argocd-argocd-443-9f0a1b2c",
+                    logging: bool = False, zones: tuple[str, ...] = ("europe-west1-b", "europe-west1-c"),
+                    backend_id: str = "4411223344556677889") -> str:
+        base = f"https://www.googleapis.com/compute/v1/projects/{PROJECT}"
+        self.health_checks[name] = {"kind": "compute#healthCheck", "name": name, "type": "HTTPS",
+                                    "selfLink": f"{base}/global/healthChecks/{name}",
+                                    **({"logConfig": {"enable": True}} if logging else {})}
+        groups = []
+        for i, zone in enumerate(zones):
+            self.negs[(zone, name)] = {"kind": "compute#networkEndpointGroup", "name": name, "id": f"77000{i}",
+                                       "zone": zone, "networkEndpointType": "GCE_VM_IP_PORT"}
+            groups.append({"group": f"{base}/zones/{zone}/networkEndpointGroups/{name}", "balancingMode": "RATE"})
+        self.backend_services[name] = {
+            "kind": "compute#backendService", "name": name, "id": backend_id, "protocol": "HTTPS",
+            "description": json.dumps({"kubernetes.io/service-name": f"{namespace}/{service}",
+                                       "kubernetes.io/service-port": port}, separators=(",", ":")),
+            "healthChecks": [f"{base}/global/healthChecks/{name}"], "backends": groups,
+            "selfLink": f"{base}/global/backendServices/{name}"}
+        return name
+
+    # --- serving -----------------------------------------------------------------------
+
+    def handle(self, method: str, raw_path: str, headers: Any, body: dict[str, Any] | None) -> tuple[int, Any]:
+        self.requests.append((method, raw_path, body))
+        if headers.get("Authorization") != f"Bearer {TOKEN}":
+            return 401, {"error": {"code": 401, "message": "Request had invalid authentication credentials."}}
+        if self.failures:
+            status = self.failures.pop(0)
+            return status, {"error": {"code": status, "message": "backend error, try again"}}
+        url = urlparse(raw_path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        path = url.path
+        match = re.fullmatch(r"/v1/projects/([^/]+)", path)
+        if match:
+            return (200, {"projectId": match.group(1), "projectNumber": PROJECT_NUMBER}) if method == "GET" \
+                else (405, {})
+        match = re.fullmatch(rf"/compute/v1/projects/{PROJECT}/(global|zones/[^/]+)/([A-Za-z]+)(?:/([^/]+))?", path)
+        if not match:
+            return 404, {"error": {"code": 404, "message": f"The resource '{path}' was not found"}}
+        scope, collection, name = match.groups()
+        denied = self.forbidden.get((method, collection))
+        if denied:
+            return 403, {"error": {"code": 403, "message": denied}}
+        if collection == "backendServices" and name is None and method == "GET":
+            return 200, self.list_backends(query)
+        if collection == "backendServices" and method == "GET":
+            return self.get(self.backend_services, name)
+        if collection == "healthChecks" and method == "GET":
+            return self.get(self.health_checks, name)
+        if collection == "healthChecks" and method == "PATCH":
+            if name not in self.health_checks:
+                return self.get(self.health_checks, name)
+            for key, value in (body or {}).items():  # PATCH semantics: named fields only
+                self.health_checks[name][key] = value
+            return 200, {"kind": "compute#operation", "name": "operation-1", "status": "RUNNING",
+                         "targetLink": self.health_checks[name]["selfLink"]}
+        if collection == "operations" and method == "GET":
+            return 200, {"kind": "compute#operation", "name": name, "status": "DONE"}
+        if collection == "networkEndpointGroups" and method == "GET":
+            zone = scope.split("/", 1)[1]
+            return self.get({n: v for (z, n), v in self.negs.items() if z == zone}, name)
+        return 405, {"error": {"code": 405, "message": "method not allowed"}}
+
+    def list_backends(self, query: dict[str, str]) -> dict[str, Any]:
+        self.list_calls += 1
+        if self.list_calls < self.hidden_until_list:
+            return {"kind": "compute#backendServiceList"}
+        items = sorted(self.backend_services.values(), key=lambda b: b["name"])
+        pattern = re.fullmatch(r'name eq "(.*)"', query.get("filter", ""))
+        if pattern:
+            items = [b for b in items if re.fullmatch(pattern.group(1), b["name"])]
+        start = int(query.get("pageToken", "0"))
+        page = items[start:start + self.page_size]
+        result: dict[str, Any] = {"kind": "compute#backendServiceList", "items": page}
+        if start + self.page_size < len(items):
+            result["nextPageToken"] = str(start + self.page_size)
+        return result
+
+    @staticmethod
+    def get(store: dict[str, dict[str, Any]], name: str | None) -> tuple[int, Any]:
+        if name in store:
+            return 200, store[name]
+        return 404, {"error": {"code": 404, "message": f"The resource '{name}' was not found"}}
+
+    def serve(self) -> ThreadingHTTPServer:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else None
+                status, payload = fake.handle(self.command, self.path, self.headers, body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PATCH = do_POST = _serve  # http.server's method names
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        return server

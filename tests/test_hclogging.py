@@ -1,0 +1,179 @@
+"""Health-check logging against a fake Compute API on 127.0.0.1, through google-auth and HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import google.oauth2.credentials
+import pytest
+from google.auth.transport.requests import AuthorizedSession
+
+from components.compute import ApiError
+from components.hclogging import BackendNotReady, HealthCheckLoggingProvider, describes
+from tests.fake_compute import PROJECT, PROJECT_NUMBER, TOKEN, FakeCompute
+
+NAME = "k8s1-3a8f2e1c-argocd-argocd-443-9f0a1b2c"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCompute]:
+    compute = FakeCompute()
+    server = compute.serve()
+    yield compute
+    server.shutdown()
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def provider(sleeps: Sleeps | None = None, token: str = TOKEN) -> HealthCheckLoggingProvider:
+    """The production provider, with google-auth credentials that need no refresh."""
+    def session() -> AuthorizedSession:
+        return AuthorizedSession(google.oauth2.credentials.Credentials(token=token))
+    return HealthCheckLoggingProvider(session_factory=session, sleep=sleeps if sleeps is not None else Sleeps())
+
+
+def props(fake: FakeCompute, **extra: Any) -> dict[str, Any]:
+    return {"project": PROJECT, "namespace": "argocd", "service": "argocd", "port": 443, "portName": "https",
+            "clusterUid": "", "waitSeconds": 900, "computeEndpoint": f"{fake.url}/compute/v1",
+            "resourceManagerEndpoint": f"{fake.url}/v1", **extra}
+
+
+def patches(fake: FakeCompute) -> list[tuple[str, dict[str, Any] | None]]:
+    return [(path, body) for method, path, body in fake.requests if method == "PATCH"]
+
+
+def test_backend_appears_after_several_polls(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "&ServiceBackendPort{Name:,Number:443,}")
+    fake.add_backend("argocd", "dex", "5556", name="k8s1-3a8f2e1c-argocd-dex-5556-aaaa0000")  # another Service
+    fake.hidden_until_list = 4
+    sleeps = Sleeps()
+    result = provider(sleeps).create(props(fake))
+    assert result.id == NAME
+    assert fake.list_calls == 4
+    assert sleeps[:3] == [2.0, 4.0, 8.0]  # backed off (then 1 s waiting for the PATCH operation)
+    outs = result.outs
+    assert outs["backendServiceName"] == NAME and outs["healthCheckName"] == NAME
+    assert outs["loggingEnabled"] is True and fake.health_checks[NAME]["logConfig"] == {"enable": True}
+    assert outs["iapAudience"] == f"/projects/{PROJECT_NUMBER}/global/backendServices/4411223344556677889"
+    assert outs["negIds"] == ["770000", "770001"]
+    assert 'logName="projects/acme-dev/logs/compute.googleapis.com%2Fhealthchecks"' in outs["logQuery"]
+    assert 'resource.labels.network_endpoint_group_id=("770000" OR "770001")' in outs["logQuery"]
+    # request shapes: list filtered by name, paginated; PATCH semantics on the health check only
+    lists = [p for m, p, _ in fake.requests if m == "GET" and p.split("?")[0].endswith("/global/backendServices")]
+    assert all("filter=name+eq+%22k8s1-.%2A%22" in p and "maxResults=500" in p for p in lists)
+    assert any("pageToken=2" in p for p in lists) or len(fake.backend_services) <= fake.page_size
+    assert patches(fake) == [(f"/compute/v1/projects/{PROJECT}/global/healthChecks/{NAME}",
+                              {"logConfig": {"enable": True}})]
+
+
+def test_backend_never_appears(fake: FakeCompute) -> None:
+    sleeps = Sleeps()
+    with pytest.raises(BackendNotReady) as caught:
+        provider(sleeps).create(props(fake, waitSeconds=60))
+    message = str(caught.value)
+    assert "no backend service for Service argocd/argocd port 443" in message and "within 60s" in message
+    assert "neg-status" in message and "kubectl get pods -n argocd" in message
+    assert sum(sleeps) == 60 and max(sleeps) <= 30
+    assert patches(fake) == []
+
+
+def test_logging_already_on_writes_nothing(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "443", logging=True)
+    outs = provider().create(props(fake)).outs
+    assert outs["loggingEnabled"] is True
+    assert patches(fake) == []
+
+
+def test_turned_off_shows_as_drift_and_is_repaired(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "https")
+    p = provider()
+    created = p.create(props(fake))
+    fake.health_checks[NAME]["logConfig"] = {"enable": False}  # someone clicked in the console
+    refreshed = p.read(created.id, created.outs)
+    assert refreshed.id == NAME and refreshed.outs["loggingEnabled"] is False
+    diff = p.diff(created.id, refreshed.outs, props(fake))
+    assert diff.changes is True and diff.replaces == []
+    updated = p.update(created.id, refreshed.outs, props(fake))
+    assert updated.outs["loggingEnabled"] is True
+    assert fake.health_checks[NAME]["logConfig"] == {"enable": True}
+    assert len(patches(fake)) == 2
+    assert p.diff(created.id, updated.outs, props(fake)).changes is False
+
+
+def test_permission_denied_names_the_permission(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "443")
+    fake.forbidden[("PATCH", "healthChecks")] = (
+        f"Required 'compute.healthChecks.update' permission for 'projects/{PROJECT}/global/healthChecks/{NAME}'")
+    with pytest.raises(ApiError) as caught:
+        provider().create(props(fake))
+    assert caught.value.status == 403
+    assert "needs compute.healthChecks.update on project acme-dev" in str(caught.value)
+
+
+def test_permission_denied_without_detail_names_the_permission_for_the_call(fake: FakeCompute) -> None:
+    fake.forbidden[("GET", "backendServices")] = "Forbidden"
+    with pytest.raises(ApiError, match=r"needs compute\.backendServices\.list"):
+        provider().create(props(fake))
+
+
+def test_deleted_backend(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "443")
+    p = provider()
+    created = p.create(props(fake))
+    fake.backend_services.clear()
+    fake.health_checks.clear()  # GKE removed them with the Ingress
+    assert p.read(created.id, created.outs).id is None
+    p.delete(created.id, created.outs)  # 404: nothing to do, no error
+
+
+def test_delete_turns_logging_off(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "443")
+    p = provider()
+    created = p.create(props(fake))
+    p.delete(created.id, created.outs)
+    assert fake.health_checks[NAME]["logConfig"] == {"enable": False}
+
+
+def test_transient_errors_are_retried(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "443")
+    fake.failures = [503, 429]
+    sleeps = Sleeps()
+    assert provider(sleeps).create(props(fake)).outs["loggingEnabled"] is True
+    assert sleeps[:2] == [1.0, 2.0]
+
+
+def test_refused_credentials(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "443")
+    with pytest.raises(ApiError, match="credentials were refused") as caught:
+        provider(token="wrong-token").create(props(fake))
+    assert len(fake.requests) == 1  # no retries: they cannot help
+    assert "wrong-token" not in str(caught.value)
+
+
+def test_two_clusters_in_one_project_need_the_cluster_uid(fake: FakeCompute) -> None:
+    fake.add_backend("argocd", "argocd", "443")
+    other = fake.add_backend("argocd", "argocd", "443", name="k8s1-77aa88bb-argocd-argocd-443-11112222")
+    with pytest.raises(ApiError, match="iapgen:clusterUid"):
+        provider().create(props(fake))
+    assert provider().create(props(fake, clusterUid="77aa88bb-1234")).id == other
+
+
+def test_identity_change_replaces(fake: FakeCompute) -> None:
+    diff = provider().diff(NAME, {**props(fake), "loggingEnabled": True}, props(fake, port=8443))
+    assert diff.replaces == ["port"]
+
+
+@pytest.mark.parametrize(("printed", "expected"), [
+    ("443", True), ("https", True), ("&ServiceBackendPort{Name:,Number:443,}", True),
+    ("&ServiceBackendPort{Name:https,Number:0,}", True), ("8443", False), ("&ServiceBackendPort{Name:,Number:4430,}",
+                                                                          False)])
+def test_description_matching(printed: str, expected: bool) -> None:
+    description = json.dumps({"kubernetes.io/service-name": "argocd/argocd", "kubernetes.io/service-port": printed})
+    assert describes(description, "argocd", "argocd", 443, "https") is expected
+    assert not describes(description, "argocd", "argo", 443, "https")
+    assert not describes("not json", "argocd", "argocd", 443, "https")
