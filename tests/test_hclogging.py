@@ -177,3 +177,20 @@ def test_description_matching(printed: str, expected: bool) -> None:
     assert describes(description, "argocd", "argocd", 443, "https") is expected
     assert not describes(description, "argocd", "argo", 443, "https")
     assert not describes("not json", "argocd", "argocd", 443, "https")
+
+
+def test_provider_survives_the_trip_to_pulumis_provider_process(tmp_path: Any) -> None:
+    """`pulumi up` pickles the provider and loads it in another process: it must travel by reference."""
+    import subprocess
+    import sys
+
+    from pulumi.dynamic.dynamic import serialize_provider
+
+    blob = serialize_provider(HealthCheckLoggingProvider())
+    assert len(blob) < 2000  # by reference, not by value: no captured session or code
+    script = ("import base64, sys, dill; p = dill.loads(base64.b64decode(sys.argv[1])); "
+              "print(type(p).__module__, type(p).__name__, callable(p.create), p.session_factory)")
+    proc = subprocess.run([sys.executable, "-c", script, blob], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["components.hclogging", "HealthCheckLoggingProvider", "True", "None"]
