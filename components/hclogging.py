@@ -13,10 +13,12 @@ log is indexed by.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import pickle
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +200,21 @@ class HealthCheckLoggingProvider(pulumi.dynamic.ResourceProvider):
             return
 
 
+@contextlib.contextmanager
+def _pickler_restored() -> Iterator[None]:
+    """Undo what pulumi's serialize_provider leaves behind (pulumi 3.272): it wraps
+    pickle._Pickler._batch_setitems in a new closure on every call and never restores it, so each
+    dynamic resource adds a frame to every later pickle, and a program with about 1,000 services
+    dies with RecursionError. The provider is serialized synchronously in the constructor."""
+    pickler: Any = pickle._Pickler
+    saved = {name: pickler.__dict__[name] for name in ("_batch_setitems", "save_dict") if name in pickler.__dict__}
+    try:
+        yield
+    finally:
+        for name, method in saved.items():
+            setattr(pickler, name, method)
+
+
 @dataclass(frozen=True)
 class HealthCheckLoggingArgs:
     project: str
@@ -229,7 +246,8 @@ class HealthCheckLogging(pulumi.dynamic.Resource, module="iapgen", name="HealthC
             "backendServiceName": None, "backendServiceId": None, "healthCheckName": None, "healthCheckType": None,
             "loggingEnabled": None, "negIds": None, "projectNumber": None, "iapAudience": None, "logQuery": None,
         }
-        super().__init__(provider or HealthCheckLoggingProvider(), name, props, opts)
+        with _pickler_restored():
+            super().__init__(provider or HealthCheckLoggingProvider(), name, props, opts)
         # Dynamic outputs arrive under the prop names; expose them under Python names too.
         self.backend_service_name = self.backendServiceName  # type: ignore[attr-defined]
         self.backend_service_id = self.backendServiceId  # type: ignore[attr-defined]

@@ -16,8 +16,11 @@ import re
 from collections.abc import Sequence
 
 import pulumi
-import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
+
+# The resources' own modules, not pulumi_gcp.iap's package (which imports every IAP resource).
+from pulumi_gcp.iap.web_backend_service_iam_member import WebBackendServiceIamMember
+from pulumi_gcp.iap.web_iam_member import WebIamMember
 
 ROLE = "roles/iap.httpsResourceAccessor"
 OAUTH_SECRET = "iapgen-oauth"
@@ -32,10 +35,10 @@ def member_suffix(member: str) -> str:
 
 
 def bind_backend_members(parent: pulumi.Resource, name: str, project: str, backend_service: pulumi.Input[str],
-                         members: Sequence[str]) -> list[gcp.iap.WebBackendServiceIamMember]:
+                         members: Sequence[str]) -> list[WebBackendServiceIamMember]:
     """One IAM member per distinct principal on one backend service."""
     return [
-        gcp.iap.WebBackendServiceIamMember(
+        WebBackendServiceIamMember(
             f"{name}-{member_suffix(member)}",
             project=project,
             web_backend_service=backend_service,
@@ -53,7 +56,7 @@ class ProjectIap(pulumi.ComponentResource):
     def __init__(self, name: str, project: str, members: Sequence[str], opts: pulumi.ResourceOptions | None = None):
         super().__init__("iapgen:iap:ProjectIap", name, None, opts)
         self.members = [
-            gcp.iap.WebIamMember(f"{name}-{member_suffix(member)}", project=project, role=ROLE, member=member,
+            WebIamMember(f"{name}-{member_suffix(member)}", project=project, role=ROLE, member=member,
                                  opts=pulumi.ResourceOptions(parent=self))
             for member in dict.fromkeys(members)
         ]

@@ -194,3 +194,27 @@ def test_provider_survives_the_trip_to_pulumis_provider_process(tmp_path: Any) -
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["components.hclogging", "HealthCheckLoggingProvider", "True", "None"]
+
+
+def test_a_thousand_services_do_not_exhaust_the_stack() -> None:
+    """pulumi's serialize_provider wraps pickle._Pickler._batch_setitems on every call and never restores
+    it, so each dynamic resource deepens every later pickle; about 1,000 of them raise RecursionError.
+    HealthCheckLogging undoes that wrapping, so a program may declare as many services as it likes."""
+    import pickle
+
+    import pulumi
+
+    from components.hclogging import HealthCheckLogging, HealthCheckLoggingArgs
+    from components.offline import run_offline
+
+    before = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+
+    def program() -> None:
+        for i in range(1200):
+            HealthCheckLogging(f"s{i}", HealthCheckLoggingArgs(project="acme-dev", namespace="ns", service=f"s{i}",
+                                                              port=443, port_name="https"))
+        pulumi.export("n", 1200)
+
+    run = run_offline(program, project="iapgen", stack="dev", config={})
+    assert len(run.resources) == 1200
+    assert pickle._Pickler._batch_setitems is before  # type: ignore[attr-defined]

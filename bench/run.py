@@ -1,0 +1,186 @@
+"""iapgen benchmarks: each figure a ratio to a baseline measured in the same run, on this machine.
+
+    make bench            (or: .venv/bin/python bench/run.py [--quick])
+
+Prints a Markdown table. Every figure is the median of several runs, baselines interleaved
+with what they are compared to:
+
+- render, N=500 services, against a bare Pulumi program that registers the same resources
+  (same types, names, parents and literal inputs, as generic resources) under the same mocks:
+  the floor Pulumi itself sets. Both run after imports, in this process.
+- scaling: render at N=2,000 over N=200 (11 or less is linear, with room for noise).
+- iapgen lint over 5,000 documents against parsing the same YAML with PyYAML's C loader.
+- cold start: `iapgen render` of one service as a new process, against a process that only
+  imports pulumi, pulumi_kubernetes and pulumi_gcp.
+- peak memory of `iapgen render` at N=2,000, with the bare program's for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from components.lint import lint  # noqa: E402
+from components.offline import OfflineRun, run_offline  # noqa: E402
+from components.render import plan, render  # noqa: E402
+
+PROTOCOLS = [("HTTPS", 443, 8443), ("HTTP", 80, 8080), ("HTTP2", 443, 9443)]
+PER_NAMESPACE = 15  # one Ingress holds at most 15 certificates
+
+
+def spec_text(n: int) -> str:
+    services = []
+    for i in range(n):
+        protocol, port, target = PROTOCOLS[i % 3]
+        services.append({
+            "name": f"svc{i}", "namespace": f"team{i // PER_NAMESPACE}", "selector": {"app": f"svc{i}"},
+            "port": port, "targetPort": target, "protocol": protocol,
+            "healthCheck": {"path": "/healthz", "checkIntervalSec": 10, "timeoutSec": 5},
+            "iap": {"members": [f"user:owner{i}@acme.example"]},
+        })
+    return yaml.safe_dump({"environments": {"dev": {"project": "acme-dev", "domain": "dev.acme.example",
+                                                    "iap": {"members": ["group:eng@acme.example"]}}},
+                           "services": services}, sort_keys=False)
+
+
+def write_spec(folder: Path, n: int) -> Path:
+    path = folder / f"services-{n}.yaml"
+    path.write_text(spec_text(n))
+    return path
+
+
+def timed(function: Callable[[], Any]) -> float:
+    gc.collect()
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def bare_program(entries: list[dict[str, Any]]) -> Callable[[], None]:
+    """The same registrations as literal generic resources: what Pulumi costs with no iapgen at all."""
+    def program() -> None:
+        made: dict[str, pulumi.Resource] = {}
+        for entry in entries:
+            opts = pulumi.ResourceOptions(parent=made[entry["parent"]]) if entry["parent"] else None
+            if entry["type"].startswith("iapgen:"):
+                resource: pulumi.Resource = pulumi.ComponentResource(entry["type"], entry["name"], None, opts)
+            else:
+                inputs = {k: v for k, v in entry["inputs"].items() if k != "__provider"}
+                resource = pulumi.CustomResource(entry["type"], entry["name"], inputs, opts)
+            made[entry["name"]] = resource
+        pulumi.export("services", len(entries))
+    return program
+
+
+def run_bare(entries: list[dict[str, Any]]) -> OfflineRun:
+    return run_offline(bare_program(entries), project="iapgen", stack="dev", config={})
+
+
+def median_pair(first: Callable[[], Any], second: Callable[[], Any], runs: int) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(runs):  # interleaved, so drift on the machine hits both alike
+        a.append(timed(first))
+        b.append(timed(second))
+    return statistics.median(a), statistics.median(b)
+
+
+def process_seconds(argv: list[str], runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, cwd=REPO)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def peak_mb(code: str) -> float:
+    script = code + "\nimport resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=REPO)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller N and fewer runs (a smoke test, not figures)")
+    args = parser.parse_args()
+    n_render, n_small, n_large, docs, runs = (60, 20, 200, 500, 2) if args.quick else (500, 200, 2000, 5000, 5)
+    iapgen = str(Path(sys.executable).parent / "iapgen")
+    rows: list[tuple[str, str, str, float, float]] = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        spec = write_spec(folder, n_render)
+        entries = plan(render(str(spec), "dev").run)
+        ours, floor = median_pair(lambda: render(str(spec), "dev"), lambda: run_bare(entries), runs)
+        rows.append((f"render, N={n_render} ({len(entries)} resources)", f"{ours:.2f} s",
+                     f"bare Pulumi program {floor:.2f} s", ours / floor, 1.2))
+
+        small, large = write_spec(folder, n_small), write_spec(folder, n_large)
+        t_small = statistics.median(timed(lambda: render(str(small), "dev")) for _ in range(runs))
+        t_large = statistics.median(timed(lambda: render(str(large), "dev")) for _ in range(max(2, runs // 2)))
+        rows.append((f"render scaling, N={n_large} over N={n_small}", f"{t_large:.2f} s", f"{t_small:.2f} s",
+                     t_large / t_small, 11.0))
+
+        manifests = folder / "manifests.yaml"
+        rendered = render(str(large), "dev").files
+        texts = [text for rel, text in sorted(rendered.items()) if rel.startswith("k8s/")]
+        while len(texts) < docs:
+            texts += texts
+        manifests.write_text("---\n".join(texts[:docs]))
+        raw = manifests.read_text()
+        t_lint, t_yaml = median_pair(lambda: lint([str(manifests)]),
+                                     lambda: list(yaml.load_all(raw, Loader=yaml.CSafeLoader)), runs)
+        rows.append((f"lint, {docs} documents ({docs / t_lint:,.0f} docs/s)", f"{t_lint:.2f} s",
+                     f"PyYAML CSafeLoader {t_yaml:.2f} s", t_lint / t_yaml, 2.0))
+
+        one = write_spec(folder, 1)
+        render_argv = [iapgen, "render", "--env", "dev", "--spec", str(one), "--out", str(folder / "one"), "-q"]
+        imports = [sys.executable, "-c", "import pulumi, pulumi_kubernetes, pulumi_gcp"]
+        cold, base = [], []
+        for _ in range(runs):
+            subprocess.run(["rm", "-rf", str(folder / "one")], check=True)
+            cold.append(process_seconds(render_argv, 1))
+            base.append(process_seconds(imports, 1))
+        rows.append(("cold start, render 1 service", f"{statistics.median(cold):.2f} s",
+                     f"import pulumi, pulumi_kubernetes, pulumi_gcp {statistics.median(base):.2f} s",
+                     statistics.median(cold) / statistics.median(base), 1.5))
+
+        large_entries = folder / "entries.json"
+        large_entries.write_text(json.dumps(plan(render(str(large), "dev").run)))
+        ours_mb = peak_mb(f"from components.render import render; render({str(large)!r}, 'dev')")
+        bare_mb = peak_mb(f"import json, sys; sys.path.insert(0, {str(REPO / 'bench')!r}); from run import run_bare; "
+                          f"run_bare(json.load(open({str(large_entries)!r})))")
+        rows.append((f"peak memory, render N={n_large}", f"{ours_mb:.0f} MB", f"bare Pulumi program {bare_mb:.0f} MB",
+                     ours_mb / bare_mb, float("nan")))
+
+    print(f"iapgen benchmarks: {os.cpu_count()} cores, Python {platform.python_version()}, pulumi "
+          f"{pulumi.__version__ if hasattr(pulumi, '__version__') else ''}, median of {runs} runs"
+          f"{' (quick)' if args.quick else ''}, {time.perf_counter() - started:.0f} s in all\n")
+    print("| what | measured | baseline (same run) | ratio | target |")
+    print("|---|---|---|---|---|")
+    for what, measured, baseline, ratio, target in rows:
+        verdict = "" if target != target else (" ok" if ratio <= target else " **missed**")
+        goal = "-" if target != target else f"<= {target:g}"
+        print(f"| {what} | {measured} | {baseline} | {ratio:.2f}{verdict} | {goal} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
