@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.metadata
 import json
 import os
 import platform
@@ -137,6 +138,12 @@ def main() -> int:
         t_large = statistics.median(timed(lambda: render(str(large), "dev")) for _ in range(max(2, runs // 2)))
         rows.append((f"render scaling, N={n_large} over N={n_small}", f"{t_large:.2f} s", f"{t_small:.2f} s",
                      t_large / t_small, 11.0))
+        # Pulumi's own scaling, for reference: the bare program at the same sizes
+        bare_small, bare_large = plan(render(str(small), "dev").run), plan(render(str(large), "dev").run)
+        b_small = statistics.median(timed(lambda: run_bare(bare_small)) for _ in range(runs))
+        b_large = statistics.median(timed(lambda: run_bare(bare_large)) for _ in range(max(2, runs // 2)))
+        rows.append((f"bare Pulumi program scaling, N={n_large} over N={n_small} (reference)", f"{b_large:.2f} s",
+                     f"{b_small:.2f} s", b_large / b_small, float("nan")))
 
         manifests = folder / "manifests.yaml"
         rendered = render(str(large), "dev").files
@@ -171,7 +178,7 @@ def main() -> int:
                      ours_mb / bare_mb, float("nan")))
 
     print(f"iapgen benchmarks: {os.cpu_count()} cores, Python {platform.python_version()}, pulumi "
-          f"{pulumi.__version__ if hasattr(pulumi, '__version__') else ''}, median of {runs} runs"
+          f"{importlib.metadata.version('pulumi')}, median of {runs} runs"
           f"{' (quick)' if args.quick else ''}, {time.perf_counter() - started:.0f} s in all\n")
     print("| what | measured | baseline (same run) | ratio | target |")
     print("|---|---|---|---|---|")

@@ -30,6 +30,7 @@ from components.templating import render_template
 from components.validate import Exposure, LoadedSpec, load_spec
 
 MANIFEST = ".iapgen-render.json"
+_DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: same output, ~10x faster
 _TOP_KEYS = ("apiVersion", "kind", "metadata", "spec")
 _META_KEYS = ("name", "namespace", "labels", "annotations")
 
@@ -64,7 +65,7 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
         if obj is not None and obj["kind"] != "Secret":
             meta = obj["metadata"]
             path = f"k8s/{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
-            files[path] = yaml.safe_dump(obj, sort_keys=False, default_flow_style=False)
+            files[path] = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
     environment, exposures = loaded.environment(env)
     files["summary.md"] = render_template(
         "summary.md.j2", env=env, environment=environment, spec_file=loaded.file,
@@ -85,7 +86,7 @@ def plan(run: OfflineRun) -> list[dict[str, Any]]:
 
 def reviewable(registration: Registration) -> dict[str, Any]:
     """Inputs as a reviewer should see them: Secret values masked, the pickled dynamic provider named."""
-    inputs = dict(registration.inputs)
+    inputs = _sorted(registration.inputs)  # protobuf map order varies between processes
     if "__provider" in inputs:
         inputs["__provider"] = DYNAMIC_PROVIDER
     if registration.type == "kubernetes:core/v1:Secret":

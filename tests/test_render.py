@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,21 @@ def test_render_is_deterministic(tmp_path: Path, spec_path: Path) -> None:
     first = render(str(spec_path), "dev").files
     second = render(str(spec_path), "dev").files
     assert first == second
+
+
+def test_render_output_is_identical_across_processes(tmp_path: Path, spec_path: Path) -> None:
+    """Reviewers diff render output between commits: it must not depend on hash seeds or timing."""
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out{seed}"
+        subprocess.run([sys.executable, "-m", "components.cli", "render", "--env", "dev", "--spec", str(spec_path),
+                        "--out", str(out), "-q"], check=True, env={**os.environ, "PYTHONHASHSEED": seed},
+                       cwd=REPO, timeout=120)
+        outputs.append({p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()})
+    assert outputs[0] == outputs[1]
 
 
 def test_render_runs_the_same_program_as_pulumi_up(spec_path: Path) -> None:
