@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 ENV    ?= dev
 
-.PHONY: setup preview test lint typecheck schema docs clean
+.PHONY: setup preview test lint typecheck schema docs bench clean
 
 setup: $(STAMP)
 
@@ -29,6 +29,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+## bench: render and lint cost as ratios to baselines measured in the same run (a few minutes)
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 ## docs: regenerate docs/rules.md from the rule catalogue
 docs: $(STAMP)
