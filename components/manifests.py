@@ -19,7 +19,6 @@ from components.errors import Finding, SpecError
 from components.yamlsource import Document, Loc, decode, parse_all, read_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
-LIST_KINDS = {"List"}  # also any kind ending in "List" with items (ServiceList, ...)
 
 
 @dataclass(frozen=True, eq=False)

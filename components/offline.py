@@ -42,10 +42,11 @@ class OfflineRun:
 
 
 def name_of(urn: str) -> str | None:
-    """The logical name at the end of a URN; None for the stack itself."""
-    if not urn or (f"::{STACK_TYPE}::" in urn and urn.split("::")[2] == STACK_TYPE):
+    """The logical name at the end of a URN (urn:pulumi:STACK::PROJECT::TYPE::NAME); None for the stack."""
+    parts = urn.split("::")
+    if len(parts) < 4 or parts[2] == STACK_TYPE:
         return None
-    return urn.rsplit("::", 1)[-1]
+    return parts[-1]
 
 
 SECRET = "[secret]"

@@ -22,12 +22,13 @@ from components.frontend import Frontend, FrontendArgs
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
 from components.lbbackend import LoadBalancerBackend, LoadBalancerBackendArgs
+from components.spec import Environment
 from components.validate import Exposure, LoadedSpec, load_spec
 
 DEFAULT_SPEC = "services.yaml"
 
 
-def selected_environment(loaded: LoadedSpec) -> tuple[str, tuple[Exposure, ...], str]:
+def selected_environment(loaded: LoadedSpec) -> tuple[str, Environment, tuple[Exposure, ...]]:
     """The environment the stack selects, checked against gcp:project; raises SpecError."""
     config = pulumi.Config("iapgen")
     env = config.get("environment") or pulumi.get_stack()
@@ -39,7 +40,7 @@ def selected_environment(loaded: LoadedSpec) -> tuple[str, tuple[Exposure, ...],
             f"the spec deploys {env} to project {environment.project} but stack config gcp:project is "
             f"{configured}; fix one of them (pulumi config set gcp:project {environment.project})",
             "PROJECT_MISMATCH")
-    return env, exposures, environment.project
+    return env, environment, exposures
 
 
 def deploy() -> None:
@@ -54,10 +55,10 @@ def deploy() -> None:
 
 def build(loaded: LoadedSpec) -> None:
     """Create every resource of the environment the stack selects and export what users need."""
-    env, exposures, project = selected_environment(loaded)
-    environment, _ = loaded.environment(env)
+    env, environment, exposures = selected_environment(loaded)
+    project = environment.project
     config = pulumi.Config("iapgen")
-    client_secret = oauth_client_secret(loaded, env, config)
+    client_secret = oauth_client_secret(loaded, env, environment, config)
 
     backends: dict[str, Backend] = {}
     by_namespace: dict[str, list[Exposure]] = defaultdict(list)
@@ -114,8 +115,8 @@ def backend_members(exposure: Exposure, project_wide: bool) -> list[str]:
     return list(dict.fromkeys(own if project_wide else exposure.members))
 
 
-def oauth_client_secret(loaded: LoadedSpec, env: str, config: pulumi.Config) -> pulumi.Output[str] | None:
-    environment, _ = loaded.environment(env)
+def oauth_client_secret(loaded: LoadedSpec, env: str, environment: Environment,
+                        config: pulumi.Config) -> pulumi.Output[str] | None:
     if not environment.iap.oauth_client_id:
         return None
     secret = config.get_secret(OAUTH_SECRET_CONFIG)
