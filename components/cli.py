@@ -33,7 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the same Pulumi program `pulumi up` runs, offline under the Pulumi SDK's mocks "
         "(no CLI, no credentials), and write plan.json, outputs.json, k8s/*.yaml and summary.md into --out. "
         "--out must be new, empty, or a folder render wrote before.")
-    render.add_argument("--env", required=True, help="environment (= Pulumi stack name), e.g. dev")
+    render.add_argument("--env", required=True, help="Pulumi stack name, e.g. dev; it renders the environment "
+                        "of that name, or the one its Pulumi.<stack>.yaml names in iapgen:environment")
     render.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
     render.add_argument("--out", required=True, type=Path, help="output folder, e.g. build/dev")
     render.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -134,7 +135,8 @@ def _render(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     if not args.quiet:
         objects = sum(1 for f in rendered.files if f.startswith("k8s/"))
-        print(f"iapgen render: {args.env}: {len(rendered.run.resources)} resources, {objects} Kubernetes "
+        target = args.env if rendered.env == args.env else f"stack {args.env}, environment {rendered.env}"
+        print(f"iapgen render: {target}: {len(rendered.run.resources)} resources, {objects} Kubernetes "
               f"objects -> {out}/ (plan.json, outputs.json, k8s/, summary.md)")
     return EXIT_OK
 

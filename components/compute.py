@@ -17,7 +17,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 COMPUTE = "https://compute.googleapis.com/compute/v1"
@@ -64,7 +64,6 @@ class Client:
     retries: int = 4
     sleep: Callable[[float], None] = time.sleep
     timeout: float = 30.0
-    calls: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.session is None:
@@ -77,7 +76,6 @@ class Client:
         """One call, retried with exponential backoff on 429 and 5xx; errors become ApiError."""
         delay = 1.0
         for attempt in range(self.retries + 1):
-            self.calls.append((method, url))
             try:
                 response = self.session.request(method, url, json=body, params=params, timeout=self.timeout)
             except Exception as err:  # connection refused, DNS, TLS: the requests/google-auth exceptions
@@ -139,9 +137,6 @@ class Client:
 
     def backend_service(self, name: str) -> dict[str, Any]:
         return self.request("GET", self._global("backendServices", name))
-
-    def health_check(self, name: str) -> dict[str, Any]:
-        return self.request("GET", self._global("healthChecks", name))
 
     def set_health_check_logging(self, name: str, enable: bool) -> None:
         """healthChecks.patch with {"logConfig": {"enable": ...}}, then wait for the operation."""

@@ -23,7 +23,6 @@ HELP_URI = "https://github.com/iapgen/iapgen/blob/main/docs/rules.md"
 @dataclass(frozen=True)
 class Result:
     findings: list[Finding]
-    files: int
     documents: int
     objects: int
 
@@ -36,8 +35,7 @@ def lint(paths: Iterable[str], stdin: bytes | None = None) -> Result:
     loaded = load(names, stdin)
     findings = loaded.findings + lint_rules.run(loaded.objects)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.rule, f.field, f.message))
-    files = len({f.doc.file for f in loaded.objects} | {f.file for f in loaded.findings})
-    return Result(findings, files, loaded.documents, len(loaded.objects))
+    return Result(findings, loaded.documents, len(loaded.objects))
 
 
 def failed(result: Result, fail_on: str) -> bool:

@@ -270,7 +270,7 @@ def parsed(obj: Obj, annotation: str) -> Any:
         return None
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -592,7 +592,7 @@ def lint_target_port_names(ctx: Context, svc: Obj, report: Report) -> None:
                                f"(declared: {_joined(declared)}); with NEGs the "
                                "load balancer and health checks reach PodIP:targetPort: check the server listens there")
             continue
-        if not isinstance(port.target, str) or port.target.isdigit():
+        if not isinstance(port.target, str) or rules.decimal(port.target) is not None:
             continue
         for workload, pod, _ in workloads:
             names = {p.get("name") for p in _pod_ports(pod)}
@@ -892,13 +892,14 @@ def lint_listen_address(ctx: Context, workload: Obj, report: Report) -> None:
         if (ports and not served) or (not ports and len(containers) > 1):
             continue
         for loc, setting, value in _bind_settings(container):
-            _, port = rules.split_host_port(value)
-            if port and port.isdigit() and int(port) not in (served or targets):
+            _, port_text = rules.split_host_port(value)
+            port = rules.decimal(port_text)
+            if port is not None and port not in (served or targets):
                 continue  # a loopback listener on another port (an admin or metrics endpoint)
-            target = int(port) if port.isdigit() else (next(iter(served)) if len(served) == 1 else None)
+            target = port if port is not None else (next(iter(served)) if len(served) == 1 else None)
             message = rules.check_bind_address(setting, value, target)
             if message:
-                severity = ERROR if port.isdigit() or len(targets) == 1 else WARNING
+                severity = ERROR if port is not None or len(targets) == 1 else WARNING
                 report.add(workload, (*pod_loc, "containers", c, *loc), "LISTENS_ON_LOCALHOST",
                            f"container {container.get('name')}: {message}", severity)
 

@@ -37,11 +37,6 @@ class Obj:
     def kind(self) -> str:
         return str(self.data.get("kind", ""))
 
-    @property
-    def api_group(self) -> str:
-        version = str(self.data.get("apiVersion", ""))
-        return version.split("/", 1)[0] if "/" in version else ""
-
     @functools.cached_property
     def metadata(self) -> dict[str, Any]:
         meta = self.data.get("metadata")

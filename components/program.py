@@ -77,7 +77,7 @@ def build(loaded: LoadedSpec) -> None:
     project_wide = environment.iap.project_wide
     if project_wide and environment.iap.members:
         ProjectIap(f"{env}/project-iap", project, environment.iap.members)
-    wait = config.get_int("backendWaitSeconds") or DEFAULT_WAIT_SECONDS
+    wait = wait_seconds(loaded, config)
     lb = {
         e.service.name: LoadBalancerBackend(f"{e.service.name}/lb", LoadBalancerBackendArgs(
             exposure=e, members=backend_members(e, project_wide), cluster_uid=config.get("clusterUid") or "",
@@ -106,13 +106,24 @@ def build(loaded: LoadedSpec) -> None:
     })
 
 
+def wait_seconds(loaded: LoadedSpec, config: pulumi.Config) -> int:
+    raw = config.get("backendWaitSeconds")
+    if raw is None:
+        return DEFAULT_WAIT_SECONDS
+    if not raw.strip().isascii() or not raw.strip().isdecimal() or not 1 <= int(raw) <= 86400:
+        raise SpecError.single(
+            loaded.file, None, "iapgen:backendWaitSeconds",
+            f"stack config iapgen:backendWaitSeconds is {raw[:40]!r}; it is the seconds to wait for GKE to create "
+            "each backend: a whole number from 1 to 86400 (default 900)", "STACK_CONFIG_INVALID")
+    return int(raw)
+
+
 def backend_members(exposure: Exposure, project_wide: bool) -> list[str]:
     """Principals bound on this service's backend: none when IAP is off; the environment's go
     project-wide instead when it asks for that."""
     if not exposure.service.iap.enabled:
         return []
-    own = exposure.service.iap.members
-    return list(dict.fromkeys(own if project_wide else exposure.members))
+    return list(exposure.service.iap.members if project_wide else exposure.members)
 
 
 def oauth_client_secret(loaded: LoadedSpec, env: str, environment: Environment,

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.errors import SpecError
+from components.offline import SECRET
 from components.yamlsource import load_one
 
 DEFAULT_PROJECT = "iapgen"
-SECRET_PLACEHOLDER = "[secret]"
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ def stack_config(directory: Path, stack: str) -> StackConfig:
     for key, value in raw.items():
         full = str(key) if ":" in str(key) else f"{project}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
-            values[full] = SECRET_PLACEHOLDER
+            values[full] = SECRET
             secrets.append(full)
         else:
-            values[full] = value if isinstance(value, str) else json.dumps(value)
+            values[full] = value if isinstance(value, str) else json.dumps(value, default=str)
     return StackConfig(project, stack, values, tuple(secrets), str(path))

@@ -45,13 +45,15 @@ class Rendered:
 def render(spec_path: str, env: str) -> Rendered:
     """Validate the spec, run the program for `env` offline and lay out every output file."""
     loaded = load_spec(spec_path)
-    loaded.environment(env)  # ENV_UNKNOWN before any Pulumi work
     config = stack_config(Path(spec_path).resolve().parent, env)
+    # The stack may deploy another environment (iapgen:environment), as build() will.
+    environment = config.values.get("iapgen:environment") or env
+    loaded.environment(environment)  # ENV_UNKNOWN before any Pulumi work
     values = {**config.values, "iapgen:spec": spec_path}
     # The same build() that `pulumi up` runs through deploy(), on the spec validated above.
     run = run_offline(lambda: build(loaded), project=config.project, stack=env, config=values,
                       secret_keys=list(config.secret_keys))
-    return Rendered(env, lay_out(loaded, env, config, run), run)
+    return Rendered(environment, lay_out(loaded, environment, config, run), run)
 
 
 def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) -> dict[str, str]:
@@ -173,18 +175,25 @@ class OutputFolderError(Exception):
 def write(out: Path, files: Mapping[str, str]) -> None:
     """Replace what render wrote before in `out` with `files`; refuse anything else."""
     previous = check_folder(out)
+    out.mkdir(parents=True, exist_ok=True)
+    # Record every file render may leave behind before touching any, so an interrupted run
+    # (disk full, Ctrl-C) leaves a folder the next render still recognises as its own.
+    _write_manifest(out, sorted(set(previous) | set(files)))
     for rel in previous:
         target = out / rel
         if target.is_file() and not target.is_symlink():
             target.unlink()
-    _remove_empty_dirs(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _remove_empty_parents(out, previous)
     for rel, text in sorted(files.items()):
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-    (out / MANIFEST).write_text(json.dumps({"writer": "iapgen render", "files": sorted(files)}, indent=1) + "\n")
+    _write_manifest(out, sorted(files))
+
+
+def _write_manifest(out: Path, files: list[str]) -> None:
+    (out / MANIFEST).write_text(json.dumps({"writer": "iapgen render", "files": files}, indent=1) + "\n")
 
 
 def check_folder(out: Path) -> list[str]:
@@ -222,9 +231,10 @@ def _inside(out: Path, rel: str) -> bool:
     return (out / path).resolve().is_relative_to(out.resolve())
 
 
-def _remove_empty_dirs(out: Path) -> None:
-    if not out.is_dir():
-        return
-    for path in sorted(out.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
-            path.rmdir()
+def _remove_empty_parents(out: Path, previous: list[str]) -> None:
+    """Remove folders that held render's own files and are now empty; a user's empty folder stays."""
+    folders = {parent for rel in previous for parent in (out / rel).parents
+               if parent != out and parent.is_relative_to(out)}
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+            folder.rmdir()

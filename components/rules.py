@@ -70,10 +70,16 @@ _register("NAME_TOO_LONG", "A generated object name would exceed 63 characters."
 _register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.", "design.md")
 _register("INGRESS_CERT_LIMIT", "More hosts in one namespace than one Ingress can hold certificates for.",
           "gke-facts.md 4.4")
+_register("STACK_CONFIG_INVALID", "A stack config value iapgen reads is not of the expected form.", "design.md")
 _register("OAUTH_SECRET_MISSING", "A custom IAP OAuth client needs its secret in the stack's secret config.",
           "gke-facts.md 2.1, 5.2")
 _register("IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
           "gke-facts.md 5.1")
+
+def decimal(text: str) -> int | None:
+    """A plain decimal port or key ("443"); None for anything else ("²", "--80", 5,000 digits)."""
+    return int(text) if re.fullmatch(r"[0-9]{1,10}", text) else None
+
 
 # --- names --------------------------------------------------------------------------------
 
@@ -305,7 +311,7 @@ def check_json_object(annotation: str, value: object) -> str | None:
         parsed = json.loads(value)
     except json.JSONDecodeError as err:
         return f"{annotation} is not valid JSON ({err.msg} at column {err.colno}); GKE ignores it or rejects it"
-    except ValueError:  # e.g. a number too long to convert
+    except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
         return f"{annotation} holds a value GKE cannot parse; write it as the documented JSON object"
     if not isinstance(parsed, dict):
         return f"{annotation} must be a JSON object like {{...}}, not {type(parsed).__name__}"
@@ -315,9 +321,10 @@ def check_json_object(annotation: str, value: object) -> str | None:
 @rule("APP_PROTOCOLS_NUMERIC_KEY", "app-protocols keys are Service port names; GKE ignores numeric keys.",
       "gke-facts.md 1.1, rule 3")
 def check_app_protocols_numeric(key: str, port_names_by_number: dict[int, str | None]) -> str | None:
-    if not key.isdigit():
+    number = decimal(key)
+    if number is None:
         return None
-    name = port_names_by_number.get(int(key))
+    name = port_names_by_number.get(number)
     fix = (f"use the port name: {{\"{name}\": ...}}" if name else
            f"name port {key} (e.g. name: https) and key the annotation by that name")
     return (f"cloud.google.com/app-protocols key {key!r} is a number; GKE looks protocols up by Service port "
@@ -327,7 +334,7 @@ def check_app_protocols_numeric(key: str, port_names_by_number: dict[int, str | 
 @rule("APP_PROTOCOLS_UNKNOWN_PORT", "Every app-protocols key must name a port of the Service.",
       "gke-facts.md 1.1, rule 1")
 def check_app_protocols_port(key: str, port_names: set[str]) -> str | None:
-    if key.isdigit() or key in port_names:
+    if decimal(key) is not None or key in port_names:
         return None
     known = ", ".join(sorted(port_names)) or "none are named"
     return (f"cloud.google.com/app-protocols names port {key!r}, which the Service does not have (port names: "
@@ -337,10 +344,11 @@ def check_app_protocols_port(key: str, port_names: set[str]) -> str | None:
 @rule("NEG_PORT_NOT_SERVICE_PORT", "cloud.google.com/neg exposed_ports keys are Service port numbers, "
       "never targetPort.", "gke-facts.md 1.2, rule 8")
 def check_neg_port(key: str, service_ports: set[int], target_ports: set[int]) -> str | None:
-    if not key.lstrip("-").isdigit():
-        return (f"cloud.google.com/neg exposed_ports key {key!r} is not a number; the controller fails to parse "
-                "the whole annotation: key it by the Service port number")
-    port = int(key)
+    number = decimal(key)
+    if number is None:
+        return (f"cloud.google.com/neg exposed_ports key {show(key)} is not a port number; the controller fails to "
+                "parse the whole annotation: key it by the Service port number")
+    port = number
     if port in service_ports:
         return None
     ports = ", ".join(map(str, sorted(service_ports)))

@@ -224,3 +224,16 @@ def test_live_objects_may_carry_controller_annotations(rendered: Path) -> None:
     assert [f.rule for f in lint(["-"], stdin=text.encode()).findings] == ["CONTROLLER_OWNED"]
     svc["metadata"]["uid"] = "5b7c0d6e-1111-2222-3333-444455556666"  # read back from a cluster
     assert lint(["-"], stdin=yaml.safe_dump(svc).encode()).findings == []
+
+
+@pytest.mark.parametrize(("annotation", "value", "rule"), [
+    ("cloud.google.com/neg", "[" * 200_000, "ANNOTATION_JSON"),  # json.loads would recurse too deep
+    ("cloud.google.com/app-protocols", '{"\u00b2": "HTTPS"}', "APP_PROTOCOLS_UNKNOWN_PORT"),  # isdigit, not int
+    ("cloud.google.com/neg", '{"exposed_ports": {"--80": {}}}', "NEG_PORT_NOT_SERVICE_PORT"),
+    ("cloud.google.com/app-protocols", '{"' + "9" * 5000 + '": "HTTPS"}', "APP_PROTOCOLS_UNKNOWN_PORT"),
+])
+def test_odd_annotation_values_are_findings_not_crashes(annotation: str, value: str, rule: str) -> None:
+    doc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x", "annotations": {annotation: value}},
+           "spec": {"ports": [{"name": "https", "port": 443}]}}
+    result = lint(["-"], stdin=yaml.safe_dump(doc).encode())
+    assert [f.rule for f in result.findings] == [rule]

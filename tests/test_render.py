@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -106,14 +107,60 @@ def test_stack_config_project_must_match_the_spec(tmp_path: Path, spec_path: Pat
 
 
 def test_stack_config_selects_the_environment(tmp_path: Path, spec_path: Path) -> None:
+    """Stack `staging` configured to deploy environment `prod` renders prod, as `pulumi up` would deploy it."""
     (tmp_path / "Pulumi.staging.yaml").write_text("config:\n  iapgen:environment: prod\n")
     out = tmp_path / "out"
-    assert run_cli("render", "--env", "staging", "--spec", spec_path, "--out", out).code == 1  # no such env
-    spec = yaml.safe_load(spec_path.read_text())
-    spec["environments"]["staging"] = spec["environments"]["dev"]
-    write_spec(tmp_path, spec)
-    assert run_cli("render", "--env", "staging", "--spec", spec_path, "--out", out).code == 0
+    result = run_cli("render", "--env", "staging", "--spec", spec_path, "--out", out)
+    assert result.code == 0 and "stack staging, environment prod" in result.out
     assert json.loads((out / "outputs.json").read_text())["project"] == "acme-prod"
+    assert (out / "summary.md").read_text().startswith("# prod: what iapgen exposes in project `acme-prod`")
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1e3", "100000"])
+def test_bad_stack_config_value_is_a_finding(tmp_path: Path, spec_path: Path, value: str) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text(f"config:\n  iapgen:backendWaitSeconds: '{value}'\n")
+    result = run_cli("render", "--env", "dev", "--spec", spec_path, "--out", tmp_path / "out")
+    assert result.code == 1 and "[STACK_CONFIG_INVALID]" in result.err, result
+
+
+def test_stack_config_of_any_yaml_type_is_read(tmp_path: Path, spec_path: Path) -> None:
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  iapgen:released: 2020-01-01\n"
+                                              "  iapgen:backendWaitSeconds: 60\n  iapgen:tags: [a, b]\n")
+    assert run_cli("render", "--env", "dev", "--spec", spec_path, "--out", tmp_path / "out").code == 0
+
+
+def test_an_interrupted_render_leaves_a_folder_render_still_owns(tmp_path: Path, spec_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import components.render as render_module
+
+    out = tmp_path / "out"
+    assert run_cli("render", "--env", "dev", "--spec", spec_path, "--out", out).code == 0
+    spec = yaml.safe_load(spec_path.read_text())
+    spec["services"].append(service("dex", namespace="dex", port=5556, targetPort=5556, protocol="HTTP"))
+    write_spec(tmp_path, spec)
+    real_open, written = open, []
+
+    def failing_open(path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if mode == "x" and len(written) == 3:
+            raise OSError(28, "No space left on device", str(path))
+        if mode == "x":
+            written.append(path)
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(render_module, "open", failing_open, raising=False)
+    result = run_cli("render", "--env", "dev", "--spec", spec_path, "--out", out)
+    assert result.code == 1 and "No space left on device" in result.err
+    monkeypatch.undo()
+    assert run_cli("render", "--env", "dev", "--spec", spec_path, "--out", out).code == 0
+    assert (out / "k8s/dex/service-dex.yaml").exists()
+
+
+def test_a_users_empty_folder_inside_out_is_kept(tmp_path: Path, spec_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_cli("render", "--env", "dev", "--spec", spec_path, "--out", out).code == 0
+    (out / "k8s" / "keep-me").mkdir()
+    assert run_cli("render", "--env", "dev", "--spec", spec_path, "--out", out).code == 0
+    assert (out / "k8s" / "keep-me").is_dir()
 
 
 def test_refuses_a_folder_with_foreign_files(tmp_path: Path, spec_path: Path) -> None:
