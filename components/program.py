@@ -22,6 +22,7 @@ from components.frontend import Frontend, FrontendArgs
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
 from components.lbbackend import LoadBalancerBackend, LoadBalancerBackendArgs
+from components.runbook import runbook
 from components.spec import Environment
 from components.validate import Exposure, LoadedSpec, load_spec
 
@@ -85,6 +86,7 @@ def build(loaded: LoadedSpec) -> None:
         for e in exposures
     }
 
+    pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
     pulumi.export("environment", env)
     pulumi.export("project", project)
     pulumi.export("addresses", {ns: {"name": f.address_name, "ip": f.address} for ns, f in frontends.items()})

@@ -4,7 +4,8 @@ Writes, inside the output folder only:
 - plan.json     every registered resource: type token, logical name, parent, inputs;
 - outputs.json  the stack outputs ("<computed>" where only a deploy can know them);
 - k8s/<namespace>/<kind>-<name>.yaml  every Kubernetes object, for kubectl --dry-run;
-- summary.md    what the environment exposes and how, for humans.
+- summary.md    what the environment exposes and how, for humans;
+- runbooks/<service>.md  the on-call runbook for each service.
 
 The folder must be new, empty, or one that render wrote before: render keeps a list of the
 files it wrote and refuses a folder that holds anything else, so it never overwrites or
@@ -26,6 +27,7 @@ from components import naming
 from components.offline import SECRET, OfflineRun, Registration, run_offline
 from components.program import backend_members, build
 from components.project import StackConfig, stack_config
+from components.runbook import runbook
 from components.templating import render_template
 from components.validate import Exposure, LoadedSpec, load_spec
 
@@ -69,6 +71,8 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
             path = f"k8s/{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
             files[path] = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
     environment, exposures = loaded.environment(env)
+    for exposure in exposures:
+        files[f"runbooks/{exposure.service.name}.md"] = runbook(exposure)
     files["summary.md"] = render_template(
         "summary.md.j2", env=env, environment=environment, spec_file=loaded.file,
         stack_file=config.file, services=[_service_view(e, run.outputs) for e in exposures],

@@ -1,0 +1,30 @@
+"""The on-call runbook for one service: request path, commands and known causes, for this service's objects.
+
+Written by `iapgen render` to runbooks/<service>.md and exported by the program as the stack output
+`runbooks`. It needs nothing known only after deploy: the commands look up the `k8s1-...` names
+themselves (from the Service's neg-status annotation).
+"""
+
+from __future__ import annotations
+
+from components import naming
+from components.templating import render_template
+from components.validate import Exposure
+
+HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
+
+
+def runbook(exposure: Exposure) -> str:
+    service = exposure.service
+    selector = ",".join(f"{k}={v}" for k, v in service.selector.items())
+    view = {
+        "name": service.name, "namespace": service.namespace, "url": exposure.url, "host": exposure.host,
+        "port": service.port, "port_name": exposure.port_name, "target_port": service.target_port,
+        "protocol": service.protocol, "path": service.health_check.path, "timeout": service.health_check.timeout_sec,
+        "selector": selector, "selector_arg": selector, "ingress": naming.INGRESS,
+        "ip_name": naming.static_ip(exposure.env, service.namespace), "hc_block": HC_BLOCKS[service.protocol],
+        "scheme": "http" if service.protocol == "HTTP" else "https",
+        "iap_enabled": service.iap.enabled, "iap_reason": service.iap.reason or "",
+        "members": ", ".join(exposure.members) if service.iap.enabled else "",
+    }
+    return render_template("runbook.md.j2", s=view, env=exposure.env, project=exposure.environment.project)
