@@ -55,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                       help="exit 1 when a finding at or above this severity exists (default: error)")
 
+    doctor = commands.add_parser(
+        "doctor", help="check a live cluster and project for why a backend is unhealthy (read-only)",
+        description="Check each service of an environment against the live cluster (kubectl, current context) "
+        "and project (gcloud, current account): annotations, neg-status, svcneg, NEG endpoints against ready "
+        "Pods, backend health, health-check logging, and the server's listen address. Changes nothing.")
+    doctor.add_argument("--env", required=True, help="environment in services.yaml, e.g. dev")
+    doctor.add_argument("--service", help="only this service")
+    doctor.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
+    doctor.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+
     rules_cmd = commands.add_parser("rules", help="list every rule iapgen checks",
                                     description="List the rule catalogue: id, severity and what it checks.")
     rules_cmd.add_argument("--markdown", action="store_true",
@@ -74,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lint":
             return _lint(args)
+        if args.command == "doctor":
+            return _doctor(args)
         if args.command == "rules":
             return _rules(args)
         if args.command == "schema":
@@ -101,6 +113,28 @@ def _lint(args: argparse.Namespace) -> int:
     result = lint(args.paths)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_PROBLEMS if failed(result, args.fail_on) else EXIT_OK
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from components import doctor
+    from components.validate import load_spec
+
+    loaded = load_spec(args.spec)
+    _, exposures = loaded.environment(args.env)
+    chosen = [e for e in exposures if args.service in (None, e.service.name)]
+    if not chosen:
+        names = ", ".join(e.service.name for e in exposures) or "none"
+        print(f"iapgen doctor: no service {args.service!r} in {args.env} (services: {names})", file=sys.stderr)
+        return EXIT_USAGE
+    tools = doctor.Tools()
+    try:
+        header = f"{args.env}, {doctor.preflight(tools)}"
+        checks = [check for exposure in chosen for check in doctor.diagnose(tools, exposure)]
+    except doctor.DoctorError as err:
+        print(f"iapgen doctor: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    sys.stdout.write((doctor.as_json if args.format == "json" else doctor.as_text)(header, checks))
+    return EXIT_PROBLEMS if any(c.status == doctor.FAIL for c in checks) else EXIT_OK
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -1,0 +1,272 @@
+"""`iapgen doctor`: check a live cluster and project against what iapgen deploys, and say what is wrong.
+
+Read-only: it runs `kubectl get/exec` and `gcloud ... describe/list/get-health` with JSON output,
+under the current kubectl context and gcloud account, and never changes anything. Per service:
+
+1. annotations   the Service's GKE annotations equal what iapgen renders
+2. neg-status    the controller wrote cloud.google.com/neg-status naming the Service port
+3. svcneg        the ServiceNetworkEndpointGroup objects exist and are Initialized and Synced
+4. endpoints     each NEG's endpoints are exactly the ready Pods' IP:targetPort
+5. health        the load balancer sees every endpoint HEALTHY
+6. logging       health-check logging is on
+7. listen        the server listens on targetPort on all interfaces, not on 127.0.0.1
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from components.backend import service_annotations
+from components.validate import Exposure
+
+PASS, FAIL, SKIP = "pass", "fail", "skipped"
+TIMEOUT = 60
+
+
+class DoctorError(Exception):
+    """The checks cannot run at all (no kubectl, no credentials); the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Check:
+    service: str
+    check: str
+    status: str
+    evidence: str
+    fix: str = ""
+
+
+class Tools:
+    """kubectl and gcloud, as subprocesses with JSON output."""
+
+    def __init__(self, runner: Callable[[list[str]], subprocess.CompletedProcess[str]] | None = None):
+        self.runner = runner or self._run
+
+    @staticmethod
+    def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+        if shutil.which(argv[0]) is None:
+            hint = "gcloud components install kubectl" if argv[0] == "kubectl" else "https://cloud.google.com/sdk"
+            raise DoctorError(f"{argv[0]} is not on PATH; install it ({hint})")
+        try:
+            return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+        except subprocess.TimeoutExpired:
+            raise DoctorError(f"`{' '.join(argv[:4])} ...` did not answer within {TIMEOUT}s") from None
+
+    def text(self, argv: list[str]) -> tuple[bool, str]:
+        done = self.runner(argv)
+        return done.returncode == 0, (done.stdout if done.returncode == 0 else done.stderr).strip()
+
+    def json(self, argv: list[str]) -> tuple[bool, Any]:
+        ok, out = self.text(argv)
+        if not ok:
+            return False, out
+        try:
+            return True, json.loads(out or "null")
+        except ValueError:
+            return False, f"unreadable output from {argv[0]}: {out[:200]}"
+
+
+def preflight(tools: Tools) -> str:
+    """The kubectl context and gcloud account the checks run as; DoctorError when either is missing."""
+    ok, context = tools.text(["kubectl", "config", "current-context"])
+    if not ok or not context:
+        raise DoctorError(f"kubectl has no current context ({context or 'empty'}); run gcloud container clusters "
+                          "get-credentials CLUSTER --region REGION --project PROJECT")
+    ok, accounts = tools.json(["gcloud", "auth", "list", "--filter=status:ACTIVE", "--format=json"])
+    if not ok or not accounts:
+        raise DoctorError("gcloud has no active account; run gcloud auth login")
+    return f"kubectl context {context}, gcloud account {accounts[0].get('account', '?')}"
+
+
+def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
+    service = exposure.service
+    name, ns, project = service.name, service.namespace, exposure.environment.project
+    checks: list[Check] = []
+
+    def add(check: str, status: str, evidence: str, fix: str = "") -> None:
+        checks.append(Check(name, check, status, evidence, fix))
+
+    ok, svc = tools.json(["kubectl", "get", "svc", name, "-n", ns, "-o", "json"])
+    if not ok:
+        add("annotations", FAIL, f"Service {ns}/{name} not found: {svc}", "run pulumi up for this environment")
+        for later in ("neg-status", "svcneg", "endpoints", "health", "logging", "listen"):
+            add(later, SKIP, "no Service")
+        return checks
+    annotations = (svc.get("metadata") or {}).get("annotations") or {}
+    wrong = [key for key, value in service_annotations(exposure).items()
+             if _json(annotations.get(key)) != json.loads(value)]
+    if wrong:
+        add("annotations", FAIL, "; ".join(f"{k} is {annotations.get(k)!r}" for k in wrong),
+            f"someone changed them: run pulumi up (expected {service_annotations(exposure)})")
+    else:
+        add("annotations", PASS, "app-protocols, neg and backend-config as iapgen renders them")
+
+    status = _json(annotations.get("cloud.google.com/neg-status"))
+    neg = (status or {}).get("network_endpoint_groups", {}).get(str(service.port)) if isinstance(status, dict) else None
+    zones = status.get("zones", []) if isinstance(status, dict) else []
+    if not neg:
+        add("neg-status", FAIL, "no cloud.google.com/neg-status for port "
+            f"{service.port}: {annotations.get('cloud.google.com/neg-status', 'annotation missing')}",
+            "NEGs appear once ready Pods match the selector "
+            f"({_selector(exposure)}); check kubectl get pods -n {ns} and kubectl describe ingress -n {ns}")
+        for later in ("svcneg", "endpoints", "health", "logging"):
+            add(later, SKIP, "no NEG yet")
+    else:
+        add("neg-status", PASS, f"NEG {neg} in {', '.join(zones) or 'no zone yet'}")
+        checks += _negs(tools, exposure, neg, zones, project)
+    checks.append(_listen(tools, exposure))
+    return checks
+
+
+def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project: str) -> list[Check]:
+    service = exposure.service
+    name, ns = service.name, service.namespace
+    out: list[Check] = []
+    ok, found = tools.json(["kubectl", "get", "svcneg", "-n", ns, "-l", f"networking.gke.io/service-name={name}",
+                            "-o", "json"])
+    items = found.get("items", []) if ok and isinstance(found, dict) else []
+    mine = [i for i in items if (i.get("metadata") or {}).get("name") == neg]
+    if not mine:
+        out.append(Check(name, "svcneg", FAIL, f"no ServiceNetworkEndpointGroup {neg} in {ns}" +
+                         ("" if ok else f": {found}"), "check the NEG controller: kubectl describe svc "
+                         f"{name} -n {ns} (events)"))
+    else:
+        conditions = {c.get("type"): c for c in (mine[0].get("status") or {}).get("conditions", [])}
+        bad = [f"{t}={c.get('status')} ({c.get('reason', '')}: {c.get('message', '')})" for t, c in conditions.items()
+               if t in ("Initialized", "Synced") and c.get("status") != "True"]
+        missing = [t for t in ("Initialized", "Synced") if t not in conditions]
+        if bad or missing:
+            out.append(Check(name, "svcneg", FAIL, "; ".join(bad + [f"{t} missing" for t in missing]),
+                             "the NEG controller cannot sync: read its message above (quota, subnet, "
+                             "cluster not VPC-native)"))
+        else:
+            out.append(Check(name, "svcneg", PASS, f"{neg}: Initialized and Synced"))
+    out.append(_endpoints(tools, exposure, neg, zones, project))
+    out.append(_health(tools, exposure, neg, project))
+    ok, check = tools.json(["gcloud", "compute", "health-checks", "describe", neg, "--global", "--project", project,
+                            "--format=json"])
+    if not ok:
+        out.append(Check(name, "logging", FAIL, f"health check {neg}: {check}", "run pulumi up; iapgen creates it "
+                         "with the backend"))
+    elif (check.get("logConfig") or {}).get("enable") is True:
+        out.append(Check(name, "logging", PASS, f"health check {neg} logs state changes"))
+    else:
+        out.append(Check(name, "logging", FAIL, f"health check {neg} has logging off",
+                         "run pulumi refresh and pulumi up: iapgen turns it back on"))
+    return out
+
+
+def _ready_pod_ips(tools: Tools, exposure: Exposure) -> tuple[bool, Any]:
+    ok, pods = tools.json(["kubectl", "get", "pods", "-n", exposure.service.namespace, "-l", _selector(exposure),
+                           "-o", "json"])
+    if not ok:
+        return False, pods
+    ready = {}
+    for pod in pods.get("items", []):
+        status = pod.get("status") or {}
+        conditions = {c.get("type"): c.get("status") for c in status.get("conditions", [])}
+        if conditions.get("Ready") == "True" and status.get("podIP"):
+            ready[status["podIP"]] = (pod.get("metadata") or {}).get("name")
+    return True, ready
+
+
+def _endpoints(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project: str) -> Check:
+    name, target = exposure.service.name, exposure.service.target_port
+    ok, ready = _ready_pod_ips(tools, exposure)
+    if not ok:
+        return Check(name, "endpoints", FAIL, f"cannot list Pods: {ready}", "check kubectl access to the namespace")
+    endpoints: set[str] = set()
+    for zone in zones:
+        ok, listed = tools.json(["gcloud", "compute", "network-endpoint-groups", "list-network-endpoints", neg,
+                                 "--zone", zone, "--project", project, "--format=json"])
+        if not ok:
+            return Check(name, "endpoints", FAIL, f"NEG {neg} in {zone}: {listed}", "check gcloud access to "
+                         f"project {project}")
+        for item in listed or []:
+            endpoint = item.get("networkEndpoint") or {}
+            endpoints.add(f"{endpoint.get('ipAddress')}:{endpoint.get('port')}")
+    expected = {f"{ip}:{target}" for ip in ready}
+    if endpoints == expected and expected:
+        return Check(name, "endpoints", PASS, f"{len(expected)} endpoints = the ready Pods on :{target}")
+    if not expected:
+        return Check(name, "endpoints", FAIL, f"no ready Pod matches {_selector(exposure)}",
+                     "fix the workload or the selector in services.yaml")
+    return Check(name, "endpoints", FAIL, f"NEG has {sorted(endpoints - expected) or 'nothing extra'}, misses "
+                 f"{sorted(expected - endpoints) or 'nothing'} (ready Pods on :{target})",
+                 "endpoints on another port mean targetPort is wrong; missing ones, that the NEG controller lags "
+                 "(kubectl describe svcneg)")
+
+
+def _health(tools: Tools, exposure: Exposure, neg: str, project: str) -> Check:
+    name = exposure.service.name
+    ok, health = tools.json(["gcloud", "compute", "backend-services", "get-health", neg, "--global", "--project",
+                             project, "--format=json"])
+    if not ok:
+        return Check(name, "health", FAIL, f"backend service {neg}: {health}", "run pulumi up; check the Ingress "
+                     "events")
+    states = [(s.get("ipAddress"), s.get("port"), s.get("healthState")) for entry in health or []
+              for s in ((entry.get("status") or {}).get("healthStatus") or [])]
+    unhealthy = [f"{ip}:{port} {state}" for ip, port, state in states if state != "HEALTHY"]
+    if states and not unhealthy:
+        return Check(name, "health", PASS, f"{len(states)} endpoints HEALTHY")
+    hc = exposure.service.health_check
+    return Check(name, "health", FAIL, ", ".join(unhealthy) or "no endpoint reported",
+                 f"the probe is {exposure.service.protocol} {hc.path} on :{exposure.service.target_port}; see "
+                 f"runbooks/{name}.md (wrong protocol or port, a path without 200, localhost binding, firewall)")
+
+
+SS_LINE = re.compile(r"(\S+):(\d+)\s")
+
+
+def _listen(tools: Tools, exposure: Exposure) -> Check:
+    name, ns, target = exposure.service.name, exposure.service.namespace, exposure.service.target_port
+    ok, ready = _ready_pod_ips(tools, exposure)
+    if not ok or not ready:
+        return Check(name, "listen", SKIP, "no ready Pod to look inside")
+    pod = sorted(ready.values())[0]
+    for command in (["ss", "-ltn"], ["netstat", "-ltn"]):
+        ok, out = tools.text(["kubectl", "exec", "-n", ns, pod, "--", *command])
+        if ok:
+            addresses = {m.group(1) for line in out.splitlines() for m in [SS_LINE.search(line)]
+                         if m and m.group(2) == str(target)}
+            if not addresses:
+                return Check(name, "listen", FAIL, f"{pod}: nothing listens on :{target} ({' '.join(command)})",
+                             f"the server listens elsewhere: set targetPort to its port, or start it on {target}")
+            if addresses <= {"127.0.0.1", "[::1]", "::1", "localhost"}:
+                return Check(name, "listen", FAIL, f"{pod} listens on {', '.join(sorted(addresses))}:{target} only",
+                             f"bind the server to 0.0.0.0:{target}; probes reach the Pod IP")
+            return Check(name, "listen", PASS, f"{pod} listens on {', '.join(sorted(addresses))}:{target}")
+    return Check(name, "listen", SKIP, f"{pod} has neither ss nor netstat; run iapgen lint on the workload to "
+                 "check its bind address flags")
+
+
+def _selector(exposure: Exposure) -> str:
+    return ",".join(f"{k}={v}" for k, v in exposure.service.selector.items())
+
+
+def _json(value: Any) -> Any:
+    try:
+        return json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def as_text(header: str, checks: list[Check]) -> str:
+    lines = [f"iapgen doctor: {header}"]
+    for c in checks:
+        lines.append(f"{c.status.upper():8} {c.service}: {c.check}: {c.evidence}")
+        if c.status == FAIL and c.fix:
+            lines.append(f"{'':8} fix: {c.fix}")
+    failed = sum(1 for c in checks if c.status == FAIL)
+    lines.append(f"iapgen doctor: {len(checks)} checks, {failed} failed")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(header: str, checks: list[Check]) -> str:
+    return json.dumps({"target": header, "checks": [asdict(c) for c in checks]}, indent=2) + "\n"
