@@ -162,7 +162,8 @@ def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project:
     return out
 
 
-def _ready_pod_ips(tools: Tools, exposure: Exposure) -> tuple[bool, Any]:
+def _ready_pods(tools: Tools, exposure: Exposure) -> tuple[bool, Any]:
+    """(True, {pod IP: pod object}) for the ready Pods the Service selects, or (False, the error)."""
     ok, pods = tools.json(["kubectl", "get", "pods", "-n", exposure.service.namespace, "-l", _selector(exposure),
                            "-o", "json"])
     if not ok:
@@ -172,13 +173,13 @@ def _ready_pod_ips(tools: Tools, exposure: Exposure) -> tuple[bool, Any]:
         status = pod.get("status") or {}
         conditions = {c.get("type"): c.get("status") for c in status.get("conditions", [])}
         if conditions.get("Ready") == "True" and status.get("podIP"):
-            ready[status["podIP"]] = (pod.get("metadata") or {}).get("name")
+            ready[status["podIP"]] = pod
     return True, ready
 
 
 def _endpoints(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project: str) -> Check:
     name, target = exposure.service.name, exposure.service.target_port
-    ok, ready = _ready_pod_ips(tools, exposure)
+    ok, ready = _ready_pods(tools, exposure)
     if not ok:
         return Check(name, "endpoints", FAIL, f"cannot list Pods: {ready}", "check kubectl access to the namespace")
     endpoints: set[str] = set()
@@ -226,10 +227,11 @@ SS_LINE = re.compile(r"(\S+):(\d+)\s")
 
 def _listen(tools: Tools, exposure: Exposure) -> Check:
     name, ns, target = exposure.service.name, exposure.service.namespace, exposure.service.target_port
-    ok, ready = _ready_pod_ips(tools, exposure)
+    ok, ready = _ready_pods(tools, exposure)
     if not ok or not ready:
         return Check(name, "listen", SKIP, "no ready Pod to look inside")
-    pod = sorted(ready.values())[0]
+    pod_object = min(ready.values(), key=lambda p: str((p.get("metadata") or {}).get("name")))
+    pod = str((pod_object.get("metadata") or {}).get("name"))
     for command in (["ss", "-ltn"], ["netstat", "-ltn"]):
         ok, out = tools.text(["kubectl", "exec", "-n", ns, pod, "--", *command])
         if ok:
@@ -242,8 +244,27 @@ def _listen(tools: Tools, exposure: Exposure) -> Check:
                 return Check(name, "listen", FAIL, f"{pod} listens on {', '.join(sorted(addresses))}:{target} only",
                              f"bind the server to 0.0.0.0:{target}; probes reach the Pod IP")
             return Check(name, "listen", PASS, f"{pod} listens on {', '.join(sorted(addresses))}:{target}")
-    return Check(name, "listen", SKIP, f"{pod} has neither ss nor netstat; run iapgen lint on the workload to "
-                 "check its bind address flags")
+    return _listen_from_args(exposure, pod, pod_object)
+
+
+def _listen_from_args(exposure: Exposure, pod: str, pod_object: dict[str, Any]) -> Check:
+    """Without ss or netstat in the image, judge the bind address from the containers' args and env,
+    with the same rule iapgen lint uses (LISTENS_ON_LOCALHOST)."""
+    from components import lint_rules, rules
+
+    name, target = exposure.service.name, exposure.service.target_port
+    for container in lint_rules.containers(pod_object.get("spec") or {}):
+        for _, setting, value in lint_rules.bind_settings(container):
+            _, port = rules.split_host_port(value)
+            if rules.decimal(port) not in (None, target):
+                continue
+            message = rules.check_bind_address(setting, value, target)
+            if message:
+                return Check(name, "listen", FAIL, f"{pod} (no ss/netstat; from container {container.get('name')}'s "
+                             f"args): {setting} {value}", f"bind the server to 0.0.0.0:{target}; probes reach the "
+                             "Pod IP")
+    return Check(name, "listen", SKIP, f"{pod} has neither ss nor netstat, and its args name no loopback bind "
+                 "address; nothing more to see from outside")
 
 
 def _selector(exposure: Exposure) -> str:

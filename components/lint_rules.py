@@ -861,7 +861,7 @@ _NOT_SERVER = re.compile(r"(upstream|metric|health|probe|admin|debug|pprof|profi
                          re.IGNORECASE)
 
 
-def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
+def containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in _list(pod.get("containers")) if isinstance(c, dict)]
 
 
@@ -871,7 +871,7 @@ def _ports(container: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _pod_ports(pod: dict[str, Any]) -> list[dict[str, Any]]:
     """Every containerPort entry of every container of a pod spec."""
-    return [p for c in _containers(pod) for p in _ports(c)]
+    return [p for c in containers(pod) for p in _ports(c)]
 
 
 @linter(*WORKLOAD_KINDS)
@@ -883,15 +883,15 @@ def lint_listen_address(ctx: Context, workload: Obj, report: Report) -> None:
     targets = _targeted_ports(ctx, workload, pod)
     if not targets:
         return
-    containers = _containers(pod)
-    for c, container in enumerate(containers):
+    in_pod = containers(pod)
+    for c, container in enumerate(in_pod):
         ports = {_int(p.get("containerPort")) for p in _ports(container)}
         served = targets & ports if ports else set()
         # Judge the container that serves a targeted port; one that declares no port only when it is
         # alone in the Pod (sidecars such as cloud-sql-proxy rightly listen on 127.0.0.1).
-        if (ports and not served) or (not ports and len(containers) > 1):
+        if (ports and not served) or (not ports and len(in_pod) > 1):
             continue
-        for loc, setting, value in _bind_settings(container):
+        for loc, setting, value in bind_settings(container):
             _, port_text = rules.split_host_port(value)
             port = rules.decimal(port_text)
             if port is not None and port not in (served or targets):
@@ -929,7 +929,7 @@ def _targeted_ports(ctx: Context, workload: Obj, pod: dict[str, Any]) -> set[int
     return ports
 
 
-def _bind_settings(container: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str, str]]:
+def bind_settings(container: dict[str, Any]) -> Iterator[tuple[tuple[Any, ...], str, str]]:
     """(location, setting name, value) for flags and env vars that look like the server's listen address."""
     for field_name in ("command", "args"):
         values = container.get(field_name)

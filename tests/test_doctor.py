@@ -133,6 +133,21 @@ def test_each_failure_mode_fails_exactly_its_check(cloud: Callable[..., CliResul
     assert failing["evidence"] and failing["fix"]
 
 
+@pytest.mark.parametrize(("args", "status"), [(["--addr=127.0.0.1:8080"], "fail"), (["--addr=0.0.0.0:8080"], "skipped"),
+                                             (["--metrics-addr=127.0.0.1:9090"], "skipped")])
+def test_listen_falls_back_to_container_args(cloud: Callable[..., CliResult], args: list[str], status: str) -> None:
+    """An image without ss or netstat: the bind address comes from the container's args, as lint reads it."""
+    files = healthy()
+    for name in list(files):
+        if name.startswith("exec."):
+            files.pop(name)
+    for pod in files["pods.argocd.json"]["items"]:
+        pod["spec"] = {"containers": [{"name": "server", "args": args, "ports": [{"containerPort": 8080}]}]}
+    found = statuses(cloud(files, "--format", "json"))
+    assert found["listen"] == status
+    assert [c for c, s in found.items() if s == "fail"] == (["listen"] if status == "fail" else [])
+
+
 def test_text_output_gives_evidence_and_fix(cloud: Callable[..., CliResult]) -> None:
     files = healthy()
     FAILURES[-1][1](files)
