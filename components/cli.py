@@ -33,8 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the same Pulumi program `pulumi up` runs, offline under the Pulumi SDK's mocks "
         "(no CLI, no credentials), and write plan.json, outputs.json, k8s/*.yaml and summary.md into --out. "
         "--out must be new, empty, or a folder render wrote before.")
-    render.add_argument("--env", required=True, help="Pulumi stack name, e.g. dev; it renders the environment "
-                        "of that name, or the one its Pulumi.<stack>.yaml names in iapgen:environment")
+    which = render.add_mutually_exclusive_group(required=True)
+    which.add_argument("--env", help="Pulumi stack name, e.g. dev; it renders the environment of that name, or the "
+                       "one its Pulumi.<stack>.yaml names in iapgen:environment")
+    which.add_argument("--all-envs", action="store_true", help="render every environment into OUT/<env>/")
     render.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
     render.add_argument("--out", required=True, type=Path, help="output folder, e.g. build/dev")
     render.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -54,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
                       help="text for people (default), json, or sarif for GitHub code scanning")
     lint.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                       help="exit 1 when a finding at or above this severity exists (default: error)")
+
+    diff = commands.add_parser(
+        "diff", help="report what a change deploys, per environment, as Markdown for a pull request",
+        description="Compare two render folders (one environment, or render --all-envs output), or the spec at a "
+        "git ref with the working tree (--base-ref), and print a Markdown report that fits one GitHub comment.")
+    diff.add_argument("folders", nargs="*", metavar="FOLDER", help="BASE and HEAD render folders")
+    diff.add_argument("--base-ref", help="render the base from this git ref (e.g. origin/main) instead of BASE")
+    diff.add_argument("--spec", default="services.yaml", help="spec file, with --base-ref (default: services.yaml)")
 
     doctor = commands.add_parser(
         "doctor", help="check a live cluster and project for why a backend is unhealthy (read-only)",
@@ -84,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lint":
             return _lint(args)
+        if args.command == "diff":
+            return _diff(args)
         if args.command == "doctor":
             return _doctor(args)
         if args.command == "rules":
@@ -113,6 +125,24 @@ def _lint(args: argparse.Namespace) -> int:
     result = lint(args.paths)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_PROBLEMS if failed(result, args.fail_on) else EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from components import diff
+
+    try:
+        if args.base_ref and not args.folders:
+            text = diff.diff_against_ref(args.base_ref, Path(args.spec))
+        elif len(args.folders) == 2 and not args.base_ref:
+            text = diff.report(Path(args.folders[0]), Path(args.folders[1]))
+        else:
+            print("iapgen diff: give BASE and HEAD folders, or --base-ref REF", file=sys.stderr)
+            return EXIT_USAGE
+    except diff.DiffError as err:
+        print(f"iapgen diff: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    sys.stdout.write(text)
+    return EXIT_OK
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -154,24 +184,33 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from components.render import OutputFolderError, check_folder, render, write
+    from components.render import OutputFolderError, check_all_envs_folder, check_folder, render, write
+    from components.validate import load_spec
 
     out: Path = args.out
     try:
-        check_folder(out)  # before spending time on the program
-        rendered = render(args.spec, args.env)
-        write(out, rendered.files)
+        if args.all_envs:
+            envs = list(load_spec(args.spec).spec.environments)
+            check_all_envs_folder(out, envs)
+            targets = [(env, out / env) for env in envs]
+        else:
+            targets = [(args.env, out)]
+        for _, folder in targets:
+            check_folder(folder)  # before spending time on the program
+        for env, folder in targets:
+            rendered = render(args.spec, env)
+            write(folder, rendered.files)
+            if not args.quiet:
+                objects = sum(1 for f in rendered.files if f.startswith("k8s/"))
+                target = env if rendered.env == env else f"stack {env}, environment {rendered.env}"
+                print(f"iapgen render: {target}: {len(rendered.run.resources)} resources, {objects} Kubernetes "
+                      f"objects -> {folder}/ (plan.json, outputs.json, k8s/, runbooks/, summary.md)")
     except OutputFolderError as err:
         print(f"iapgen render: {err}", file=sys.stderr)
         return EXIT_PROBLEMS
     except OSError as err:
         print(f"iapgen render: cannot write {err.filename or out}: {err.strerror}", file=sys.stderr)
         return EXIT_PROBLEMS
-    if not args.quiet:
-        objects = sum(1 for f in rendered.files if f.startswith("k8s/"))
-        target = args.env if rendered.env == args.env else f"stack {args.env}, environment {rendered.env}"
-        print(f"iapgen render: {target}: {len(rendered.run.resources)} resources, {objects} Kubernetes "
-              f"objects -> {out}/ (plan.json, outputs.json, k8s/, summary.md)")
     return EXIT_OK
 
 

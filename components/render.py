@@ -235,6 +235,18 @@ def _inside(out: Path, rel: str) -> bool:
     return (out / path).resolve().is_relative_to(out.resolve())
 
 
+def check_all_envs_folder(out: Path, envs: list[str]) -> None:
+    """--all-envs writes OUT/<env>/ for each environment: OUT may hold nothing else."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise OutputFolderError(f"--out {out} must be a folder")
+    if not out.exists():
+        return
+    for entry in sorted(out.iterdir()):
+        if entry.name not in envs or entry.is_symlink() or not entry.is_dir():
+            raise OutputFolderError(f"refusing to write into {out}: it holds {entry.name}, which is not an "
+                                    f"environment folder iapgen render writes ({', '.join(envs)})")
+
+
 def _remove_empty_parents(out: Path, previous: list[str]) -> None:
     """Remove folders that held render's own files and are now empty; a user's empty folder stays."""
     folders = {parent for rel in previous for parent in (out / rel).parents

@@ -27,4 +27,10 @@ def runbook(exposure: Exposure) -> str:
         "iap_enabled": service.iap.enabled, "iap_reason": service.iap.reason or "",
         "members": ", ".join(exposure.members) if service.iap.enabled else "",
     }
+    view["path_view"] = {
+        "host": exposure.host, "iap": "on" if service.iap.enabled else f"off ({service.iap.reason})",
+        "lb": f"IP {view['ip_name']}<br/>Ingress {service.namespace}/{naming.INGRESS}", "protocol": service.protocol,
+        "target_port": service.target_port, "path": service.health_check.path,
+        "service": f"{service.namespace}/{service.name}", "port": f"{service.port} ({exposure.port_name})",
+        "pods": f" on 0.0.0.0<br/>{selector}"}
     return render_template("runbook.md.j2", s=view, env=exposure.env, project=exposure.environment.project)

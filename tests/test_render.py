@@ -243,6 +243,18 @@ def test_manifest_cannot_steer_deletion_outside_the_folder(tmp_path: Path, spec_
     assert outside.read_text() == "keep"
 
 
+def test_all_envs_renders_each_environment_into_its_folder(tmp_path: Path, spec_path: Path) -> None:
+    out = tmp_path / "build"
+    assert run_cli("render", "--all-envs", "--spec", spec_path, "--out", out).code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["dev", "prod"]
+    assert json.loads((out / "prod" / "outputs.json").read_text())["project"] == "acme-prod"
+    assert run_cli("render", "--all-envs", "--spec", spec_path, "--out", out).code == 0  # its own output again
+    (out / "notes.txt").write_text("mine")
+    result = run_cli("render", "--all-envs", "--spec", spec_path, "--out", out)
+    assert result.code == 1 and "notes.txt" in result.err
+    assert run_cli("render", "--all-envs", "--env", "dev", "--spec", spec_path, "--out", out).code == 2
+
+
 def test_example_project_renders_every_environment(tmp_path: Path) -> None:
     for env in ("dev", "prod"):
         result = run_cli("render", "--env", env, "--spec", REPO / "services.yaml", "--out", tmp_path / env)
