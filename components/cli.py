@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from components import __version__
 from components.errors import SpecError
@@ -65,6 +68,28 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--base-ref", help="render the base from this git ref (e.g. origin/main) instead of BASE")
     diff.add_argument("--spec", default="services.yaml", help="spec file, with --base-ref (default: services.yaml)")
 
+    for command, text in (("token", "print an ID token for an IAP-protected app (a person or a service account)"),
+                          ("curl", "run curl with the IAP bearer token: iapgen curl [options] URL [curl args]")):
+        sub = commands.add_parser(command, help=text, description=text + ". People: --user (a desktop OAuth "
+                                  "client allowed for programmatic access; signs in once, then refreshes silently). "
+                                  "Service accounts: Application Default Credentials or --impersonate-service-account.")
+        target = sub.add_mutually_exclusive_group()
+        target.add_argument("--audience", help="the IAP OAuth client id the token is for")
+        target.add_argument("--service", help="a service of services.yaml (with --env): its environment's "
+                            "iap.oauthClientId")
+        sub.add_argument("--env", help="environment of --service")
+        sub.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
+        sub.add_argument("--user", action="store_true", help="a token for you, through the desktop OAuth client")
+        sub.add_argument("--login", action="store_true", help="with --user: sign in again in the browser")
+        sub.add_argument("--client-id", default=os.environ.get("IAPGEN_CLIENT_ID"),
+                         help="desktop OAuth client id (or IAPGEN_CLIENT_ID, or ~/.config/iapgen/client.json)")
+        sub.add_argument("--client-secret", default=os.environ.get("IAPGEN_CLIENT_SECRET"),
+                         help="desktop OAuth client secret (or IAPGEN_CLIENT_SECRET)")
+        sub.add_argument("--impersonate-service-account", metavar="SA", help="a token for this service account")
+        if command == "curl":
+            sub.add_argument("--proxy-authorization", action="store_true",
+                             help="send Proxy-Authorization (when the app itself uses Authorization)")
+
     doctor = commands.add_parser(
         "doctor", help="check a live cluster and project for why a backend is unhealthy (read-only)",
         description="Check each service of an environment against the live cluster (kubectl, current context) "
@@ -86,7 +111,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "curl":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.curl_args = extra
     try:
         if args.command == "render":
             return _render(args)
@@ -94,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "lint":
             return _lint(args)
+        if args.command in ("token", "curl"):
+            return _token(args)
         if args.command == "diff":
             return _diff(args)
         if args.command == "doctor":
@@ -125,6 +156,64 @@ def _lint(args: argparse.Namespace) -> int:
     result = lint(args.paths)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_PROBLEMS if failed(result, args.fail_on) else EXIT_OK
+
+
+def _token(args: argparse.Namespace) -> int:
+    from components import iaptoken
+
+    try:
+        audience = _audience(args)
+        if args.user:
+            client = _desktop_client(args)
+            token = iaptoken.UserTokens(client).id_token(audience, force_login=args.login)
+        else:
+            token = iaptoken.service_account_token(audience, args.impersonate_service_account)
+    except iaptoken.TokenError as err:
+        print(f"iapgen {args.command}: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if args.command == "token":
+        print(token)
+        return EXIT_OK
+    if not args.curl_args:
+        print("iapgen curl: give the URL (and any curl options) after iapgen's own options", file=sys.stderr)
+        return EXIT_USAGE
+    header = "Proxy-Authorization" if args.proxy_authorization else "Authorization"
+    # The header goes in on stdin (-H @-), so the token never shows in the process list.
+    done = subprocess.run(["curl", "-H", "@-", *args.curl_args], input=f"{header}: Bearer {token}\n", text=True,
+                          check=False)
+    return done.returncode
+
+
+def _audience(args: argparse.Namespace) -> str:
+    from components.iaptoken import TokenError
+    from components.validate import load_spec
+
+    if args.audience:
+        return str(args.audience)
+    if not (args.service and args.env):
+        raise TokenError("say which app: --audience IAP_CLIENT_ID, or --env ENV --service NAME")
+    environment, exposures = load_spec(args.spec).environment(args.env)
+    if args.service not in {e.service.name for e in exposures}:
+        raise TokenError(f"no service {args.service!r} in {args.env} "
+                         f"(services: {', '.join(e.service.name for e in exposures) or 'none'})")
+    if not environment.iap.oauth_client_id:
+        raise TokenError(f"{args.env} uses the Google-managed OAuth client, whose audience iapgen cannot know: pass "
+                         "--audience with the OAuth client id your IAP settings allow as a programmatic client")
+    return environment.iap.oauth_client_id
+
+
+def _desktop_client(args: argparse.Namespace) -> Any:
+    from components.iaptoken import DesktopClient, TokenError, config_dir
+
+    if args.client_id and args.client_secret:
+        return DesktopClient(args.client_id, args.client_secret)
+    path = config_dir() / "client.json"
+    try:
+        data = json.loads(path.read_text())
+        return DesktopClient(str(data["client_id"]), str(data["client_secret"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        raise TokenError("--user needs a desktop OAuth client: --client-id and --client-secret, IAPGEN_CLIENT_ID and "
+                         f"IAPGEN_CLIENT_SECRET, or {path} with client_id and client_secret") from None
 
 
 def _diff(args: argparse.Namespace) -> int:

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
+# google-auth looks for the GCE metadata server (169.254.169.254) when it finds no credentials.
+# No test may send traffic off this machine: skip that probe, and point the metadata host at a
+# closed loopback port should anything still try. Set before anything imports google.auth.
+os.environ["NO_GCE_CHECK"] = "true"
+os.environ["GCE_METADATA_HOST"] = "127.0.0.1:9"
+os.environ["GCE_METADATA_IP"] = "127.0.0.1:9"
+
 import contextlib
 import copy
 import io
