@@ -116,26 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and args.command != "curl":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     args.curl_args = extra
+    handlers = {"render": _render, "check": _check, "lint": _lint, "token": _token, "curl": _token, "diff": _diff,
+                "doctor": _doctor, "rules": _rules, "schema": _schema}
     try:
-        if args.command == "render":
-            return _render(args)
-        if args.command == "check":
-            return _check(args)
-        if args.command == "lint":
-            return _lint(args)
-        if args.command in ("token", "curl"):
-            return _token(args)
-        if args.command == "diff":
-            return _diff(args)
-        if args.command == "doctor":
-            return _doctor(args)
-        if args.command == "rules":
-            return _rules(args)
-        if args.command == "schema":
-            from components.schema import spec_schema
-
-            print(json.dumps(spec_schema(), indent=2))
-            return EXIT_OK
+        return handlers[args.command](args)
     except SpecError as err:
         print(err, file=sys.stderr)
         count = len(err.findings)
@@ -143,7 +127,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
-    return EXIT_USAGE
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from components.schema import spec_schema
+
+    print(json.dumps(spec_schema(), indent=2))
+    return EXIT_OK
 
 
 def _lint(args: argparse.Namespace) -> int:
