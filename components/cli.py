@@ -7,10 +7,12 @@ prints a traceback for bad input.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,15 +25,17 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="iapgen",
+        prog="iapgen", allow_abbrev=False,
         description="Put GKE apps behind a Google Cloud HTTPS load balancer and Identity-Aware Proxy, "
         "from one services.yaml.",
         epilog="Exit status: 0 success, 1 problems found, 2 bad usage.",
     )
     parser.add_argument("--version", action="version", version=f"iapgen {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # No abbreviated options anywhere: curl's --proxy must never be read as --proxy-authorization.
+    add_command = functools.partial(commands.add_parser, allow_abbrev=False)
 
-    render = commands.add_parser(
+    render = add_command(
         "render", help="run the Pulumi program offline and write plan.json, k8s/ and summary.md",
         description="Run the same Pulumi program `pulumi up` runs, offline under the Pulumi SDK's mocks "
         "(no CLI, no credentials), and write plan.json, outputs.json, k8s/*.yaml and summary.md into --out. "
@@ -44,12 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--out", required=True, type=Path, help="output folder, e.g. build/dev")
     render.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
-    check = commands.add_parser("check", help="validate the spec for every environment, deploy nothing",
+    check = add_command("check", help="validate the spec for every environment, deploy nothing",
                                 description="Validate services.yaml for every environment; print each "
                                 "problem as file:line: field: message [RULE].")
     check.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
 
-    lint = commands.add_parser(
+    lint = add_command(
         "lint", help="check Kubernetes YAML (anyone's) for GKE load-balancer and IAP traps",
         description="Check Services, BackendConfigs, Ingresses, FrontendConfigs and the workloads they select, "
         "across every file given, for the traps in ../shared/gke-facts.md. Reads files, folders (recursively) "
@@ -60,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                       help="exit 1 when a finding at or above this severity exists (default: error)")
 
-    diff = commands.add_parser(
+    diff = add_command(
         "diff", help="report what a change deploys, per environment, as Markdown for a pull request",
         description="Compare two render folders (one environment, or render --all-envs output), or the spec at a "
         "git ref with the working tree (--base-ref), and print a Markdown report that fits one GitHub comment.")
@@ -70,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
     for command, text in (("token", "print an ID token for an IAP-protected app (a person or a service account)"),
                           ("curl", "run curl with the IAP bearer token: iapgen curl [options] URL [curl args]")):
-        sub = commands.add_parser(command, help=text, description=text + ". People: --user (a desktop OAuth "
+        sub = add_command(command, help=text, description=text + ". People: --user (a desktop OAuth "
                                   "client allowed for programmatic access; signs in once, then refreshes silently). "
                                   "Service accounts: Application Default Credentials or --impersonate-service-account.")
         target = sub.add_mutually_exclusive_group()
@@ -89,8 +93,10 @@ def _parser() -> argparse.ArgumentParser:
         if command == "curl":
             sub.add_argument("--proxy-authorization", action="store_true",
                              help="send Proxy-Authorization (when the app itself uses Authorization)")
+            sub.add_argument("url", help="the URL; iapgen's options go before it, curl's after it")
+            sub.add_argument("curl_args", nargs=argparse.REMAINDER, help="passed to curl as they are")
 
-    doctor = commands.add_parser(
+    doctor = add_command(
         "doctor", help="check a live cluster and project for why a backend is unhealthy (read-only)",
         description="Check each service of an environment against the live cluster (kubectl, current context) "
         "and project (gcloud, current account): annotations, neg-status, svcneg, NEG endpoints against ready "
@@ -100,22 +106,18 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
     doctor.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
 
-    rules_cmd = commands.add_parser("rules", help="list every rule iapgen checks",
+    rules_cmd = add_command("rules", help="list every rule iapgen checks",
                                     description="List the rule catalogue: id, severity and what it checks.")
     rules_cmd.add_argument("--markdown", action="store_true",
                            help="print docs/rules.md (each rule with a bad and a good example)")
 
-    commands.add_parser("schema", help="print the spec's JSON schema (for the YAML language server)",
+    add_command("schema", help="print the spec's JSON schema (for the YAML language server)",
                         description="Print the JSON schema of services.yaml to standard output.")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "curl":
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    args.curl_args = extra
+    args = _parser().parse_args(argv)
     handlers = {"render": _render, "check": _check, "lint": _lint, "token": _token, "curl": _token, "diff": _diff,
                 "doctor": _doctor, "rules": _rules, "schema": _schema}
     try:
@@ -164,13 +166,19 @@ def _token(args: argparse.Namespace) -> int:
     if args.command == "token":
         print(token)
         return EXIT_OK
-    if not args.curl_args:
-        print("iapgen curl: give the URL (and any curl options) after iapgen's own options", file=sys.stderr)
-        return EXIT_USAGE
     header = "Proxy-Authorization" if args.proxy_authorization else "Authorization"
-    # The header goes in on stdin (-H @-), so the token never shows in the process list.
-    done = subprocess.run(["curl", "-H", "@-", *args.curl_args], input=f"{header}: Bearer {token}\n", text=True,
-                          check=False)
+    # The header goes through a 0600 file in a private folder (-H @file): never in the process list, and
+    # curl keeps its own standard input (for -d @-).
+    with tempfile.TemporaryDirectory(prefix="iapgen-") as private:
+        path = Path(private) / "header"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{header}: Bearer {token}\n")
+        try:
+            done = subprocess.run(["curl", "-H", f"@{path}", args.url, *args.curl_args], check=False)
+        except FileNotFoundError:
+            print("iapgen curl: curl is not installed; use iapgen token and your own client", file=sys.stderr)
+            return EXIT_PROBLEMS
     return done.returncode
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from components import naming
 from components.templating import render_template
 
 COMMENT_LIMIT = 65_536
@@ -141,8 +142,12 @@ def compare_env(env: str, base: Path | None, head: Path | None) -> EnvReport:
 
 
 def report(base_root: Path, head_root: Path, limit: int = COMMENT_LIMIT) -> str:
-    bases, heads = env_folders(base_root), env_folders(head_root)
-    envs = [compare_env(env, bases.get(env), heads.get(env)) for env in sorted(set(bases) | set(heads))]
+    try:
+        bases, heads = env_folders(base_root), env_folders(head_root)
+        envs = [compare_env(env, bases.get(env), heads.get(env)) for env in sorted(set(bases) | set(heads))]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, yaml.YAMLError) as err:
+        raise DiffError(f"a render folder is damaged or incomplete ({type(err).__name__}); render both revisions "
+                        "again with iapgen render") from None
     return fit(envs, limit)
 
 
@@ -153,7 +158,7 @@ def fit(envs: list[EnvReport], limit: int) -> str:
     dropped = {"diagrams": 0, "diffs": 0}
 
     def build() -> str:
-        return render_template("diff.md.j2", envs=[
+        return render_template("diff.md.j2", ingress=naming.INGRESS, envs=[
             {"env": e.env, "rows": e.rows, "diagrams": keep_diagrams[i], "diffs": keep_diffs[i]}
             for i, e in enumerate(envs)], dropped=dropped)
 

@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from components import rules
 from components.backend import service_annotations
+from components.lint_rules import NEG_STATUS
 from components.validate import Exposure
 
 PASS, FAIL, SKIP = "pass", "fail", "skipped"
@@ -93,12 +95,12 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
         checks.append(Check(name, check, status, evidence, fix))
 
     ok, svc = tools.json(["kubectl", "get", "svc", name, "-n", ns, "-o", "json"])
-    if not ok:
+    if not ok or not isinstance(svc, dict):
         add("annotations", FAIL, f"Service {ns}/{name} not found: {svc}", "run pulumi up for this environment")
         for later in ("neg-status", "svcneg", "endpoints", "health", "logging", "listen"):
             add(later, SKIP, "no Service")
         return checks
-    annotations = (svc.get("metadata") or {}).get("annotations") or {}
+    annotations = _mapping(_mapping(svc.get("metadata")).get("annotations"))
     wrong = [key for key, value in service_annotations(exposure).items()
              if _json(annotations.get(key)) != json.loads(value)]
     if wrong:
@@ -107,14 +109,15 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
     else:
         add("annotations", PASS, "app-protocols, neg and backend-config as iapgen renders them")
 
-    status = _json(annotations.get("cloud.google.com/neg-status"))
-    neg = (status or {}).get("network_endpoint_groups", {}).get(str(service.port)) if isinstance(status, dict) else None
-    zones = status.get("zones", []) if isinstance(status, dict) else []
+    status = _json(annotations.get(NEG_STATUS))
+    groups = status.get("network_endpoint_groups") if isinstance(status, dict) else None
+    neg = groups.get(str(service.port)) if isinstance(groups, dict) else None
+    zones = [z for z in (status.get("zones") or []) if isinstance(z, str)] if isinstance(status, dict) else []
     if not neg:
         add("neg-status", FAIL, "no cloud.google.com/neg-status for port "
-            f"{service.port}: {annotations.get('cloud.google.com/neg-status', 'annotation missing')}",
+            f"{service.port}: {annotations.get(NEG_STATUS, 'annotation missing')}",
             "NEGs appear once ready Pods match the selector "
-            f"({_selector(exposure)}); check kubectl get pods -n {ns} and kubectl describe ingress -n {ns}")
+            f"({exposure.selector_text}); check kubectl get pods -n {ns} and kubectl describe ingress -n {ns}")
         for later in ("svcneg", "endpoints", "health", "logging"):
             add(later, SKIP, "no NEG yet")
     else:
@@ -130,14 +133,14 @@ def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project:
     out: list[Check] = []
     ok, found = tools.json(["kubectl", "get", "svcneg", "-n", ns, "-l", f"networking.gke.io/service-name={name}",
                             "-o", "json"])
-    items = found.get("items", []) if ok and isinstance(found, dict) else []
-    mine = [i for i in items if (i.get("metadata") or {}).get("name") == neg]
+    items = _items(found) if ok else []
+    mine = [i for i in items if _mapping(i.get("metadata")).get("name") == neg]
     if not mine:
         out.append(Check(name, "svcneg", FAIL, f"no ServiceNetworkEndpointGroup {neg} in {ns}" +
                          ("" if ok else f": {found}"), "check the NEG controller: kubectl describe svc "
                          f"{name} -n {ns} (events)"))
     else:
-        conditions = {c.get("type"): c for c in (mine[0].get("status") or {}).get("conditions", [])}
+        conditions = {c.get("type"): c for c in _items(_mapping(mine[0].get("status")).get("conditions"))}
         bad = [f"{t}={c.get('status')} ({c.get('reason', '')}: {c.get('message', '')})" for t, c in conditions.items()
                if t in ("Initialized", "Synced") and c.get("status") != "True"]
         missing = [t for t in ("Initialized", "Synced") if t not in conditions]
@@ -154,7 +157,7 @@ def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project:
     if not ok:
         out.append(Check(name, "logging", FAIL, f"health check {neg}: {check}", "run pulumi up; iapgen creates it "
                          "with the backend"))
-    elif (check.get("logConfig") or {}).get("enable") is True:
+    elif _mapping(_mapping(check).get("logConfig")).get("enable") is True:
         out.append(Check(name, "logging", PASS, f"health check {neg} logs state changes"))
     else:
         out.append(Check(name, "logging", FAIL, f"health check {neg} has logging off",
@@ -164,15 +167,15 @@ def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project:
 
 def _ready_pods(tools: Tools, exposure: Exposure) -> tuple[bool, Any]:
     """(True, {pod IP: pod object}) for the ready Pods the Service selects, or (False, the error)."""
-    ok, pods = tools.json(["kubectl", "get", "pods", "-n", exposure.service.namespace, "-l", _selector(exposure),
+    ok, pods = tools.json(["kubectl", "get", "pods", "-n", exposure.service.namespace, "-l", exposure.selector_text,
                            "-o", "json"])
     if not ok:
         return False, pods
     ready = {}
-    for pod in pods.get("items", []):
-        status = pod.get("status") or {}
-        conditions = {c.get("type"): c.get("status") for c in status.get("conditions", [])}
-        if conditions.get("Ready") == "True" and status.get("podIP"):
+    for pod in _items(pods):
+        status = _mapping(pod.get("status"))
+        conditions = {c.get("type"): c.get("status") for c in _items(status.get("conditions"))}
+        if conditions.get("Ready") == "True" and isinstance(status.get("podIP"), str):
             ready[status["podIP"]] = pod
     return True, ready
 
@@ -189,14 +192,14 @@ def _endpoints(tools: Tools, exposure: Exposure, neg: str, zones: list[str], pro
         if not ok:
             return Check(name, "endpoints", FAIL, f"NEG {neg} in {zone}: {listed}", "check gcloud access to "
                          f"project {project}")
-        for item in listed or []:
-            endpoint = item.get("networkEndpoint") or {}
+        for item in _items(listed):
+            endpoint = _mapping(item.get("networkEndpoint"))
             endpoints.add(f"{endpoint.get('ipAddress')}:{endpoint.get('port')}")
     expected = {f"{ip}:{target}" for ip in ready}
     if endpoints == expected and expected:
         return Check(name, "endpoints", PASS, f"{len(expected)} endpoints = the ready Pods on :{target}")
     if not expected:
-        return Check(name, "endpoints", FAIL, f"no ready Pod matches {_selector(exposure)}",
+        return Check(name, "endpoints", FAIL, f"no ready Pod matches {exposure.selector_text}",
                      "fix the workload or the selector in services.yaml")
     return Check(name, "endpoints", FAIL, f"NEG has {sorted(endpoints - expected) or 'nothing extra'}, misses "
                  f"{sorted(expected - endpoints) or 'nothing'} (ready Pods on :{target})",
@@ -211,8 +214,8 @@ def _health(tools: Tools, exposure: Exposure, neg: str, project: str) -> Check:
     if not ok:
         return Check(name, "health", FAIL, f"backend service {neg}: {health}", "run pulumi up; check the Ingress "
                      "events")
-    states = [(s.get("ipAddress"), s.get("port"), s.get("healthState")) for entry in health or []
-              for s in ((entry.get("status") or {}).get("healthStatus") or [])]
+    states = [(s.get("ipAddress"), s.get("port"), s.get("healthState")) for entry in _items(health)
+              for s in _items(_mapping(entry.get("status")).get("healthStatus"))]
     unhealthy = [f"{ip}:{port} {state}" for ip, port, state in states if state != "HEALTHY"]
     if states and not unhealthy:
         return Check(name, "health", PASS, f"{len(states)} endpoints HEALTHY")
@@ -230,8 +233,8 @@ def _listen(tools: Tools, exposure: Exposure) -> Check:
     ok, ready = _ready_pods(tools, exposure)
     if not ok or not ready:
         return Check(name, "listen", SKIP, "no ready Pod to look inside")
-    pod_object = min(ready.values(), key=lambda p: str((p.get("metadata") or {}).get("name")))
-    pod = str((pod_object.get("metadata") or {}).get("name"))
+    pod_object = min(ready.values(), key=lambda p: str(_mapping(p.get("metadata")).get("name")))
+    pod = str(_mapping(pod_object.get("metadata")).get("name"))
     for command in (["ss", "-ltn"], ["netstat", "-ltn"]):
         ok, out = tools.text(["kubectl", "exec", "-n", ns, pod, "--", *command])
         if ok:
@@ -240,7 +243,7 @@ def _listen(tools: Tools, exposure: Exposure) -> Check:
             if not addresses:
                 return Check(name, "listen", FAIL, f"{pod}: nothing listens on :{target} ({' '.join(command)})",
                              f"the server listens elsewhere: set targetPort to its port, or start it on {target}")
-            if addresses <= {"127.0.0.1", "[::1]", "::1", "localhost"}:
+            if {a.strip("[]") for a in addresses} <= set(rules.LOOPBACK):
                 return Check(name, "listen", FAIL, f"{pod} listens on {', '.join(sorted(addresses))}:{target} only",
                              f"bind the server to 0.0.0.0:{target}; probes reach the Pod IP")
             return Check(name, "listen", PASS, f"{pod} listens on {', '.join(sorted(addresses))}:{target}")
@@ -250,10 +253,10 @@ def _listen(tools: Tools, exposure: Exposure) -> Check:
 def _listen_from_args(exposure: Exposure, pod: str, pod_object: dict[str, Any]) -> Check:
     """Without ss or netstat in the image, judge the bind address from the containers' args and env,
     with the same rule iapgen lint uses (LISTENS_ON_LOCALHOST)."""
-    from components import lint_rules, rules
+    from components import lint_rules
 
     name, target = exposure.service.name, exposure.service.target_port
-    for container in lint_rules.containers(pod_object.get("spec") or {}):
+    for container in lint_rules.containers(_mapping(pod_object.get("spec"))):
         for _, setting, value in lint_rules.bind_settings(container):
             _, port = rules.split_host_port(value)
             if rules.decimal(port) not in (None, target):
@@ -267,8 +270,15 @@ def _listen_from_args(exposure: Exposure, pod: str, pod_object: dict[str, Any]) 
                  "address; nothing more to see from outside")
 
 
-def _selector(exposure: Exposure) -> str:
-    return ",".join(f"{k}={v}" for k, v in exposure.service.selector.items())
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[dict[str, Any]]:
+    """The dicts of a kubectl List (its items) or of a plain JSON list; nothing for anything else."""
+    if isinstance(value, dict):
+        value = value.get("items")
+    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
 
 
 def _json(value: Any) -> Any:

@@ -25,6 +25,7 @@ ISSUER = "https://cloud.google.com/iap"
 HEADER = "x-goog-iap-jwt-assertion"
 CLOCK_SKEW = 30
 KEYS_TTL = 3600.0
+REFETCH_AFTER = 60.0  # an unknown key id triggers at most one fetch a minute
 
 
 class InvalidAssertion(Exception):
@@ -44,8 +45,12 @@ class Keys:
 
     def get(self, kid: str) -> dict[str, str]:
         with self._lock:
-            if kid not in self._keys or self.clock() - self._at > KEYS_TTL:
-                self._keys = self.fetch(self.url)
+            age = self.clock() - self._at
+            if age > KEYS_TTL or (kid not in self._keys and age > REFETCH_AFTER):
+                try:
+                    self._keys = self.fetch(self.url)
+                except Exception as err:  # network, HTTP, JSON: a request we cannot check is refused
+                    raise InvalidAssertion(f"cannot fetch IAP's keys ({type(err).__name__})") from None
                 self._at = self.clock()
             return self._keys
 
@@ -63,6 +68,8 @@ def _fetch_json(url: str) -> dict[str, str]:
 
 def verify(assertion: str, audience: str, keys: Keys | None = None) -> dict[str, Any]:
     """The assertion's claims if IAP issued it for `audience`; InvalidAssertion otherwise."""
+    if not isinstance(audience, str) or not audience:
+        raise ValueError("verify needs the backend's audience (/projects/NUMBER/global/backendServices/ID)")
     keys = keys or _default_keys()
     try:
         header = jwt.decode_header(assertion)
@@ -77,7 +84,9 @@ def verify(assertion: str, audience: str, keys: Keys | None = None) -> dict[str,
     try:
         claims = jwt.decode(assertion, certs=certs, audience=audience, clock_skew_in_seconds=CLOCK_SKEW)
     except (ValueError, auth_exceptions.GoogleAuthError) as err:
-        reason = str(err).split(".")[0] if "Token" in str(err) or "audience" in str(err) else "bad signature"
+        text = str(err)
+        reason = ("wrong audience" if "audience" in text else "expired" if "expired" in text
+                  else "not yet valid" if "early" in text or "future" in text else "bad signature")
         raise InvalidAssertion(reason) from None
     if claims.get("iss") != ISSUER:
         raise InvalidAssertion(f"issuer {claims.get('iss')!r} is not {ISSUER}")
@@ -126,13 +135,16 @@ class IapJwtAsgi:
         self.app, self.audience, self.exempt, self.keys = app, audience, tuple(exempt), keys
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
-        if scope.get("type") != "http" or scope.get("path", "") in self.exempt:
+        if scope.get("type") not in ("http", "websocket") or scope.get("path", "") in self.exempt:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         try:
             claims = verify(headers.get(HEADER, ""), self.audience, self.keys)
         except InvalidAssertion as err:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})  # policy violation
+                return
             body = json.dumps({"error": f"IAP assertion rejected: {err}"}).encode()
             await send({"type": "http.response.start", "status": 401,
                         "headers": [(b"content-type", b"application/json"),

@@ -12,10 +12,12 @@ Tokens and refresh tokens never appear in messages or errors.
 
 from __future__ import annotations
 
-import base64
 import contextlib
+import fcntl
 import json
 import os
+import sys
+import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -24,7 +26,8 @@ from typing import Any
 
 TOKEN_URI = "https://oauth2.googleapis.com/token"
 AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
-SCOPES = ("openid", "email")
+# Full scope names: Google answers "email" with the userinfo.email URL, which oauthlib treats as a change.
+SCOPES = ("openid", "https://www.googleapis.com/auth/userinfo.email")
 EARLY = 120  # seconds before expiry that a cached ID token is renewed
 
 
@@ -46,11 +49,11 @@ def config_dir() -> Path:
 
 def _expiry(token: str) -> float:
     """The `exp` of a JWT, read without verifying (Google verifies; we only schedule renewal)."""
+    from google.auth import jwt
+
     try:
-        payload = token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return float(claims["exp"])
-    except (IndexError, ValueError, KeyError, TypeError):
+        return float(jwt.decode(token, verify=False)["exp"])
+    except (ValueError, KeyError, TypeError):
         return 0.0
 
 
@@ -66,26 +69,34 @@ class Cache:
         except FileNotFoundError:
             return {}
         except (OSError, ValueError):
-            raise TokenError(f"{self.path} is unreadable; delete it and sign in again (iapgen token --user)") from None
-        return data if isinstance(data, dict) else {}
+            data = None
+        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+            raise TokenError(f"{self.path} is unreadable; delete it and sign in again (iapgen token --user)")
+        return data
 
-    def save(self, data: dict[str, Any]) -> None:
+    def _folder(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(self.path.parent, 0o700)
-        temporary = self.path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    def save(self, data: dict[str, Any]) -> None:
+        self._folder()
+        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".credentials-")  # 0600, unique
         with os.fdopen(fd, "w") as handle:
             json.dump(data, handle)
         os.replace(temporary, self.path)
 
     @contextlib.contextmanager
     def entry(self, client_id: str) -> Iterator[dict[str, Any]]:
-        data = self.load()
-        entry = data.setdefault(client_id, {})
-        try:
-            yield entry
-        finally:  # also when a refresh fails: a revoked refresh token must be forgotten
-            self.save(data)
+        """One client's entry, read and written under a lock: parallel commands share the file."""
+        self._folder()
+        with open(self.path.parent / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = self.load()
+            entry = data.setdefault(client_id, {})
+            try:
+                yield entry
+            finally:  # also when a refresh fails: a revoked refresh token must be forgotten
+                self.save(data)
 
 
 def browser_login(client: DesktopClient, auth_uri: str = AUTH_URI, token_uri: str = TOKEN_URI) -> str:
@@ -95,7 +106,9 @@ def browser_login(client: DesktopClient, auth_uri: str = AUTH_URI, token_uri: st
     flow = InstalledAppFlow.from_client_config(
         {"installed": {"client_id": client.client_id, "client_secret": client.client_secret, "auth_uri": auth_uri,
                        "token_uri": token_uri, "redirect_uris": ["http://localhost"]}}, scopes=list(SCOPES))
-    credentials = flow.run_local_server(port=0, open_browser=True, access_type="offline", prompt="consent")
+    # The sign-in prompt goes to stderr: stdout carries only the token (TOKEN=$(iapgen token --user ...)).
+    with contextlib.redirect_stdout(sys.stderr):
+        credentials = flow.run_local_server(port=0, open_browser=True, access_type="offline", prompt="consent")
     if not credentials.refresh_token:
         raise TokenError("the sign-in returned no refresh token; try again (iapgen token --user --login)")
     return str(credentials.refresh_token)
@@ -109,6 +122,8 @@ class UserTokens:
                  session: Any = None):
         self.client, self.cache, self.login, self.clock = client, cache or Cache(), login, clock
         self.token_uri = token_uri or os.environ.get("IAPGEN_TOKEN_URI") or TOKEN_URI
+        if not self.token_uri.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
+            raise TokenError("the token endpoint must be https:// (the refresh token goes there)")
         self.session = session
 
     def id_token(self, audience: str, force_login: bool = False) -> str:

@@ -16,7 +16,7 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 
 def runbook(exposure: Exposure) -> str:
     service = exposure.service
-    selector = ",".join(f"{k}={v}" for k, v in service.selector.items())
+    selector = exposure.selector_text
     view = {
         "name": service.name, "namespace": service.namespace, "url": exposure.url, "host": exposure.host,
         "port": service.port, "port_name": exposure.port_name, "target_port": service.target_port,

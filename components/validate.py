@@ -49,6 +49,11 @@ class Exposure:
     def url(self) -> str:
         return f"https://{self.host}/"
 
+    @property
+    def selector_text(self) -> str:
+        """The selector as kubectl's -l takes it: app=web,tier=backend."""
+        return ",".join(f"{k}={v}" for k, v in self.service.selector.items())
+
 
 @dataclass(frozen=True)
 class LoadedSpec:

@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
-# google-auth looks for the GCE metadata server (169.254.169.254) when it finds no credentials.
-# No test may send traffic off this machine: skip that probe, and point the metadata host at a
-# closed loopback port should anything still try. Set before anything imports google.auth.
-os.environ["NO_GCE_CHECK"] = "true"
-os.environ["GCE_METADATA_HOST"] = "127.0.0.1:9"
-os.environ["GCE_METADATA_IP"] = "127.0.0.1:9"
-
 import contextlib
 import copy
 import io
@@ -27,6 +18,7 @@ from components.cli import main
 from components.offline import OfflineRun, Registration, run_offline
 from components.program import build
 from components.validate import load_spec
+from tests import offline_only  # noqa: F401  (keeps every test's traffic on this machine)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -127,3 +127,13 @@ def test_no_secret_reaches_the_report(tmp_path: Path) -> None:
         outs.append(tmp_path / name / "out")
     text = report(outs[0], outs[1])
     assert "c2VjcmV0" not in text and "client_secret" not in text
+
+
+def test_a_damaged_render_folder_is_a_message(tmp_path: Path) -> None:
+    good = render_all(tmp_path / "good", base_spec())
+    broken = tmp_path / "broken"
+    for env in ("dev", "prod"):
+        (broken / env).mkdir(parents=True)
+        (broken / env / "plan.json").write_text("[{truncated")
+    result = run_cli("diff", good, broken)
+    assert result.code == 1 and "damaged or incomplete" in result.err

@@ -188,3 +188,17 @@ def test_service_not_deployed(cloud: Callable[..., CliResult]) -> None:
 def test_unknown_service_is_usage_error(cloud: Callable[..., CliResult]) -> None:
     result = run_cli("doctor", "--env", "dev", "--spec", REPO / "services.yaml", "--service", "nope")
     assert result.code == 2 and "services: argocd, grafana, orders-api" in result.err
+
+
+@pytest.mark.parametrize("damage", [
+    lambda f: _svc(f).update({"cloud.google.com/neg-status": json.dumps(
+        {"network_endpoint_groups": {"443": NEG}, "zones": None})}),
+    lambda f: f["svcneg.argocd.argocd.json"]["items"][0]["status"].update(conditions=None),
+    lambda f: f.update({"pods.argocd.json": "", f"health.{NEG}.json": "null"}),
+    lambda f: f.update({"svc.argocd.argocd.json": "[]"}),
+])
+def test_odd_tool_output_is_a_finding_not_a_traceback(cloud: Callable[..., CliResult], damage: Any) -> None:
+    files = healthy()
+    damage(files)
+    result = cloud(files, "--format", "json")  # run_cli asserts no traceback
+    assert result.code == 1 and "fail" in statuses(result).values()

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from google.auth import crypt, jwt
 
 from components.iapjwt import IapJwtAsgi, IapJwtWsgi, InvalidAssertion, Keys, verify
-from components.iaptoken import Cache, DesktopClient, IapAuth, UserTokens, httpx_auth
+from components.iaptoken import Cache, DesktopClient, IapAuth, TokenError, UserTokens, httpx_auth
 from tests.conftest import REPO, run_cli
 
 IAP_CLIENT = "1234-iap.apps.googleusercontent.com"
@@ -274,3 +274,96 @@ def test_asgi_middleware() -> None:
     assert call("/healthz") == (200, b"anonymous")
     assert call("/")[0] == 401
     assert call("/", assertion()) == (200, b"alice@acme.example")
+
+
+# --- regressions from review -------------------------------------------------------------------
+
+
+def test_curl_options_after_the_url_are_curls() -> None:
+    """curl's --proxy must not be read as iapgen's --proxy-authorization, nor its --user as iapgen's."""
+    from components.cli import _parser
+
+    args = _parser().parse_args(["curl", "--user", "--audience", "a", "https://app/", "--proxy",
+                                 "http://127.0.0.1:3128", "--user", "bob:pw"])
+    assert (args.user, args.proxy_authorization, args.url) == (True, False, "https://app/")
+    assert args.curl_args == ["--proxy", "http://127.0.0.1:3128", "--user", "bob:pw"]
+
+
+def test_sign_in_asks_for_the_full_email_scope() -> None:
+    from components.iaptoken import SCOPES
+
+    assert SCOPES == ("openid", "https://www.googleapis.com/auth/userinfo.email")
+
+
+def test_token_endpoint_must_be_https() -> None:
+    with pytest.raises(TokenError, match="https"):
+        UserTokens(DESKTOP, token_uri="http://tokens.example/token")
+
+
+def test_a_damaged_cache_is_a_message(tmp_path: Path) -> None:
+    for content in ("[]", '{"x": 1}', "{not json"):
+        (tmp_path / "c.json").write_text(content)
+        with pytest.raises(TokenError, match="delete it and sign in again"):
+            Cache(tmp_path / "c.json").load()
+
+
+def test_parallel_commands_share_the_cache(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys; from pathlib import Path; from components.iaptoken import Cache\n"
+              f"cache = Cache(Path({str(tmp_path / 'c.json')!r}))\n"
+              "for i in range(30):\n    with cache.entry(sys.argv[1]) as e: e['n'] = e.get('n', 0) + 1\n")
+    procs = [subprocess.Popen([sys.executable, "-c", script, f"client{i}"], stderr=subprocess.PIPE, text=True)
+             for i in range(4)]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0, 0, 0], [p.stderr.read() for p in procs if p.stderr]
+    assert {k: v["n"] for k, v in Cache(tmp_path / "c.json").load().items()} == {f"client{i}": 30 for i in range(4)}
+    assert stat.S_IMODE((tmp_path / "c.json").stat().st_mode) == 0o600
+
+
+def test_verify_needs_an_audience_and_does_not_reveal_it() -> None:
+    with pytest.raises(ValueError):
+        verify(assertion(), "", KEYS)
+    app = IapJwtWsgi(lambda e, s: [b""], AUDIENCE, keys=KEYS)
+    status, body = wsgi_call(app, "/", assertion(aud="/projects/9/global/backendServices/9"))
+    assert status == "401 Unauthorized" and b"wrong audience" in body and b"/projects/" not in body
+
+
+def test_unknown_key_ids_do_not_hammer_the_key_endpoint_and_fetch_failures_are_401() -> None:
+    fetched = {"n": 0}
+
+    def fetch(url: str) -> dict[str, str]:
+        fetched["n"] += 1
+        return {"iap-1": _pem(EC_KEY, False)}
+
+    keys = Keys(fetch=fetch)
+    other = crypt.ES256Signer.from_string(_pem(ec.generate_private_key(ec.SECP256R1()), True), key_id="unknown")
+    forged = jwt.encode(other, {"iss": "https://cloud.google.com/iap", "aud": AUDIENCE}).decode()
+    for _ in range(5):
+        with pytest.raises(InvalidAssertion, match="key IAP does not publish"):
+            verify(forged, AUDIENCE, keys)
+    assert fetched["n"] == 1
+
+    def broken(url: str) -> dict[str, str]:
+        raise OSError("network down")
+
+    with pytest.raises(InvalidAssertion, match="cannot fetch IAP's keys"):
+        verify(assertion(), AUDIENCE, Keys(fetch=broken))
+
+
+def test_asgi_websockets_need_the_assertion_too() -> None:
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "websocket.accept"})
+
+    app = IapJwtAsgi(inner, AUDIENCE, keys=KEYS)
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(app({"type": "websocket", "path": "/ws", "headers": []}, None, send))
+    finally:
+        loop.close()
+    assert sent == [{"type": "websocket.close", "code": 1008}]
