@@ -245,7 +245,7 @@ def _doctor(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     tools = doctor.Tools()
     try:
-        header = f"{args.env}, {doctor.preflight(tools)}"
+        header = f"{args.env}, {doctor.preflight(tools, chosen[0].environment.project)}"
         checks = [check for exposure in chosen for check in doctor.diagnose(tools, exposure)]
     except doctor.DoctorError as err:
         print(f"iapgen doctor: {err}", file=sys.stderr)

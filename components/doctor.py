@@ -74,12 +74,17 @@ class Tools:
             return False, f"unreadable output from {argv[0]}: {out[:200]}"
 
 
-def preflight(tools: Tools) -> str:
-    """The kubectl context and gcloud account the checks run as; DoctorError when either is missing."""
+def preflight(tools: Tools, project: str | None = None) -> str:
+    """The kubectl context and gcloud account the checks run as; DoctorError when either is missing, or when
+    the context is a GKE cluster of another project than the environment's (every check would mislead)."""
     ok, context = tools.text(["kubectl", "config", "current-context"])
     if not ok or not context:
         raise DoctorError(f"kubectl has no current context ({context or 'empty'}); run gcloud container clusters "
                           "get-credentials CLUSTER --region REGION --project PROJECT")
+    parts = context.split("_")
+    if project and len(parts) == 4 and parts[0] == "gke" and parts[1] != project:
+        raise DoctorError(f"kubectl's context {context} is a cluster of project {parts[1]}, but this environment is "
+                          f"in {project}: switch with kubectl config use-context (gke_{project}_...)")
     ok, accounts = tools.json(["gcloud", "auth", "list", "--filter=status:ACTIVE", "--format=json"])
     if not ok or not accounts:
         raise DoctorError("gcloud has no active account; run gcloud auth login")

@@ -177,6 +177,13 @@ def test_no_kubectl_context(cloud: Callable[..., CliResult], tmp_path: Path) -> 
     assert result.code == 1 and "kubectl has no current context" in result.err
 
 
+def test_another_environments_cluster_is_refused(cloud: Callable[..., CliResult]) -> None:
+    files = healthy()
+    files["context.txt"] = "gke_acme-prod_europe-west1_apps\n"
+    result = cloud(files)
+    assert result.code == 1 and "is a cluster of project acme-prod, but this environment is in acme-dev" in result.err
+
+
 def test_service_not_deployed(cloud: Callable[..., CliResult]) -> None:
     files = healthy()
     files.pop("svc.argocd.argocd.json")
