@@ -48,13 +48,13 @@ def render(spec_path: str, env: str) -> Rendered:
     """Validate the spec, run the program for `env` offline and lay out every output file."""
     loaded = load_spec(spec_path)
     config = stack_config(Path(spec_path).resolve().parent, env)
-    # The stack may deploy another environment (iapgen:environment), as build() will.
-    environment = config.values.get("iapgen:environment") or env
-    loaded.environment(environment)  # ENV_UNKNOWN before any Pulumi work
     values = {**config.values, "iapgen:spec": spec_path}
-    # The same build() that `pulumi up` runs through deploy(), on the spec validated above.
+    # The same build() that `pulumi up` runs through deploy(), on the spec validated above. It picks
+    # the environment (iapgen:environment, else the stack name; ENV_UNKNOWN if the spec lacks it) and
+    # exports its choice, which the summary and runbooks follow.
     run = run_offline(lambda: build(loaded), project=config.project, stack=env, config=values,
                       secret_keys=list(config.secret_keys))
+    environment = str(run.outputs["environment"])
     return Rendered(environment, lay_out(loaded, environment, config, run), run)
 
 
