@@ -127,12 +127,17 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
             add(later, SKIP, "no NEG yet")
     else:
         add("neg-status", PASS, f"NEG {neg} in {', '.join(zones) or 'no zone yet'}")
-        checks += _negs(tools, exposure, neg, zones, project)
-    checks.append(_listen(tools, exposure))
+    pods = _ready_pods(tools, exposure)  # listed once: the endpoints and listen checks both read them
+    if neg:
+        checks += _negs(tools, exposure, neg, zones, project, pods)
+    checks.append(_listen(tools, exposure, pods))
     return checks
 
 
-def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project: str) -> list[Check]:
+Pods = tuple[bool, Any]  # (True, {pod IP: pod}) for the ready Pods, or (False, the error)
+
+
+def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project: str, pods: Pods) -> list[Check]:
     service = exposure.service
     name, ns = service.name, service.namespace
     out: list[Check] = []
@@ -155,7 +160,7 @@ def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project:
                              "cluster not VPC-native)"))
         else:
             out.append(Check(name, "svcneg", PASS, f"{neg}: Initialized and Synced"))
-    out.append(_endpoints(tools, exposure, neg, zones, project))
+    out.append(_endpoints(tools, exposure, neg, zones, project, pods))
     out.append(_health(tools, exposure, neg, project))
     ok, check = tools.json(["gcloud", "compute", "health-checks", "describe", neg, "--global", "--project", project,
                             "--format=json"])
@@ -170,7 +175,7 @@ def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project:
     return out
 
 
-def _ready_pods(tools: Tools, exposure: Exposure) -> tuple[bool, Any]:
+def _ready_pods(tools: Tools, exposure: Exposure) -> Pods:
     """(True, {pod IP: pod object}) for the ready Pods the Service selects, or (False, the error)."""
     ok, pods = tools.json(["kubectl", "get", "pods", "-n", exposure.service.namespace, "-l", exposure.selector_text,
                            "-o", "json"])
@@ -185,9 +190,9 @@ def _ready_pods(tools: Tools, exposure: Exposure) -> tuple[bool, Any]:
     return True, ready
 
 
-def _endpoints(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project: str) -> Check:
+def _endpoints(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project: str, pods: Pods) -> Check:
     name, target = exposure.service.name, exposure.service.target_port
-    ok, ready = _ready_pods(tools, exposure)
+    ok, ready = pods
     if not ok:
         return Check(name, "endpoints", FAIL, f"cannot list Pods: {ready}", "check kubectl access to the namespace")
     endpoints: set[str] = set()
@@ -233,9 +238,9 @@ def _health(tools: Tools, exposure: Exposure, neg: str, project: str) -> Check:
 SS_LINE = re.compile(r"(\S+):(\d+)\s")
 
 
-def _listen(tools: Tools, exposure: Exposure) -> Check:
+def _listen(tools: Tools, exposure: Exposure, pods: Pods) -> Check:
     name, ns, target = exposure.service.name, exposure.service.namespace, exposure.service.target_port
-    ok, ready = _ready_pods(tools, exposure)
+    ok, ready = pods
     if not ok or not ready:
         return Check(name, "listen", SKIP, "no ready Pod to look inside")
     pod_object = min(ready.values(), key=lambda p: str(_mapping(p.get("metadata")).get("name")))

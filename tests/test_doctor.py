@@ -116,6 +116,7 @@ def test_healthy_service_passes_every_check(cloud: Callable[..., CliResult]) -> 
     kubectl = {c[1] for c in calls if c[0] == "kubectl"}
     gcloud = {" ".join(c[1:4]) for c in calls if c[0] == "gcloud" and c[1] == "compute"}
     assert kubectl == {"config", "get", "exec"}  # read-only: nothing applied, patched or deleted
+    assert sum(1 for c in calls if c[:3] == ["kubectl", "get", "pods"]) == 1  # listed once per service
     assert gcloud == {"compute network-endpoint-groups list-network-endpoints", "compute backend-services get-health",
                       "compute health-checks describe"}
 
