@@ -17,20 +17,18 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 def runbook(exposure: Exposure) -> str:
     service = exposure.service
     selector = exposure.selector_text
-    view = {
-        "name": service.name, "namespace": service.namespace, "url": exposure.url, "host": exposure.host,
-        "port": service.port, "port_name": exposure.port_name, "target_port": service.target_port,
-        "protocol": service.protocol, "path": service.health_check.path, "timeout": service.health_check.timeout_sec,
-        "selector": selector, "selector_arg": selector, "ingress": naming.INGRESS,
-        "ip_name": naming.static_ip(exposure.env, service.namespace), "hc_block": HC_BLOCKS[service.protocol],
-        "scheme": "http" if service.protocol == "HTTP" else "https",
-        "iap_enabled": service.iap.enabled, "iap_reason": service.iap.reason or "",
-        "members": ", ".join(exposure.members) if service.iap.enabled else "",
-    }
-    view["path_view"] = {
+    ip_name = naming.static_ip(exposure.env, service.namespace)
+    path_view = {  # the request-path diagram (templates/request_path.md.j2, shared with iapgen diff)
         "host": exposure.host, "iap": "on" if service.iap.enabled else f"off ({service.iap.reason})",
-        "lb": f"IP {view['ip_name']}<br/>Ingress {service.namespace}/{naming.INGRESS}", "protocol": service.protocol,
+        "lb": f"IP {ip_name}<br/>Ingress {service.namespace}/{naming.INGRESS}", "protocol": service.protocol,
         "target_port": service.target_port, "path": service.health_check.path,
         "service": f"{service.namespace}/{service.name}", "port": f"{service.port} ({exposure.port_name})",
         "pods": f" on 0.0.0.0<br/>{selector}"}
+    view = {
+        "name": service.name, "namespace": service.namespace, "url": exposure.url, "port": service.port,
+        "target_port": service.target_port, "protocol": service.protocol, "path": service.health_check.path,
+        "timeout": service.health_check.timeout_sec, "selector_arg": selector, "ingress": naming.INGRESS,
+        "hc_block": HC_BLOCKS[service.protocol], "scheme": "http" if service.protocol == "HTTP" else "https",
+        "members": ", ".join(exposure.members) if service.iap.enabled else "", "path_view": path_view,
+    }
     return render_template("runbook.md.j2", s=view, env=exposure.env, project=exposure.environment.project)
