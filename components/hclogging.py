@@ -153,7 +153,8 @@ class HealthCheckLoggingProvider(pulumi.dynamic.ResourceProvider):
             delay = min(delay * 2, 30.0)
 
     def _state(self, client: Client, props: dict[str, Any], backend: Backend) -> dict[str, Any]:
-        number = client.project_number()
+        # A project's number never changes: refreshes reuse the one in state instead of asking again.
+        number = str(props.get("projectNumber") or client.project_number())
         return {**props, "backendServiceName": backend.name, "backendServiceId": backend.id,
                 "healthCheckName": backend.health_check, "healthCheckType": backend.health_check_type,
                 "loggingEnabled": backend.logging, "negIds": list(backend.neg_ids), "projectNumber": number,

@@ -94,8 +94,10 @@ def test_turned_off_shows_as_drift_and_is_repaired(fake: FakeCompute) -> None:
     p = provider()
     created = p.create(props(fake))
     fake.health_checks[NAME]["logConfig"] = {"enable": False}  # someone clicked in the console
+    before = len(fake.requests)
     refreshed = p.read(created.id, created.outs)
     assert refreshed.id == NAME and refreshed.outs["loggingEnabled"] is False
+    assert not any(path.startswith("/v1/projects/") for _, path, _ in fake.requests[before:])  # number reused
     diff = p.diff(created.id, refreshed.outs, props(fake))
     assert diff.changes is True and diff.replaces == []
     updated = p.update(created.id, refreshed.outs, props(fake))
