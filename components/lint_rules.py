@@ -124,6 +124,7 @@ class Context:
                 self.unset[obj.kind].append(obj)
         self._backends: dict[int, list[tuple[Obj, tuple[Any, ...], dict[str, Any]]]] | None = None
         self._users: dict[int, list[tuple[Obj, ServicePort]]] | None = None
+        self._workloads: dict[int, list[tuple[Obj, dict[str, Any], tuple[Any, ...]]]] = {}
 
     def find(self, kind: str, namespace: str, name: str, near: Obj) -> Obj | None:
         candidates = self.by_key.get((kind, namespace, name)) or self.unplaced(kind, name, near)
@@ -182,7 +183,13 @@ class Context:
         return self._users.get(id(config), [])
 
     def workloads_for(self, service: Obj) -> list[tuple[Obj, dict[str, Any], tuple[Any, ...]]]:
-        """(workload, pod spec, location of the pod spec) of workloads the Service selects."""
+        """(workload, pod spec, location of the pod spec) of workloads the Service selects; computed once
+        per Service (named ports, health-check ports and listen addresses all ask)."""
+        if id(service) not in self._workloads:
+            self._workloads[id(service)] = self._select(service)
+        return self._workloads[id(service)]
+
+    def _select(self, service: Obj) -> list[tuple[Obj, dict[str, Any], tuple[Any, ...]]]:
         selector = service.spec.get("selector")
         if not isinstance(selector, dict) or not selector:
             return []
