@@ -38,9 +38,9 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from components.lint import lint  # noqa: E402
-from components.offline import OfflineRun, run_offline  # noqa: E402
-from components.render import plan, render  # noqa: E402
+from iapgen.lint.command import lint  # noqa: E402
+from iapgen.render.command import plan, render  # noqa: E402
+from iapgen.render.offline import OfflineRun, run_offline  # noqa: E402
 
 PROTOCOLS = [("HTTPS", 443, 8443), ("HTTP", 80, 8080), ("HTTP2", 443, 9443)]
 PER_NAMESPACE = 15  # one Ingress holds at most 15 certificates
@@ -180,7 +180,7 @@ def main() -> int:
 
         large_entries = folder / "entries.json"
         large_entries.write_text(json.dumps(bare_large))
-        ours_mb = peak_mb(f"from components.render import render; render({str(large)!r}, 'dev')")
+        ours_mb = peak_mb(f"from iapgen.render.command import render; render({str(large)!r}, 'dev')")
         bare_mb = peak_mb(f"import json, sys; sys.path.insert(0, {str(REPO / 'bench')!r}); from run import run_bare; "
                           f"run_bare(json.load(open({str(large_entries)!r})))")
         rows.append((f"peak memory, render N={n_large}", f"{ours_mb:.0f} MB", f"bare Pulumi program {bare_mb:.0f} MB",

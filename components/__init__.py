@@ -1,3 +1,4 @@
-"""iapgen: spec models, validation rules, Pulumi components and the command line."""
+"""The Pulumi side of iapgen: the component resources and the program `pulumi up` runs (program.py).
 
-__version__ = "0.1.0"
+Everything else (spec, lint, render, operations, access, the Google API client) is the `iapgen` package.
+"""

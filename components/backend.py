@@ -13,15 +13,15 @@ What makes them correct (../shared/gke-facts.md §1-2):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import naming
 from components.iap import OAUTH_SECRET
-from components.validate import Exposure
+from iapgen.spec import naming
+from iapgen.spec.annotations import service_annotations
+from iapgen.spec.validate import Exposure
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "iapgen"}
 
@@ -29,18 +29,6 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "iapgen"}
 @dataclass(frozen=True)
 class BackendArgs:
     exposure: Exposure
-
-
-def service_annotations(exposure: Exposure) -> dict[str, str]:
-    """The three GKE annotations, as the JSON strings Kubernetes stores."""
-    service = exposure.service
-    port_name = exposure.port_name
-    return {
-        "cloud.google.com/app-protocols": json.dumps({port_name: service.protocol}, separators=(",", ":")),
-        "cloud.google.com/neg": json.dumps({"ingress": True}, separators=(",", ":")),
-        "cloud.google.com/backend-config": json.dumps(
-            {"default": naming.backend_config(service.name)}, separators=(",", ":")),
-    }
 
 
 def backend_config_spec(exposure: Exposure) -> dict[str, object]:

@@ -22,9 +22,10 @@ import pulumi_kubernetes as k8s
 # The resource's own module: `pulumi_gcp.compute` would import all ~500 compute resources (about 1 s).
 from pulumi_gcp.compute.global_address import GlobalAddress
 
-from components import iap, naming
+from components import iap
 from components.backend import MANAGED_BY
-from components.validate import Exposure
+from iapgen.spec import naming
+from iapgen.spec.validate import Exposure
 
 
 @dataclass(frozen=True)

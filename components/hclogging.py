@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.compute import COMPUTE, RESOURCE_MANAGER, ApiError, Client, NotFound
+from iapgen.googleapi.compute import COMPUTE, RESOURCE_MANAGER, ApiError, Client, NotFound
 
 DEFAULT_WAIT_SECONDS = 900  # NEGs appear only once Pods run; a first Ingress takes minutes
 IDENTITY = ("project", "namespace", "service", "port")

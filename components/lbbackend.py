@@ -15,7 +15,7 @@ import pulumi
 
 from components import iap
 from components.hclogging import HealthCheckLogging, HealthCheckLoggingArgs
-from components.validate import Exposure
+from iapgen.spec.validate import Exposure
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,14 @@ from collections import defaultdict
 import pulumi
 
 from components.backend import Backend, BackendArgs
-from components.errors import SpecError
 from components.frontend import Frontend, FrontendArgs
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
 from components.lbbackend import LoadBalancerBackend, LoadBalancerBackendArgs
-from components.runbook import runbook
-from components.spec import Environment
-from components.validate import Exposure, LoadedSpec, load_spec
+from iapgen.errors import SpecError
+from iapgen.operations.runbook import runbook
+from iapgen.spec.models import Environment
+from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
 
 DEFAULT_SPEC = "services.yaml"
 

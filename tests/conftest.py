@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from components.cli import main
-from components.offline import OfflineRun, Registration, run_offline
 from components.program import build
-from components.validate import load_spec
+from iapgen.cli import main
+from iapgen.render.offline import OfflineRun, Registration, run_offline
+from iapgen.spec.validate import load_spec
 from tests import offline_only  # noqa: F401  (keeps every test's traffic on this machine)
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,12 +15,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.errors import SpecError
-from components.lint import lint
-from components.rule_examples import EXAMPLES
-from components.ruledocs import full_spec
-from components.validate import validate_document
-from components.yamlsource import decode, parse_all
+from iapgen.errors import SpecError
+from iapgen.lint.command import lint
+from iapgen.lint.docs import full_spec
+from iapgen.lint.examples import EXAMPLES
+from iapgen.spec.validate import validate_document
+from iapgen.spec.yamlsource import decode, parse_all
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 import yaml
 
-from components.schema import spec_schema
+from iapgen.spec.schema import spec_schema
 from tests.conftest import REPO, base_spec, run_cli, write_spec
 
 

@@ -248,7 +248,7 @@ def test_custom_oauth_client(plan_for: PlanFor) -> None:
     assert secret.inputs["stringData"] == "[secret]"  # the whole map is secret, client_id included
     config = plan.one("BackendConfig", "argocd-backendconfig").inputs["spec"]["iap"]
     assert config == {"enabled": True, "oauthclientCredentials": {"secretName": "iapgen-oauth"}}
-    from components.render import plan as plan_json
+    from iapgen.render.command import plan as plan_json
     assert "GOCSPX-very-secret-value" not in json.dumps(plan_json(plan.run))
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from components.diff import COMMENT_LIMIT, report
-from components.render import render, write
+from iapgen.operations.diff import COMMENT_LIMIT, report
+from iapgen.render.command import render, write
 from tests.conftest import REPO, base_spec, run_cli, service, write_spec
 
 GOLDEN = REPO / "tests" / "golden"

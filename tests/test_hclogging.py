@@ -10,8 +10,8 @@ import google.oauth2.credentials
 import pytest
 from google.auth.transport.requests import AuthorizedSession
 
-from components.compute import ApiError
 from components.hclogging import BackendNotReady, HealthCheckLoggingProvider, describes
+from iapgen.googleapi.compute import ApiError
 from tests.fake_compute import PROJECT, PROJECT_NUMBER, TOKEN, FakeCompute
 
 NAME = "k8s1-3a8f2e1c-argocd-argocd-443-9f0a1b2c"
@@ -207,7 +207,7 @@ def test_a_thousand_services_do_not_exhaust_the_stack() -> None:
     import pulumi
 
     from components.hclogging import HealthCheckLogging, HealthCheckLoggingArgs
-    from components.offline import run_offline
+    from iapgen.render.offline import run_offline
 
     before = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
 

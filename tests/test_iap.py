@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from google.auth import crypt, jwt
 
-from components.iapjwt import IapJwtAsgi, IapJwtWsgi, InvalidAssertion, Keys, verify
-from components.iaptoken import Cache, DesktopClient, IapAuth, TokenError, UserTokens, httpx_auth
+from iapgen.access.jwt import IapJwtAsgi, IapJwtWsgi, InvalidAssertion, Keys, verify
+from iapgen.access.token import Cache, DesktopClient, IapAuth, TokenError, UserTokens, httpx_auth
 from tests.conftest import REPO, run_cli
 
 IAP_CLIENT = "1234-iap.apps.googleusercontent.com"
@@ -281,7 +281,7 @@ def test_asgi_middleware() -> None:
 
 def test_curl_options_after_the_url_are_curls() -> None:
     """curl's --proxy must not be read as iapgen's --proxy-authorization, nor its --user as iapgen's."""
-    from components.cli import _parser
+    from iapgen.cli import _parser
 
     args = _parser().parse_args(["curl", "--user", "--audience", "a", "https://app/", "--proxy",
                                  "http://127.0.0.1:3128", "--user", "bob:pw"])
@@ -290,7 +290,7 @@ def test_curl_options_after_the_url_are_curls() -> None:
 
 
 def test_sign_in_asks_for_the_full_email_scope() -> None:
-    from components.iaptoken import SCOPES
+    from iapgen.access.token import SCOPES
 
     assert SCOPES == ("openid", "https://www.googleapis.com/auth/userinfo.email")
 
@@ -311,7 +311,7 @@ def test_parallel_commands_share_the_cache(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    script = ("import sys; from pathlib import Path; from components.iaptoken import Cache\n"
+    script = ("import sys; from pathlib import Path; from iapgen.access.token import Cache\n"
               f"cache = Cache(Path({str(tmp_path / 'c.json')!r}))\n"
               "for i in range(30):\n    with cache.entry(sys.argv[1]) as e: e['n'] = e.get('n', 0) + 1\n")
     procs = [subprocess.Popen([sys.executable, "-c", script, f"client{i}"], stderr=subprocess.PIPE, text=True)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.lint import lint
+from iapgen.lint.command import lint
 from tests.conftest import REPO, SHARED, run_cli
 
 REAL_WORLD = SHARED / "real-world"

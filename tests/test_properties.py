@@ -11,11 +11,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.errors import SpecError
-from components.lint import lint
-from components.render import render
-from components.validate import load_spec, validate_document
-from components.yamlsource import Document
+from iapgen.errors import SpecError
+from iapgen.lint.command import lint
+from iapgen.render.command import render
+from iapgen.spec.validate import load_spec, validate_document
+from iapgen.spec.yamlsource import Document
 from tests.conftest import run_cli, validate_manifests
 from tests.test_manifests import consistency_problems, load_objects
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from components.offline import run_offline
 from components.program import deploy
-from components.render import MANIFEST, plan, render
+from iapgen.render.command import MANIFEST, plan, render
+from iapgen.render.offline import run_offline
 from tests.conftest import REPO, base_spec, run_cli, service, write_spec
 
 
@@ -65,7 +65,7 @@ def test_render_output_is_identical_across_processes(tmp_path: Path, spec_path: 
     outputs = []
     for seed in ("1", "2"):
         out = tmp_path / f"out{seed}"
-        subprocess.run([sys.executable, "-m", "components.cli", "render", "--env", "dev", "--spec", str(spec_path),
+        subprocess.run([sys.executable, "-m", "iapgen.cli", "render", "--env", "dev", "--spec", str(spec_path),
                         "--out", str(out), "-q"], check=True, env={**os.environ, "PYTHONHASHSEED": seed},
                        cwd=REPO, timeout=120)
         outputs.append({p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()})
@@ -131,7 +131,7 @@ def test_stack_config_of_any_yaml_type_is_read(tmp_path: Path, spec_path: Path) 
 
 def test_an_interrupted_render_leaves_a_folder_render_still_owns(tmp_path: Path, spec_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    import components.render as render_module
+    import iapgen.render.command as render_module
 
     out = tmp_path / "out"
     assert run_cli("render", "--env", "dev", "--spec", spec_path, "--out", out).code == 0

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from components import rules
-from components.errors import SpecError
-from components.lint import lint
-from components.render import render
-from components.rule_examples import EXAMPLES, Example
-from components.ruledocs import catalogue_markdown, full_spec
-from components.validate import load_spec
+from iapgen.errors import SpecError
+from iapgen.lint.command import lint
+from iapgen.lint.docs import catalogue_markdown, full_spec
+from iapgen.lint.examples import EXAMPLES, Example
+from iapgen.render.command import render
+from iapgen.spec import rules
+from iapgen.spec.validate import load_spec
 from tests.conftest import REPO, run_cli
 
 

@@ -141,7 +141,7 @@ def test_bad_spec_is_refused_with_rule_and_line(tmp_path: Path, mutate: Mutation
 def test_every_spec_rule_has_a_line_number_case() -> None:
     """Each rule that services.yaml can break is shown here with the line it reports (every rule,
     lint rules included, also has a bad and a good example run by test_rule_docs.py)."""
-    from components.rule_examples import EXAMPLES
+    from iapgen.lint.examples import EXAMPLES
 
     spec_rules = {rule for rule, examples in EXAMPLES.items() if any(e.kind in ("service", "spec") for e in examples)}
     covered = {case[2] for case in CASES}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components import yamlsource
+from iapgen.spec import yamlsource
 from tests.conftest import base_spec, run_cli, write_spec
 
 BILLION_LAUGHS = """\

@@ -23,13 +23,13 @@ from typing import Any
 
 import yaml
 
-from components import naming
-from components.offline import SECRET, OfflineRun, Registration, run_offline
 from components.program import backend_members, build
-from components.project import StackConfig, stack_config
-from components.runbook import runbook
-from components.templating import render_template
-from components.validate import Exposure, LoadedSpec, load_spec
+from iapgen.operations.runbook import runbook
+from iapgen.render.offline import SECRET, OfflineRun, Registration, run_offline
+from iapgen.render.stackconfig import StackConfig, stack_config
+from iapgen.spec import naming
+from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
+from iapgen.templating import render_template
 
 MANIFEST = ".iapgen-render.json"
 _DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: same output, ~10x faster

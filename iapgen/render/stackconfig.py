@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.errors import SpecError
-from components.offline import SECRET
-from components.yamlsource import load_one
+from iapgen.errors import SpecError
+from iapgen.render.offline import SECRET
+from iapgen.spec.yamlsource import load_one
 
 DEFAULT_PROJECT = "iapgen"
 

@@ -1,4 +1,4 @@
-"""jinja2 templates from templates/ (installed as the package components.templates).
+"""jinja2 templates from templates/ (installed as the package iapgen.templates).
 
 StrictUndefined: a template that names a missing value fails loudly instead of printing
 nothing. Logic stays in Python; templates only lay out.
@@ -15,7 +15,7 @@ import jinja2
 
 @functools.cache
 def environment() -> jinja2.Environment:
-    folder = importlib.resources.files("components.templates")
+    folder = importlib.resources.files("iapgen.templates")
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(folder)),
         undefined=jinja2.StrictUndefined,

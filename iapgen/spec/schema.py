@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components.spec import Spec
-from components.validate import NOT_OVERRIDABLE
+from iapgen.spec.models import Spec
+from iapgen.spec.validate import NOT_OVERRIDABLE
 
 
 def spec_schema() -> dict[str, Any]:

@@ -22,10 +22,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from components import rules
-from components.backend import service_annotations
-from components.lint_rules import NEG_STATUS
-from components.validate import Exposure
+from iapgen.lint.checks import NEG_STATUS
+from iapgen.spec import rules
+from iapgen.spec.annotations import service_annotations
+from iapgen.spec.validate import Exposure
 
 PASS, FAIL, SKIP = "pass", "fail", "skipped"
 TIMEOUT = 60
@@ -263,7 +263,7 @@ def _listen(tools: Tools, exposure: Exposure, pods: Pods) -> Check:
 def _listen_from_args(exposure: Exposure, pod: str, pod_object: dict[str, Any]) -> Check:
     """Without ss or netstat in the image, judge the bind address from the containers' args and env,
     with the same rule iapgen lint uses (LISTENS_ON_LOCALHOST)."""
-    from components import lint_rules
+    from iapgen.lint import checks as lint_rules
 
     name, target = exposure.service.name, exposure.service.target_port
     for container in lint_rules.containers(_mapping(pod_object.get("spec"))):

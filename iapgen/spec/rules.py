@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from components.errors import show
+from iapgen.errors import show
 
 ERROR = "error"
 WARNING = "warning"

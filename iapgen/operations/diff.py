@@ -20,8 +20,8 @@ from typing import Any
 
 import yaml
 
-from components import naming
-from components.templating import render_template
+from iapgen.spec import naming
+from iapgen.templating import render_template
 
 COMMENT_LIMIT = 65_536
 DIFF_LINES = 60  # per object; longer diffs are cut
@@ -176,8 +176,8 @@ def fit(envs: list[EnvReport], limit: int) -> str:
 
 def render_ref(ref: str, spec: Path, into: Path) -> Path:
     """Render every environment of the spec as it was at git `ref` (with that ref's stack configs)."""
-    from components.render import render, write
-    from components.validate import load_spec
+    from iapgen.render.command import render, write
+    from iapgen.spec.validate import load_spec
 
     folder = spec.resolve().parent
     try:
@@ -203,8 +203,8 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 def diff_against_ref(ref: str, spec: Path) -> str:
-    from components.render import render, write
-    from components.validate import load_spec
+    from iapgen.render.command import render, write
+    from iapgen.spec.validate import load_spec
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

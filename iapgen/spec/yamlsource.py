@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from components.errors import SpecError, show
+from iapgen.errors import SpecError, show
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 100

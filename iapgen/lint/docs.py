@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from components import lint_rules, rules  # noqa: F401 (lint_rules registers the manifest rules)
-from components.rule_examples import ENV, EXAMPLES, Example
-from components.templating import render_template
+from iapgen.lint.examples import ENV, EXAMPLES, Example
+from iapgen.spec import rules
+from iapgen.templating import render_template
 
 WHERE = {"service": "services.yaml", "spec": "services.yaml", "stack": "services.yaml + stack config",
          "manifest": "iapgen lint", "file": "any file iapgen reads"}

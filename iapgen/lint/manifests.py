@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.errors import Finding, SpecError
-from components.yamlsource import Document, Loc, decode, parse_all, read_text
+from iapgen.errors import Finding, SpecError
+from iapgen.spec.yamlsource import Document, Loc, decode, parse_all, read_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
 

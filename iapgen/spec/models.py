@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from components import rules
+from iapgen.spec import rules
 
 
 def _checked(check: Callable[..., str | None], *extra: Any) -> AfterValidator:

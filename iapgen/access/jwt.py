@@ -5,7 +5,7 @@ key id -> PEM); the issuer is https://cloud.google.com/iap and the audience is t
 `/projects/<number>/global/backendServices/<id>` (the stack output `iapAudience`). Load-balancer
 health checks carry no assertion, so the middleware lets the health-check path through.
 
-    from components.iapjwt import IapJwtWsgi
+    from iapgen.access.jwt import IapJwtWsgi
     app = IapJwtWsgi(app, audience="/projects/123/global/backendServices/456", exempt=("/healthz",))
 """
 

@@ -20,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from components import naming, rules
-from components.errors import Finding, SpecError, show
-from components.spec import Environment, Service, Spec
-from components.yamlsource import Document, Loc, load_one
+from iapgen.errors import Finding, SpecError, show
+from iapgen.spec import naming, rules
+from iapgen.spec.models import Environment, Service, Spec
+from iapgen.spec.yamlsource import Document, Loc, load_one
 
 # Google's target HTTPS proxy takes at most 15 certificates; one Ingress per namespace holds one
 # ManagedCertificate per host.

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from components import __version__
-from components.errors import SpecError
+from iapgen import __version__
+from iapgen.errors import SpecError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -132,14 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from components.schema import spec_schema
+    from iapgen.spec.schema import spec_schema
 
     print(json.dumps(spec_schema(), indent=2))
     return EXIT_OK
 
 
 def _lint(args: argparse.Namespace) -> int:
-    from components.lint import FORMATS, failed, lint
+    from iapgen.lint.command import FORMATS, failed, lint
 
     for path in args.paths:
         if path != "-" and not Path(path).exists():
@@ -151,7 +151,7 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from components import iaptoken
+    from iapgen.access import token as iaptoken
 
     try:
         audience = _audience(args)
@@ -183,8 +183,8 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _audience(args: argparse.Namespace) -> str:
-    from components.iaptoken import TokenError
-    from components.validate import load_spec
+    from iapgen.access.token import TokenError
+    from iapgen.spec.validate import load_spec
 
     if args.audience:
         return str(args.audience)
@@ -201,7 +201,7 @@ def _audience(args: argparse.Namespace) -> str:
 
 
 def _desktop_client(args: argparse.Namespace) -> Any:
-    from components.iaptoken import DesktopClient, TokenError, config_dir
+    from iapgen.access.token import DesktopClient, TokenError, config_dir
 
     if args.client_id and args.client_secret:
         return DesktopClient(args.client_id, args.client_secret)
@@ -215,7 +215,7 @@ def _desktop_client(args: argparse.Namespace) -> Any:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from components import diff
+    from iapgen.operations import diff
 
     try:
         if args.base_ref and not args.folders:
@@ -233,8 +233,8 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from components import doctor
-    from components.validate import load_spec
+    from iapgen.operations import doctor
+    from iapgen.spec.validate import load_spec
 
     loaded = load_spec(args.spec)
     _, exposures = loaded.environment(args.env)
@@ -255,14 +255,14 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from components.ruledocs import catalogue_markdown, catalogue_table
+    from iapgen.lint.docs import catalogue_markdown, catalogue_table
 
     sys.stdout.write(catalogue_markdown() if args.markdown else catalogue_table())
     return EXIT_OK
 
 
 def _check(args: argparse.Namespace) -> int:
-    from components.validate import load_spec
+    from iapgen.spec.validate import load_spec
 
     loaded = load_spec(args.spec)
     counts = ", ".join(f"{env}: {len(ex)} services" for env, ex in loaded.exposures.items())
@@ -271,8 +271,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from components.render import OutputFolderError, check_all_envs_folder, check_folder, render, write
-    from components.validate import load_spec
+    from iapgen.render.command import OutputFolderError, check_all_envs_folder, check_folder, render, write
+    from iapgen.spec.validate import load_spec
 
     out: Path = args.out
     try:

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from components import __version__, lint_rules, rules
-from components.errors import Finding
-from components.manifests import load
+from iapgen import __version__
+from iapgen.errors import Finding
+from iapgen.lint import checks as lint_rules
+from iapgen.lint.manifests import load
+from iapgen.spec import rules
 
 SEVERITY_RANK = {"warning": 1, "error": 2}
 SARIF_LEVEL = {"error": "error", "warning": "warning"}

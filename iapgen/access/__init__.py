@@ -1,0 +1,1 @@
+"""Access through IAP: ID tokens for programs and people, and verifying IAP's JWT inside an app."""

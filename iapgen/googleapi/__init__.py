@@ -1,0 +1,1 @@
+"""Google Cloud REST clients (Compute Engine, Resource Manager) on google-auth."""

@@ -1,0 +1,1 @@
+"""`iapgen lint`: GKE load-balancing traps in anyone's Kubernetes YAML."""

@@ -1,0 +1,39 @@
+"""The manifest rules: what `iapgen lint` checks in anyone's Services, BackendConfigs, Ingresses,
+FrontendConfigs and workloads.
+
+Each linter takes one object and the `Context` of every object linted with it, and reports
+findings under catalogue rule ids. Value logic shared with spec validation lives in
+`iapgen.spec.rules` and is called from here; rules that relate objects to each other are
+registered in `catalogue.py`. One module per object kind. Severity follows docs/gke-behaviour.md:
+"error" when GKE rejects the object or the backend cannot work, "warning" when it works on current GKE but is fragile.
+"""
+
+from __future__ import annotations
+
+from iapgen.errors import Finding
+
+# Importing the check modules registers their linters and rules.
+from iapgen.lint.checks import (  # noqa: F401
+    any_object,
+    backendconfigs,
+    catalogue,
+    ingresses,
+    services,
+    workloads,
+)
+from iapgen.lint.checks.any_object import lint_any
+from iapgen.lint.checks.context import LINTERS, Context, Report
+from iapgen.lint.checks.objects import NEG_STATUS, bind_settings, containers
+from iapgen.lint.manifests import Obj
+
+__all__ = ["NEG_STATUS", "bind_settings", "containers", "run"]
+
+
+def run(objects: list[Obj]) -> list[Finding]:
+    context = Context(objects)
+    report = Report()
+    for obj in objects:
+        lint_any(context, obj, report)
+        for function in LINTERS.get(obj.kind, []):
+            function(context, obj, report)
+    return report.findings

@@ -1,0 +1,170 @@
+"""BackendConfig rules: the health check against the Services that use it, IAP and other features."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from iapgen.errors import show
+from iapgen.lint.checks.context import (
+    Context,
+    Report,
+    linter,
+)
+from iapgen.lint.checks.objects import (
+    HC_FIELDS,
+    IG_DEFAULT_INTERVAL,
+    NEG_DEFAULT_INTERVAL,
+    ServicePort,
+    as_dict,
+    as_int,
+    intended_protocols,
+    neg_for_ingress,
+    pod_ports,
+)
+from iapgen.lint.manifests import Obj
+from iapgen.spec import rules
+from iapgen.spec.rules import WARNING
+
+
+@linter("BackendConfig")
+def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
+    spec = bc.spec
+    hc = as_dict(spec.get("healthCheck"))
+    users = ctx.services_using(bc)
+    for key in hc:
+        message = rules.check_hc_logging_field(str(key))
+        if message:
+            report.add(bc, ("spec", "healthCheck", key), "HC_LOGGING_FIELD", message)
+        elif key not in HC_FIELDS:
+            close = difflib.get_close_matches(str(key), HC_FIELDS, n=1)
+            hint = f"; did you mean {close[0]}?" if close else (
+                "; the probe protocol is healthCheck.type" if key == "protocol" else "")
+            report.add(bc, ("spec", "healthCheck", key), "HC_UNKNOWN_FIELD",
+                       f"healthCheck.{key} is not a BackendConfig field: kubectl --validate=strict rejects it, "
+                       f"otherwise it is dropped{hint}")
+    if "type" in hc:
+        message = rules.check_protocol(str(hc["type"]))
+        if message:
+            report.add(bc, ("spec", "healthCheck", "type"), "PROTOCOL_INVALID", f"healthCheck.type: {message}")
+        else:
+            for svc, port in users:
+                if as_int(hc.get("port")) not in (None, port.target, ctx.named_port(svc, port.target)):
+                    continue  # probing another port (a health-check sidecar) may use another protocol
+                spoken = _protocol_of(svc, port)
+                if spoken not in rules.PROTOCOLS:
+                    continue  # PROTOCOL_INVALID reports the Service's annotation
+                mismatch = rules.check_hc_protocol(str(hc["type"]), spoken)
+                if mismatch:
+                    report.add(bc, ("spec", "healthCheck", "type"), "HC_PROTOCOL_MISMATCH",
+                               f"healthCheck.type {mismatch} (per {svc.ref} port {port.name or port.port})",
+                               severity=WARNING)
+    for key, kind in (("checkIntervalSec", "seconds"), ("timeoutSec", "seconds"), ("healthyThreshold", "threshold"),
+                      ("unhealthyThreshold", "threshold")):
+        value = hc.get(key)
+        if value is not None:
+            number = as_int(value)
+            message = rules.check_hc_range(kind, number) if number is not None else f"{show(value)} is not an integer"
+            if message:
+                report.add(bc, ("spec", "healthCheck", key), "HC_RANGE", f"healthCheck.{key} {message}")
+    _lint_hc_timeout(bc, hc, users, report)
+    if "requestPath" in hc:
+        message = rules.check_hc_path(str(hc["requestPath"]))
+        if message:
+            report.add(bc, ("spec", "healthCheck", "requestPath"), "HC_PATH", f"healthCheck.requestPath {message}")
+    if as_int(hc.get("port")) is not None:
+        _lint_hc_port(ctx, bc, int(hc["port"]), users, report)
+    _lint_backend_features(ctx, bc, spec, report)
+
+
+def _protocol_of(svc: Obj, port: ServicePort) -> str:
+    value = intended_protocols(svc).get(port.index)
+    return value if isinstance(value, str) else "HTTP"
+
+
+def _lint_hc_timeout(bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, ServicePort]], report: Report) -> None:
+    timeout = as_int(hc.get("timeoutSec"))
+    if timeout is None:
+        return
+    interval = as_int(hc.get("checkIntervalSec"))
+    if interval is None:
+        # The controller's defaults: 15 s for NEG backends, 60 s for instance groups.
+        negs = {neg_for_ingress(svc) for svc, _ in users}
+        interval = NEG_DEFAULT_INTERVAL if negs and negs <= {True, None} else IG_DEFAULT_INTERVAL
+    message = rules.check_hc_timeout(timeout, interval)
+    if message:
+        if "checkIntervalSec" not in hc:
+            message += " (checkIntervalSec is not set: that is GKE's default)"
+        report.add(bc, ("spec", "healthCheck", "timeoutSec"), "HC_TIMEOUT_GT_INTERVAL", message)
+
+
+def _lint_hc_port(ctx: Context, bc: Obj, hc_port: int, users: list[tuple[Obj, ServicePort]], report: Report) -> None:
+    loc = ("spec", "healthCheck", "port")
+    for svc, port in users:
+        neg = neg_for_ingress(svc)
+        if neg is False:
+            if hc_port != port.node_port:
+                fix = f"use its nodePort {port.node_port} or omit port" if port.node_port else \
+                    "omit port, or make the backend a NEG with cloud.google.com/neg: '{\"ingress\": true}'"
+                kind = svc.spec.get("type", "ClusterIP")
+                report.add(bc, loc, "HC_PORT_INSTANCE_GROUP",
+                           f"healthCheck.port {hc_port} is probed on the nodes: {svc.ref} is {kind} "
+                           f"without {{\"ingress\": true}}, so unless GKE adds NEGs itself its backends are instance "
+                           f"groups; {fix}")
+            continue
+        target = port.target if isinstance(port.target, int) else ctx.named_port(svc, port.target)
+        if target is None or port.port is None:
+            continue
+        if hc_port == port.port and hc_port != target:
+            message = rules.check_hc_port(hc_port, port.port, target)
+            report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {message} ({svc.ref})")
+        elif hc_port != target:
+            container_ports = {as_int(p.get("containerPort")) for _, pod, _ in ctx.workloads_for(svc)
+                               for p in pod_ports(pod)}
+            if container_ports and hc_port not in container_ports:
+                report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is no containerPort of the "
+                           f"Pods behind {svc.ref}; with NEGs the probe reaches the Pod IP: use {target} or omit port",
+                           severity=WARNING)
+
+
+def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: Report) -> None:
+    iap = as_dict(spec.get("iap"))
+    cdn = as_dict(spec.get("cdn"))
+    if iap.get("enabled") is True and cdn.get("enabled") is True:
+        report.add(bc, ("spec", "cdn", "enabled"), "IAP_AND_CDN", "iap and cdn are both enabled; the controller "
+                   "rejects it ('iap and cdn cannot be enabled at the same time'): turn one off")
+    for wrong in ("oauthClientCredentials", "oauthclientcredentials", "OAuthClientCredentials"):
+        if wrong in iap:
+            report.add(bc, ("spec", "iap", wrong), "IAP_OAUTH_CREDENTIALS", f"iap.{wrong} is misspelled; the field "
+                       "is oauthclientCredentials (lower-case c), so this client is ignored")
+    credentials = iap.get("oauthclientCredentials")
+    if isinstance(credentials, dict):
+        secret_name = credentials.get("secretName")
+        if not secret_name:
+            report.add(bc, ("spec", "iap", "oauthclientCredentials"), "IAP_OAUTH_CREDENTIALS",
+                       "iap.oauthclientCredentials needs secretName (a Secret with client_id and client_secret); "
+                       "omit the block to use the Google-managed OAuth client")
+        else:
+            secret = ctx.find("Secret", bc.namespace, str(secret_name), near=bc)
+            if secret is not None:
+                data = {**as_dict(secret.data.get("data")), **as_dict(secret.data.get("stringData"))}
+                missing = [k for k in ("client_id", "client_secret") if k not in data]
+                if missing:
+                    report.add(bc, ("spec", "iap", "oauthclientCredentials", "secretName"), "IAP_OAUTH_CREDENTIALS",
+                               f"Secret {secret_name} lacks {' and '.join(missing)}; GKE needs keys client_id and "
+                               "client_secret ('secret ... missing client_id data')")
+    logging = as_dict(spec.get("logging"))
+    if "sampleRate" in logging:
+        message = rules.check_sample_rate(logging["sampleRate"])
+        if message:
+            report.add(bc, ("spec", "logging", "sampleRate"), "LOGGING_SAMPLE_RATE", message)
+    affinity = as_dict(spec.get("sessionAffinity"))
+    draining = as_dict(spec.get("connectionDraining"))
+    for section, loc, key in ((affinity, "sessionAffinity", "affinityType"),
+                              (affinity, "sessionAffinity", "affinityCookieTtlSec"),
+                              (draining, "connectionDraining", "drainingTimeoutSec"),
+                              (spec, None, "timeoutSec")):
+        if key in section:
+            message = rules.check_backendconfig_value(key, section[key])
+            if message:
+                report.add(bc, ("spec", loc, key) if loc else ("spec", key), "BACKENDCONFIG_RANGE", message)

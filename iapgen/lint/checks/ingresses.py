@@ -1,0 +1,116 @@
+"""Ingress, FrontendConfig and ServiceNetworkEndpointGroup rules."""
+
+from __future__ import annotations
+
+from iapgen.errors import show
+from iapgen.lint.checks.context import (
+    Context,
+    Report,
+    linter,
+)
+from iapgen.lint.checks.objects import (
+    BACKEND_CONFIG,
+    BETA_BACKEND_CONFIG,
+    FRONTEND_CONFIG,
+    GKE_CLASSES,
+    INGRESS_CLASS,
+    MANAGED_CERTS,
+    as_dict,
+    backend_config_for,
+    ingress_backends,
+    ingress_paths,
+    is_gke_ingress,
+    parsed,
+    service_ports,
+)
+from iapgen.lint.manifests import Obj
+from iapgen.spec import rules
+
+
+@linter("Ingress")
+def lint_ingress(ctx: Context, ingress: Obj, report: Report) -> None:
+    cls = ingress.spec.get("ingressClassName")
+    if cls in GKE_CLASSES and INGRESS_CLASS not in ingress.annotations:
+        report.add(ingress, ("spec", "ingressClassName"), "INGRESS_CLASS_NAME",
+                   f"ingressClassName: {cls} does not select GKE Ingress (the controller ignores the Ingress); "
+                   f"remove it and set the annotation {INGRESS_CLASS}: {cls}")
+    if not is_gke_ingress(ingress):
+        return
+    for loc, backend in ingress_backends(ingress):
+        svc = ctx.find("Service", ingress.namespace, str(backend.get("name")), near=ingress)
+        if svc is None:
+            continue
+        ports = service_ports(svc)
+        number, name = backend.get("number"), backend.get("port_name")
+        if not any((number is not None and p.port == number) or (name is not None and p.name == name) for p in ports):
+            wanted = number if number is not None else name
+            hint = ""
+            if any(p.target == number for p in ports):
+                hint = " (that is the targetPort; use the Service port)"
+            report.add(ingress, loc, "INGRESS_BACKEND_PORT",
+                       f"backend port {show(wanted)} is not a port of Service {svc.name}{hint} (ports: "
+                       f"{', '.join(str(p.port) + (f'/{p.name}' if p.name else '') for p in ports)}); the controller "
+                       f"reports 'could not find port'")
+    seen: dict[str, int] = {}
+    rules_ = ingress.spec.get("rules")
+    for r, rule in enumerate(rules_ if isinstance(rules_, list) else []):
+        host = as_dict(rule).get("host")
+        if isinstance(host, str) and host in seen:
+            report.add(ingress, ("spec", "rules", r, "host"), "INGRESS_DUPLICATE_HOST",
+                       f"host {host} already has rule {seen[host]}; GKE keeps one path set per host, so this rule "
+                       "replaces the earlier one: merge their paths into one rule")
+        elif isinstance(host, str):
+            seen[host] = r
+    for loc, path in ingress_paths(ingress):
+        if path.get("pathType") in ("Prefix", "Exact") and "*" in str(path.get("path")):
+            report.add(ingress, (*loc, "path"), "INGRESS_PATH_WILDCARD",
+                       f"path {show(path.get('path'))} has pathType {path['pathType']}, which cannot contain '*' "
+                       "on GKE; drop the '*' (Prefix already matches below it) or use ImplementationSpecific")
+    _lint_frontend_reference(ctx, ingress, report)
+    _lint_iap_https(ctx, ingress, report)
+
+
+def _lint_frontend_reference(ctx: Context, ingress: Obj, report: Report) -> None:
+    name = ingress.annotations.get(FRONTEND_CONFIG)
+    if not isinstance(name, str) or ctx.find("FrontendConfig", ingress.namespace, name, near=ingress):
+        return
+    other = ctx.elsewhere("FrontendConfig", ingress.namespace, name, near=ingress)
+    if other:
+        report.add(ingress, ("metadata", "annotations", FRONTEND_CONFIG), "FRONTENDCONFIG_NOT_FOUND",
+                   f"names FrontendConfig {name!r}, which is in namespace {other[0].namespace}; it must be in "
+                   f"{ingress.namespace}, the Ingress's namespace")
+
+
+def _lint_iap_https(ctx: Context, ingress: Obj, report: Report) -> None:
+    has_tls = bool(ingress.spec.get("tls")) or MANAGED_CERTS in ingress.annotations or \
+        "ingress.gcp.kubernetes.io/pre-shared-cert" in ingress.annotations
+    if has_tls:
+        return
+    for _, backend in ingress_backends(ingress):
+        svc = ctx.find("Service", ingress.namespace, str(backend.get("name")), near=ingress)
+        mapping = (parsed(svc, BACKEND_CONFIG) or parsed(svc, BETA_BACKEND_CONFIG)) if svc else None
+        if not isinstance(mapping, dict) or svc is None:
+            continue
+        for port in service_ports(svc):
+            config = ctx.find("BackendConfig", svc.namespace, backend_config_for(mapping, port) or "", near=svc)
+            if config and isinstance(config.spec.get("iap"), dict) and config.spec["iap"].get("enabled") is True:
+                report.add(ingress, ("spec",), "IAP_WITHOUT_HTTPS",
+                           f"routes to {svc.name}, whose BackendConfig {config.name} enables IAP, but has no TLS "
+                           "(spec.tls, networking.gke.io/managed-certificates or pre-shared-cert); IAP needs HTTPS")
+                return
+
+
+@linter("FrontendConfig")
+def lint_frontend_config(ctx: Context, fc: Obj, report: Report) -> None:
+    redirect = fc.spec.get("redirectToHttps")
+    if isinstance(redirect, dict) and "responseCodeName" in redirect:
+        message = rules.check_redirect_code(redirect["responseCodeName"])
+        if message:
+            report.add(fc, ("spec", "redirectToHttps", "responseCodeName"), "FRONTENDCONFIG_REDIRECT", message)
+
+
+@linter("ServiceNetworkEndpointGroup")
+def lint_svcneg(ctx: Context, obj: Obj, report: Report) -> None:
+    if not obj.is_live:
+        report.add(obj, (), "CONTROLLER_OWNED", "ServiceNetworkEndpointGroup objects are created by the GKE "
+                   "controller for each NEG; remove this one from the manifests")

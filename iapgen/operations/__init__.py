@@ -1,0 +1,1 @@
+"""Day-two operations: runbooks, `iapgen doctor` and `iapgen diff`."""

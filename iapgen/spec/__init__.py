@@ -1,0 +1,1 @@
+"""The spec file: models, YAML loading that keeps lines, validation and the rule catalogue."""
