@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
-import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +17,10 @@ from iapgen.cli import main
 from iapgen.render.offline import OfflineRun, Registration, run_offline
 from iapgen.spec.validate import load_spec
 from tests import offline_only  # noqa: F401  (keeps every test's traffic on this machine)
+from tests.k8s_schemas import validate_manifests  # noqa: F401  (re-exported for the tests)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-VALIDATOR = SHARED / "tools" / "validate_manifests.py"
+SHARED = REPO.parent / "shared"  # the team's notes beside the clone; only real-world corpus tests read it
 
 BASE_SPEC: dict[str, Any] = {
     "environments": {
@@ -134,23 +132,6 @@ def plan_for(tmp_path: Path) -> Callable[..., Plan]:
         return Plan(offline_build(write_spec(tmp_path, spec), env, config, secret_keys=list(config or {})))
 
     return make
-
-
-def validate_manifests(*paths: Path) -> dict[str, Any]:
-    """Run ../shared/tools/validate_manifests.py in-process; returns its JSON report."""
-    if not VALIDATOR.is_file():
-        pytest.skip(f"../shared is absent ({VALIDATOR} not found): official schema validation needs it")
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("validate_manifests", VALIDATOR)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("validate_manifests", module)
-    spec.loader.exec_module(module)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        module.main([*map(str, paths), "--json", "-q"])
-    return json.loads(out.getvalue())
 
 
 @contextlib.contextmanager

@@ -65,3 +65,14 @@ def test_rules_command_lists_every_rule() -> None:
     assert result.code == 0
     for rule_id in rules.CATALOGUE:
         assert f"\n{rule_id} " in result.out
+
+
+def test_rules_command_lists_the_whole_catalogue_in_a_fresh_process() -> None:
+    """`iapgen rules` alone must import every rule module (inside pytest other tests have imported them)."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "iapgen.cli", "rules"], capture_output=True, text=True,
+                         check=True, cwd=REPO).stdout
+    listed = {line.split()[0] for line in out.splitlines()[1:]}
+    assert listed == set(rules.CATALOGUE)

@@ -13,7 +13,7 @@ from typing import Any
 
 from iapgen import __version__
 from iapgen.errors import Finding
-from iapgen.lint import checks as lint_rules
+from iapgen.lint import checks
 from iapgen.lint.manifests import load
 from iapgen.spec import rules
 
@@ -35,7 +35,7 @@ class Result:
 def lint(paths: Iterable[str], stdin: bytes | None = None) -> Result:
     names = list(paths)
     loaded = load(names, stdin)
-    findings = loaded.findings + lint_rules.run(loaded.objects)
+    findings = loaded.findings + checks.run(loaded.objects)
     findings.sort(key=lambda f: (f.file, f.line or 0, f.rule, f.field, f.message))
     return Result(findings, loaded.documents, len(loaded.objects))
 

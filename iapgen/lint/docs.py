@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iapgen.lint import checks  # noqa: F401 (importing it registers the manifest rules)
 from iapgen.lint.examples import ENV, EXAMPLES, Example
 from iapgen.spec import rules
 from iapgen.templating import render_template

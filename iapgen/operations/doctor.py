@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from iapgen.lint.checks import NEG_STATUS
+from iapgen.lint.checks import NEG_STATUS, values
 from iapgen.spec import rules
 from iapgen.spec.annotations import service_annotations
 from iapgen.spec.validate import Exposure
@@ -253,7 +253,7 @@ def _listen(tools: Tools, exposure: Exposure, pods: Pods) -> Check:
             if not addresses:
                 return Check(name, "listen", FAIL, f"{pod}: nothing listens on :{target} ({' '.join(command)})",
                              f"the server listens elsewhere: set targetPort to its port, or start it on {target}")
-            if {a.strip("[]") for a in addresses} <= set(rules.LOOPBACK):
+            if {a.strip("[]") for a in addresses} <= set(values.LOOPBACK):
                 return Check(name, "listen", FAIL, f"{pod} listens on {', '.join(sorted(addresses))}:{target} only",
                              f"bind the server to 0.0.0.0:{target}; probes reach the Pod IP")
             return Check(name, "listen", PASS, f"{pod} listens on {', '.join(sorted(addresses))}:{target}")
@@ -263,15 +263,15 @@ def _listen(tools: Tools, exposure: Exposure, pods: Pods) -> Check:
 def _listen_from_args(exposure: Exposure, pod: str, pod_object: dict[str, Any]) -> Check:
     """Without ss or netstat in the image, judge the bind address from the containers' args and env,
     with the same rule iapgen lint uses (LISTENS_ON_LOCALHOST)."""
-    from iapgen.lint import checks as lint_rules
+    from iapgen.lint import checks
 
     name, target = exposure.service.name, exposure.service.target_port
-    for container in lint_rules.containers(_mapping(pod_object.get("spec"))):
-        for _, setting, value in lint_rules.bind_settings(container):
-            _, port = rules.split_host_port(value)
+    for container in checks.containers(_mapping(pod_object.get("spec"))):
+        for _, setting, value in checks.bind_settings(container):
+            _, port = values.split_host_port(value)
             if rules.decimal(port) not in (None, target):
                 continue
-            message = rules.check_bind_address(setting, value, target)
+            message = values.check_bind_address(setting, value, target)
             if message:
                 return Check(name, "listen", FAIL, f"{pod} (no ss/netstat; from container {container.get('name')}'s "
                              f"args): {setting} {value}", f"bind the server to 0.0.0.0:{target}; probes reach the "

@@ -19,6 +19,7 @@ from iapgen.lint.checks import (  # noqa: F401
     catalogue,
     ingresses,
     services,
+    values,
     workloads,
 )
 from iapgen.lint.checks.any_object import lint_any

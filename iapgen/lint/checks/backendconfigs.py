@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from iapgen.errors import show
+from iapgen.lint.checks import values
 from iapgen.lint.checks.context import (
     Context,
     Report,
@@ -33,7 +34,7 @@ def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
     hc = as_dict(spec.get("healthCheck"))
     users = ctx.services_using(bc)
     for key in hc:
-        message = rules.check_hc_logging_field(str(key))
+        message = values.check_hc_logging_field(str(key))
         if message:
             report.add(bc, ("spec", "healthCheck", key), "HC_LOGGING_FIELD", message)
         elif key not in HC_FIELDS:
@@ -155,7 +156,7 @@ def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: 
                                "client_secret ('secret ... missing client_id data')")
     logging = as_dict(spec.get("logging"))
     if "sampleRate" in logging:
-        message = rules.check_sample_rate(logging["sampleRate"])
+        message = values.check_sample_rate(logging["sampleRate"])
         if message:
             report.add(bc, ("spec", "logging", "sampleRate"), "LOGGING_SAMPLE_RATE", message)
     affinity = as_dict(spec.get("sessionAffinity"))
@@ -165,6 +166,6 @@ def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: 
                               (draining, "connectionDraining", "drainingTimeoutSec"),
                               (spec, None, "timeoutSec")):
         if key in section:
-            message = rules.check_backendconfig_value(key, section[key])
+            message = values.check_backendconfig_value(key, section[key])
             if message:
                 report.add(bc, ("spec", loc, key) if loc else ("spec", key), "BACKENDCONFIG_RANGE", message)

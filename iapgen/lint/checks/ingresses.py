@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from iapgen.errors import show
+from iapgen.lint.checks import values
 from iapgen.lint.checks.context import (
     Context,
     Report,
@@ -24,7 +25,6 @@ from iapgen.lint.checks.objects import (
     service_ports,
 )
 from iapgen.lint.manifests import Obj
-from iapgen.spec import rules
 
 
 @linter("Ingress")
@@ -104,7 +104,7 @@ def _lint_iap_https(ctx: Context, ingress: Obj, report: Report) -> None:
 def lint_frontend_config(ctx: Context, fc: Obj, report: Report) -> None:
     redirect = fc.spec.get("redirectToHttps")
     if isinstance(redirect, dict) and "responseCodeName" in redirect:
-        message = rules.check_redirect_code(redirect["responseCodeName"])
+        message = values.check_redirect_code(redirect["responseCodeName"])
         if message:
             report.add(fc, ("spec", "redirectToHttps", "responseCodeName"), "FRONTENDCONFIG_REDIRECT", message)
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from iapgen.errors import show
+from iapgen.lint.checks import values
 from iapgen.lint.checks.context import (
     Context,
     Report,
@@ -37,7 +38,7 @@ from iapgen.spec.rules import ERROR, WARNING
 def lint_service_annotations(ctx: Context, svc: Obj, report: Report) -> None:
     for annotation in (APP_PROTOCOLS, LEGACY_APP_PROTOCOLS, NEG, BACKEND_CONFIG, BETA_BACKEND_CONFIG):
         if annotation in svc.annotations:
-            message = rules.check_json_object(annotation, svc.annotations[annotation])
+            message = values.check_json_object(annotation, svc.annotations[annotation])
             if message:
                 report.add(svc, ("metadata", "annotations", annotation), "ANNOTATION_JSON", message)
 
@@ -58,8 +59,8 @@ def lint_app_protocols(ctx: Context, svc: Obj, report: Report) -> None:
                        + f": keep only {APP_PROTOCOLS}", severity=ERROR if differ else WARNING)
     mapping = app_protocols(svc)
     for key, protocol in mapping.items():
-        for check, args in ((rules.check_app_protocols_numeric, (by_number,)),
-                            (rules.check_app_protocols_port, (names,))):
+        for check, args in ((values.check_app_protocols_numeric, (by_number,)),
+                            (values.check_app_protocols_port, (names,))):
             message = check(str(key), *args)
             if message:
                 report.add(svc, loc, rules.rule_of(check).id, message)
@@ -123,7 +124,7 @@ def lint_neg(ctx: Context, svc: Obj, report: Report) -> None:
     exposed = neg.get("exposed_ports")
     exposed = exposed if isinstance(exposed, dict) else {}
     for key, attributes in exposed.items():
-        message = rules.check_neg_port(str(key), {p.port for p in ports if p.port is not None},
+        message = values.check_neg_port(str(key), {p.port for p in ports if p.port is not None},
                                        {p.target for p in ports if isinstance(p.target, int)})
         if message:
             report.add(svc, loc, "NEG_PORT_NOT_SERVICE_PORT", message)

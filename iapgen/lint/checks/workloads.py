@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from iapgen.lint.checks import values
 from iapgen.lint.checks.context import (
     Context,
     Report,
@@ -46,12 +47,12 @@ def lint_listen_address(ctx: Context, workload: Obj, report: Report) -> None:
         if (ports and not served) or (not ports and len(in_pod) > 1):
             continue
         for loc, setting, value in bind_settings(container):
-            _, port_text = rules.split_host_port(value)
+            _, port_text = values.split_host_port(value)
             port = rules.decimal(port_text)
             if port is not None and port not in (served or targets):
                 continue  # a loopback listener on another port (an admin or metrics endpoint)
             target = port if port is not None else (next(iter(served)) if len(served) == 1 else None)
-            message = rules.check_bind_address(setting, value, target)
+            message = values.check_bind_address(setting, value, target)
             if message:
                 severity = ERROR if port is not None or len(targets) == 1 else WARNING
                 report.add(workload, (*pod_loc, "containers", c, *loc), "LISTENS_ON_LOCALHOST",

@@ -1,0 +1,144 @@
+"""Value checks that only `iapgen lint` needs: GKE annotations, BackendConfig and FrontendConfig
+values, listen addresses. Registered in the catalogue like the spec's checks (iapgen.spec.rules);
+the rules that relate objects to each other are in catalogue.py, next to nothing but their ids.
+"""
+
+from __future__ import annotations
+
+import json
+
+from iapgen.errors import show
+from iapgen.spec.rules import decimal, rule
+
+
+@rule("ANNOTATION_JSON", "GKE's JSON annotations must parse as the JSON object the controller expects.",
+      "gke-facts.md 1.1, 1.2, 1.6")
+def check_json_object(annotation: str, value: object) -> str | None:
+
+    if not isinstance(value, str):
+        return f"{annotation} must be a JSON string; quote the whole value in YAML"
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as err:
+        return f"{annotation} is not valid JSON ({err.msg} at column {err.colno}); GKE ignores it or rejects it"
+    except (ValueError, RecursionError):  # a number too long to convert, nesting too deep
+        return f"{annotation} holds a value GKE cannot parse; write it as the documented JSON object"
+    if not isinstance(parsed, dict):
+        return f"{annotation} must be a JSON object like {{...}}, not {type(parsed).__name__}"
+    return None
+
+
+@rule("APP_PROTOCOLS_NUMERIC_KEY", "app-protocols keys are Service port names; GKE ignores numeric keys.",
+      "gke-facts.md 1.1, rule 3")
+def check_app_protocols_numeric(key: str, port_names_by_number: dict[int, str | None]) -> str | None:
+    number = decimal(key)
+    if number is None:
+        return None
+    name = port_names_by_number.get(number)
+    fix = (f"use the port name: {{\"{name}\": ...}}" if name else
+           f"name port {key} (e.g. name: https) and key the annotation by that name")
+    return (f"cloud.google.com/app-protocols key {key!r} is a number; GKE looks protocols up by Service port "
+            f"name only, so this port stays HTTP: {fix}")
+
+
+@rule("APP_PROTOCOLS_UNKNOWN_PORT", "Every app-protocols key must name a port of the Service.",
+      "gke-facts.md 1.1, rule 1")
+def check_app_protocols_port(key: str, port_names: set[str]) -> str | None:
+    if decimal(key) is not None or key in port_names:
+        return None
+    known = ", ".join(sorted(port_names)) or "none are named"
+    return (f"cloud.google.com/app-protocols names port {key!r}, which the Service does not have (port names: "
+            f"{known}); the load balancer would speak HTTP to it")
+
+
+@rule("NEG_PORT_NOT_SERVICE_PORT", "cloud.google.com/neg exposed_ports keys are Service port numbers, "
+      "never targetPort.", "gke-facts.md 1.2, rule 8")
+def check_neg_port(key: str, service_ports: set[int], target_ports: set[int]) -> str | None:
+    number = decimal(key)
+    if number is None:
+        return (f"cloud.google.com/neg exposed_ports key {show(key)} is not a port number; the controller fails to "
+                "parse the whole annotation: key it by the Service port number")
+    port = number
+    if port in service_ports:
+        return None
+    ports = ", ".join(map(str, sorted(service_ports)))
+    hint = " (it is the targetPort)" if port in target_ports else ""
+    return (f"cloud.google.com/neg exposed_ports key '{port}' is not a Service port{hint} (Service ports: {ports});"
+            f" the controller would fail with: port {port} specified in \"cloud.google.com/neg\" doesn't exist "
+            "in the service")
+
+
+@rule("HC_LOGGING_FIELD", "BackendConfig cannot enable health-check logging; only the compute health check can.",
+      "gke-facts.md 2.1, 3, rule 21")
+def check_hc_logging_field(field: str) -> str | None:
+    if field in ("logConfig", "logging", "enableLogging", "log"):
+        return (f"healthCheck.{field} is not a BackendConfig field: BackendConfig cannot enable health-check "
+                "logging; enable it on the compute health check (gcloud compute health-checks update ... "
+                "--enable-logging) or use HealthCheckPolicy logConfig.enabled with Gateway")
+    return None
+
+
+@rule("LOGGING_SAMPLE_RATE", "BackendConfig logging.sampleRate is a fraction from 0.0 to 1.0.",
+      "gke-facts.md 2.1, rule 22")
+def check_sample_rate(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
+        return (f"logging.sampleRate {show(value)} must be a number from 0.0 to 1.0 (fraction of requests "
+                "logged); the controller rejects other values")
+    return None
+
+
+AFFINITY_TYPES = ("NONE", "CLIENT_IP", "GENERATED_COOKIE")
+
+
+@rule("BACKENDCONFIG_RANGE", "sessionAffinity, cookie TTL and connection draining values must be in range.",
+      "gke-facts.md 2.1, rule 26")
+def check_backendconfig_value(field: str, value: object) -> str | None:
+    if field == "affinityType":
+        if value not in AFFINITY_TYPES:
+            return f"sessionAffinity.affinityType {show(value)} must be one of {', '.join(AFFINITY_TYPES)}"
+        return None
+    bounds = {"affinityCookieTtlSec": (0, 86400), "drainingTimeoutSec": (0, 3600), "timeoutSec": (1, 2147483647)}
+    low, high = bounds[field]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return f"{field} {show(value)} must be an integer from {low} to {high}"
+    return None
+
+
+REDIRECT_CODES = ("MOVED_PERMANENTLY_DEFAULT", "FOUND", "SEE_OTHER", "TEMPORARY_REDIRECT", "PERMANENT_REDIRECT")
+
+
+@rule("FRONTENDCONFIG_REDIRECT", "FrontendConfig redirectToHttps.responseCodeName must be a known code.",
+      "gke-facts.md 4.7")
+def check_redirect_code(value: object) -> str | None:
+    if value not in REDIRECT_CODES:
+        return f"redirectToHttps.responseCodeName {show(value)} must be one of {', '.join(REDIRECT_CODES)}"
+    return None
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "ip6-localhost")
+
+
+@rule("LISTENS_ON_LOCALHOST", "The server must listen on all interfaces: probes and the load balancer reach "
+      "the Pod IP.", "gke-facts.md 6, rule 48")
+def check_bind_address(setting: str, value: str, target_port: int | None) -> str | None:
+    """`value` is what a bind/listen/host setting holds ("127.0.0.1:8080", "localhost", "[::1]:80")."""
+    host, port = split_host_port(value)
+    if host.lower() not in LOOPBACK:
+        return None
+    on = f" port {port}" if port else ""
+    target = f" (the Service's targetPort {target_port})" if target_port and port == str(target_port) else ""
+    return (f"{setting} binds the server to {host}{on}{target}: the load balancer and its health checks reach "
+            f"the Pod IP and get connection refused; bind 0.0.0.0 (or ::) instead")
+
+
+def split_host_port(value: str) -> tuple[str, str]:
+    """("127.0.0.1", "8080") from "127.0.0.1:8080", "http://127.0.0.1:8080/x", "[::1]:80", "::1", ":8080"."""
+    text = value.strip().strip("'\"")
+    text = text.split("://", 1)[-1].split("/", 1)[0]
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, rest.removeprefix(":")
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        return host, port
+    return text, ""
