@@ -1,6 +1,7 @@
 """Backend: the Kubernetes Service and BackendConfig that make one app a correct GKE backend.
 
-What makes them correct (../shared/gke-facts.md §1-2):
+What makes them correct (docs/gke-behaviour.md, "Service annotations and NEGs" and
+"BackendConfig and health checks"):
 - the Service has one named port; `cloud.google.com/app-protocols` is keyed by that *name*
   (GKE ignores numeric keys and `spec.ports[].appProtocol`);
 - `cloud.google.com/neg: {"ingress": true}` makes the backend container-native (NEG), which

@@ -1,7 +1,8 @@
 """Health-check logging on the health check GKE creates for a Service port, as a Pulumi resource.
 
 GKE Ingress creates the backend service and its health check itself (named `k8s1-...` after
-the NEG, gke-facts.md §1.2, §3), and BackendConfig cannot enable health-check logging. This
+the NEG: docs/gke-behaviour.md#neg-naming), and BackendConfig cannot enable health-check
+logging (docs/gke-behaviour.md#hc-logging-compute-api). This
 dynamic resource finds that backend service once the controller has made it, turns on
 `logConfig.enable` through the Compute API, and keeps it on: `pulumi refresh` reads the real
 setting, so someone turning logging off shows as drift and the next `pulumi up` repairs it.
@@ -103,7 +104,7 @@ def inspect(client: Client, backend: dict[str, Any]) -> Backend:
 
 
 def log_query(project: str, neg_ids: tuple[str, ...]) -> str:
-    """The Logs Explorer query for this backend's health-check transitions (gke-facts.md §3)."""
+    """The Logs Explorer query for this backend's health-check transitions (docs/gke-behaviour.md#hc-log-query)."""
     query = (f'logName="projects/{project}/logs/compute.googleapis.com%2Fhealthchecks"\n'
              'resource.type="gce_network_endpoint_group"')
     if neg_ids:

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     lint = add_command(
         "lint", help="check Kubernetes YAML (anyone's) for GKE load-balancer and IAP traps",
         description="Check Services, BackendConfigs, Ingresses, FrontendConfigs and the workloads they select, "
-        "across every file given, for the traps in ../shared/gke-facts.md. Reads files, folders (recursively) "
+        "across every file given, for the traps in docs/gke-behaviour.md. Reads files, folders (recursively) "
         "and '-' for standard input; multi-document YAML and `kind: List` (kubectl get -o yaml, helm template).")
     lint.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for standard input")
     lint.add_argument("--format", choices=("text", "json", "sarif"), default="text",

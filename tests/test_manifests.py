@@ -1,7 +1,8 @@
 """Rendered Kubernetes objects: valid against the official schemas, and consistent with each other.
 
-The consistency checks are written from ../shared/gke-facts.md §1-2, independently of the
-generator: they read the YAML the way the GKE controller reads objects.
+The consistency checks are written from docs/gke-behaviour.md ("Service annotations and NEGs",
+"BackendConfig and health checks"), independently of the generator: they read the YAML the way
+the GKE controller reads objects.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 IAP takes an OpenID Connect ID token in `Authorization: Bearer` (or `Proxy-Authorization: Bearer`
 when the app uses Authorization itself). Service accounts get one from google-auth (Application
 Default Credentials, or impersonation). People cannot through `gcloud auth print-identity-token
---audiences` (gke-facts.md §5.3); for them iapgen runs the desktop OAuth client flow once, keeps
+--audiences` (docs/gke-behaviour.md#iap-programmatic-tokens); for them iapgen runs the desktop
+OAuth client flow once, keeps
 the refresh token in the user's config folder (0600), and exchanges it at the token endpoint for
 an ID token whose audience is the IAP OAuth client, reusing that token until it nearly expires.
 

@@ -41,5 +41,7 @@ def catalogue_markdown() -> str:
                      "good": shown(e, e.good), "env": e.env if e.kind == "stack" else None,
                      "stack_config": e.stack_config, "good_stack_config": e.good_stack_config}
                     for e in EXAMPLES.get(rule.id, [])]
-        entries.append({"rule": rule, "anchor": rule.id.lower(), "examples": examples})
+        # docs/rules.md sits beside the docs its sources name: each becomes a relative link.
+        sources = [part.strip() for part in rule.source.split(",")]
+        entries.append({"rule": rule, "anchor": rule.id.lower(), "examples": examples, "sources": sources})
     return render_template("rules.md.j2", entries=entries)

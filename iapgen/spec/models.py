@@ -1,6 +1,6 @@
 """The spec file's shape: frozen pydantic models with `extra="forbid"`.
 
-Field names follow the contract in ../shared/design.md (camelCase in YAML, snake_case here).
+Field names follow the contract in docs/design.md (camelCase in YAML, snake_case here).
 Value checks call the rule functions in `rules.py`, so a bad value is reported under its
 rule id. Checks that need more than one field, or the whole file, live in `validate.py`.
 """

@@ -5,7 +5,8 @@ says what is wrong, why it matters on GKE and how to fix it. Spec validation cal
 checks (through pydantic validators in `models.py` and in `validate.py`); the manifest linter
 reuses the same functions, so no rule is written twice.
 
-`Rule.source` points at the section of ../shared/gke-facts.md that backs the rule.
+`Rule.source` points at the entry of docs/gke-behaviour.md (or the section of docs/design.md)
+that backs the rule.
 """
 
 from __future__ import annotations
@@ -56,25 +57,33 @@ def rule_of(check: Callable[..., str | None]) -> Rule:
 
 
 # Rules about the file itself, raised by the loaders rather than by a check function.
-_register("FILE_UNREADABLE", "The spec or manifest file cannot be read.", "design.md")
-_register("YAML_SYNTAX", "The file is not valid YAML (syntax, encoding, tags, recursive aliases).", "style.md")
-_register("YAML_DUPLICATE_KEY", "A mapping repeats a key; YAML would silently keep the last one.", "style.md")
-_register("YAML_TOO_LARGE", "The file is too large, too deep or expands too far (alias bombs).", "style.md")
-_register("SPEC_SHAPE", "A field is missing, of the wrong type, or unknown.", "design.md")
-_register("ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.", "design.md")
+_register("FILE_UNREADABLE", "The spec or manifest file cannot be read.", "design.md#yaml-loading")
+_register("YAML_SYNTAX", "The file is not valid YAML (syntax, encoding, tags, recursive aliases).",
+          "design.md#yaml-loading")
+_register("YAML_DUPLICATE_KEY", "A mapping repeats a key; YAML would silently keep the last one.",
+          "design.md#yaml-loading")
+_register("YAML_TOO_LARGE", "The file is too large, too deep or expands too far (alias bombs).",
+          "design.md#yaml-loading")
+_register("SPEC_SHAPE", "A field is missing, of the wrong type, or unknown.", "design.md#the-spec-file")
+_register("ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.",
+          "design.md#environments")
 _register("OVERRIDE_UNKNOWN_ENV", "A service overrides an environment that the spec does not define.",
-          "design.md")
-_register("SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.", "design.md")
-_register("HOST_DUPLICATE", "Two services of one environment claim the same host.", "gke-facts.md 4.7")
-_register("NAME_TOO_LONG", "A generated object name would exceed 63 characters.", "gke-facts.md 4.6")
-_register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.", "design.md")
+          "design.md#overrides")
+_register("SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.", "design.md#services")
+_register("HOST_DUPLICATE", "Two services of one environment claim the same host.",
+          "gke-behaviour.md#ingress-one-rule-per-host, gke-behaviour.md#managed-certificate-per-host")
+_register("NAME_TOO_LONG", "A generated object name would exceed 63 characters.",
+          "gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip")
+_register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.",
+          "design.md#stack-config")
 _register("INGRESS_CERT_LIMIT", "More hosts in one namespace than one Ingress can hold certificates for.",
-          "gke-facts.md 4.4")
-_register("STACK_CONFIG_INVALID", "A stack config value iapgen reads is not of the expected form.", "design.md")
+          "gke-behaviour.md#target-proxy-certificate-limit")
+_register("STACK_CONFIG_INVALID", "A stack config value iapgen reads is not of the expected form.",
+          "design.md#stack-config")
 _register("OAUTH_SECRET_MISSING", "A custom IAP OAuth client needs its secret in the stack's secret config.",
-          "gke-facts.md 2.1, 5.2")
+          "gke-behaviour.md#iap-oauth-client, design.md#stack-config")
 _register("IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
-          "gke-facts.md 5.1")
+          "gke-behaviour.md#iap-enable-and-bind")
 
 def decimal(text: str) -> int | None:
     """A plain decimal port or key ("443"); None for anything else ("²", "--80", 5,000 digits)."""
@@ -92,7 +101,7 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-
 
 
 @rule("NAME_INVALID", "Service names must be DNS-1035 labels: they name the Service and the GCE objects.",
-      "gke-facts.md 4.6")
+      "gke-behaviour.md#gce-and-kubernetes-names")
 def check_name(value: str) -> str | None:
     if len(value) > 63:
         return f"{show(value)} is {len(value)} characters; Kubernetes Service names are at most 63"
@@ -102,7 +111,7 @@ def check_name(value: str) -> str | None:
     return None
 
 
-@rule("NAMESPACE_INVALID", "Namespaces must be DNS-1123 labels.", "gke-facts.md 4.6")
+@rule("NAMESPACE_INVALID", "Namespaces must be DNS-1123 labels.", "gke-behaviour.md#gce-and-kubernetes-names")
 def check_namespace(value: str) -> str | None:
     if len(value) > 63 or not DNS1123_LABEL.fullmatch(value):
         return (f"{show(value)} is not a Kubernetes namespace name: at most 63 lower-case letters, "
@@ -123,7 +132,7 @@ def _label_problem(key: str, value: str) -> str | None:
 
 
 @rule("SELECTOR_INVALID", "Selector keys and values must be valid Kubernetes label names and values.",
-      "gke-facts.md 1.5")
+      "gke-behaviour.md#service-validation")
 def check_selector(selector: dict[str, str]) -> str | None:
     for key, value in selector.items():
         message = _label_problem(key, value)
@@ -133,7 +142,7 @@ def check_selector(selector: dict[str, str]) -> str | None:
 
 
 @rule("ENV_NAME_INVALID", "Environment names are short DNS-1035 labels: the stack name, part of GCE names.",
-      "gke-facts.md 4.6")
+      "gke-behaviour.md#gce-and-kubernetes-names")
 def check_env_name(value: str) -> str | None:
     if len(value) > 20 or not DNS1035_LABEL.fullmatch(value):
         return (f"environment {show(value)} must be a short DNS-1035 label (at most 20 characters, "
@@ -142,7 +151,7 @@ def check_env_name(value: str) -> str | None:
 
 
 @rule("PROJECT_ID_INVALID", "GCP project ids are 6-30 characters: lower-case letters, digits, '-'.",
-      "design.md")
+      "design.md#environments")
 def check_project_id(value: str) -> str | None:
     if not PROJECT_ID.fullmatch(value):
         return (f"{show(value)} is not a GCP project id (6-30 characters, lower-case letters, digits "
@@ -151,7 +160,7 @@ def check_project_id(value: str) -> str | None:
 
 
 @rule("HOST_INVALID", "Hosts must be lower-case DNS names that a managed certificate can cover.",
-      "gke-facts.md 4.4")
+      "gke-behaviour.md#managed-certificate-per-host")
 def check_host(value: str) -> str | None:
     if value.startswith("*."):
         return (f"{show(value)} is a wildcard; Google-managed certificates do not cover wildcards, "
@@ -165,7 +174,7 @@ def check_host(value: str) -> str | None:
 # --- ports and protocols ------------------------------------------------------------------
 
 
-@rule("PORT_RANGE", "Ports are integers from 1 to 65535.", "gke-facts.md 1.5")
+@rule("PORT_RANGE", "Ports are integers from 1 to 65535.", "gke-behaviour.md#service-validation")
 def check_port(value: int) -> str | None:
     if not 1 <= value <= 65535:
         return f"{show(value)} is not a TCP port; use a number from 1 to 65535"
@@ -176,7 +185,7 @@ PROTOCOLS = ("HTTP", "HTTPS", "HTTP2")
 
 
 @rule("PROTOCOL_INVALID", "The backend protocol must be HTTP, HTTPS or HTTP2 (case-sensitive).",
-      "gke-facts.md 1.1, rule 4")
+      "gke-behaviour.md#app-protocols-by-port-name, gke-behaviour.md#http2-means-tls")
 def check_protocol(value: str) -> str | None:
     if value in PROTOCOLS:
         return None
@@ -192,7 +201,7 @@ def check_protocol(value: str) -> str | None:
 
 
 @rule("HC_PATH", "The health-check path must start with '/' and be plain printable ASCII.",
-      "gke-facts.md rule 18")
+      "gke-behaviour.md#hc-request-path")
 def check_hc_path(value: str) -> str | None:
     if not value.startswith("/"):
         return f"{show(value)} must start with '/', e.g. /healthz"
@@ -204,7 +213,7 @@ def check_hc_path(value: str) -> str | None:
 
 
 @rule("HC_RANGE", "Health-check intervals and timeouts are 1..300 s, thresholds 1..10.",
-      "gke-facts.md rule 17")
+      "gke-behaviour.md#hc-timeout-le-interval")
 def check_hc_range(kind: str, value: int) -> str | None:
     low, high, unit = (1, 10, "") if kind == "threshold" else (1, 300, " seconds")
     if not low <= value <= high:
@@ -213,7 +222,7 @@ def check_hc_range(kind: str, value: int) -> str | None:
 
 
 @rule("HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it).",
-      "gke-facts.md rule 16")
+      "gke-behaviour.md#hc-timeout-le-interval, gke-behaviour.md#hc-controller-defaults")
 def check_hc_timeout(timeout_sec: int, interval_sec: int) -> str | None:
     if timeout_sec > interval_sec:
         return (f"timeoutSec ({timeout_sec}) must be <= checkIntervalSec ({interval_sec}); the Compute API "
@@ -222,7 +231,7 @@ def check_hc_timeout(timeout_sec: int, interval_sec: int) -> str | None:
 
 
 @rule("HC_PORT_NOT_TARGET", "With NEGs the health check probes the Pod IP, so its port must be the "
-      "container port (targetPort).", "gke-facts.md 2.2, rule 19")
+      "container port (targetPort).", "gke-behaviour.md#hc-port-container-port")
 def check_hc_port(hc_port: int, service_port: int, target_port: int) -> str | None:
     if hc_port == target_port:
         return None
@@ -234,7 +243,7 @@ def check_hc_port(hc_port: int, service_port: int, target_port: int) -> str | No
 
 
 @rule("HC_PROTOCOL_MISMATCH", "The health check must speak the protocol the server speaks.",
-      "gke-facts.md 1.1, rule 15")
+      "gke-behaviour.md#hc-type-follows-protocol")
 def check_hc_protocol(hc_protocol: str, protocol: str) -> str | None:
     if hc_protocol != protocol:
         return (f"{hc_protocol} but the server speaks {protocol} on targetPort; a {hc_protocol} probe "
@@ -248,7 +257,8 @@ MEMBER_PREFIXES = ("user:", "group:", "serviceAccount:", "domain:", "principal:/
 EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 
 
-@rule("IAP_PUBLIC_MEMBER", "allUsers/allAuthenticatedUsers defeat IAP and are refused.", "gke-facts.md 5.1")
+@rule("IAP_PUBLIC_MEMBER", "allUsers/allAuthenticatedUsers defeat IAP and are refused.",
+      "gke-behaviour.md#iap-enable-and-bind")
 def check_member_public(member: str) -> str | None:
     if member in ("allUsers", "allAuthenticatedUsers"):
         return (f"{member} would let anyone through IAP; list the groups or users who need access "
@@ -257,7 +267,7 @@ def check_member_public(member: str) -> str | None:
 
 
 @rule("IAP_MEMBER_PREFIX", "IAP members are IAM principals: user:, group:, serviceAccount:, domain:, "
-      "principal://.", "gke-facts.md rule 42")
+      "principal://.", "gke-behaviour.md#iap-enable-and-bind")
 def check_member_prefix(member: str) -> str | None:
     kind, sep, rest = member.partition(":")
     if member.startswith(("principal://", "principalSet://")):
@@ -278,7 +288,7 @@ OAUTH_CLIENT_ID = re.compile(r"^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$"
 
 
 @rule("OAUTH_CLIENT_ID_INVALID", "A custom IAP OAuth client id looks like 123-abc.apps.googleusercontent.com.",
-      "gke-facts.md 5.2")
+      "gke-behaviour.md#iap-oauth-client")
 def check_oauth_client_id(value: str) -> str | None:
     if not OAUTH_CLIENT_ID.fullmatch(value):
         return (f"{show(value)} is not an OAuth client id (NUMBER-ID.apps.googleusercontent.com, from Console > APIs "
@@ -287,7 +297,7 @@ def check_oauth_client_id(value: str) -> str | None:
 
 
 @rule("IAP_DISABLED_NO_REASON", "Turning IAP off exposes the app to the internet; it needs a reason.",
-      "design.md")
+      "design.md#services, gke-behaviour.md#iap-enable-and-bind")
 def check_iap_reason(enabled: bool, reason: str | None) -> str | None:
     if not enabled and not (reason or "").strip():
         return ("IAP is disabled without a reason; the app would be reachable by anyone on the internet. "

@@ -86,7 +86,8 @@ def parsed(obj: Obj, annotation: str) -> Any:
 
 
 def backend_config_for(mapping: dict[str, Any], port: ServicePort) -> str | None:
-    """GKE's resolution: ports[name], then ports[str(port)], then default (gke-facts.md 1.6)."""
+    """GKE's resolution: ports[name], then ports[str(port)], then default
+    (docs/gke-behaviour.md#backend-config-annotation)."""
     ports = as_dict(mapping.get("ports"))
     for key in (port.name, str(port.port)):
         if key is not None and isinstance(ports.get(key), str):

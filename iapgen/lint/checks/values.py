@@ -12,7 +12,9 @@ from iapgen.spec.rules import decimal, rule
 
 
 @rule("ANNOTATION_JSON", "GKE's JSON annotations must parse as the JSON object the controller expects.",
-      "gke-facts.md 1.1, 1.2, 1.6")
+
+     "gke-behaviour.md#app-protocols-by-port-name, gke-behaviour.md#neg-exposed-ports-keys, "
+     "gke-behaviour.md#backend-config-annotation")
 def check_json_object(annotation: str, value: object) -> str | None:
 
     if not isinstance(value, str):
@@ -29,7 +31,7 @@ def check_json_object(annotation: str, value: object) -> str | None:
 
 
 @rule("APP_PROTOCOLS_NUMERIC_KEY", "app-protocols keys are Service port names; GKE ignores numeric keys.",
-      "gke-facts.md 1.1, rule 3")
+      "gke-behaviour.md#app-protocols-by-port-name")
 def check_app_protocols_numeric(key: str, port_names_by_number: dict[int, str | None]) -> str | None:
     number = decimal(key)
     if number is None:
@@ -42,7 +44,7 @@ def check_app_protocols_numeric(key: str, port_names_by_number: dict[int, str | 
 
 
 @rule("APP_PROTOCOLS_UNKNOWN_PORT", "Every app-protocols key must name a port of the Service.",
-      "gke-facts.md 1.1, rule 1")
+      "gke-behaviour.md#app-protocols-by-port-name")
 def check_app_protocols_port(key: str, port_names: set[str]) -> str | None:
     if decimal(key) is not None or key in port_names:
         return None
@@ -52,7 +54,7 @@ def check_app_protocols_port(key: str, port_names: set[str]) -> str | None:
 
 
 @rule("NEG_PORT_NOT_SERVICE_PORT", "cloud.google.com/neg exposed_ports keys are Service port numbers, "
-      "never targetPort.", "gke-facts.md 1.2, rule 8")
+      "never targetPort.", "gke-behaviour.md#neg-exposed-ports-keys")
 def check_neg_port(key: str, service_ports: set[int], target_ports: set[int]) -> str | None:
     number = decimal(key)
     if number is None:
@@ -69,7 +71,7 @@ def check_neg_port(key: str, service_ports: set[int], target_ports: set[int]) ->
 
 
 @rule("HC_LOGGING_FIELD", "BackendConfig cannot enable health-check logging; only the compute health check can.",
-      "gke-facts.md 2.1, 3, rule 21")
+      "gke-behaviour.md#hc-logging-not-in-backendconfig")
 def check_hc_logging_field(field: str) -> str | None:
     if field in ("logConfig", "logging", "enableLogging", "log"):
         return (f"healthCheck.{field} is not a BackendConfig field: BackendConfig cannot enable health-check "
@@ -79,7 +81,7 @@ def check_hc_logging_field(field: str) -> str | None:
 
 
 @rule("LOGGING_SAMPLE_RATE", "BackendConfig logging.sampleRate is a fraction from 0.0 to 1.0.",
-      "gke-facts.md 2.1, rule 22")
+      "gke-behaviour.md#backendconfig-value-ranges")
 def check_sample_rate(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 1.0:
         return (f"logging.sampleRate {show(value)} must be a number from 0.0 to 1.0 (fraction of requests "
@@ -91,7 +93,7 @@ AFFINITY_TYPES = ("NONE", "CLIENT_IP", "GENERATED_COOKIE")
 
 
 @rule("BACKENDCONFIG_RANGE", "sessionAffinity, cookie TTL and connection draining values must be in range.",
-      "gke-facts.md 2.1, rule 26")
+      "gke-behaviour.md#backendconfig-value-ranges")
 def check_backendconfig_value(field: str, value: object) -> str | None:
     if field == "affinityType":
         if value not in AFFINITY_TYPES:
@@ -108,7 +110,7 @@ REDIRECT_CODES = ("MOVED_PERMANENTLY_DEFAULT", "FOUND", "SEE_OTHER", "TEMPORARY_
 
 
 @rule("FRONTENDCONFIG_REDIRECT", "FrontendConfig redirectToHttps.responseCodeName must be a known code.",
-      "gke-facts.md 4.7")
+      "gke-behaviour.md#frontendconfig-https-redirect")
 def check_redirect_code(value: object) -> str | None:
     if value not in REDIRECT_CODES:
         return f"redirectToHttps.responseCodeName {show(value)} must be one of {', '.join(REDIRECT_CODES)}"
@@ -119,7 +121,7 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1", "ip6-localhost")
 
 
 @rule("LISTENS_ON_LOCALHOST", "The server must listen on all interfaces: probes and the load balancer reach "
-      "the Pod IP.", "gke-facts.md 6, rule 48")
+      "the Pod IP.", "gke-behaviour.md#server-listens-on-all-interfaces")
 def check_bind_address(setting: str, value: str, target_port: int | None) -> str | None:
     """`value` is what a bind/listen/host setting holds ("127.0.0.1:8080", "localhost", "[::1]:80")."""
     host, port = split_host_port(value)
