@@ -237,3 +237,22 @@ def test_odd_annotation_values_are_findings_not_crashes(annotation: str, value: 
            "spec": {"ports": [{"name": "https", "port": 443}]}}
     result = lint(["-"], stdin=yaml.safe_dump(doc).encode())
     assert [f.rule for f in result.findings] == [rule]
+
+
+@pytest.mark.parametrize(("app_protocol", "suggested", "warns_h2c"), [
+    ("HTTPS", {"web": "HTTPS"}, False),
+    ("kubernetes.io/h2c", {"web": "HTTP2"}, True),
+])
+def test_app_protocol_ignored_suggests_a_value_that_keeps_the_backend_working(
+        tmp_path: Path, app_protocol: str, suggested: dict[str, str], warns_h2c: bool) -> None:
+    """HTTP2 in app-protocols means HTTP/2 over TLS: for a cleartext h2c port it is no plain fix."""
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "web", "namespace": "web",
+                            "annotations": {"cloud.google.com/neg": '{"ingress": true}'}},
+               "spec": {"selector": {"app": "web"},
+                        "ports": [{"name": "web", "port": 80, "targetPort": 8080, "appProtocol": app_protocol}]}}
+    path = tmp_path / "svc.yaml"
+    path.write_text(yaml.safe_dump(service))
+    [finding] = [f for f in lint([str(path)]).findings if f.rule == "APP_PROTOCOL_IGNORED"]
+    assert json.dumps(suggested) in finding.message
+    assert ("cleartext HTTP/2 cannot be expressed" in finding.message) is warns_h2c

@@ -20,6 +20,7 @@ from iapgen.lint.checks.objects import (
     NEG,
     NEG_STATUS,
     TLS_PORT_NAMES,
+    ServicePort,
     app_protocols,
     as_dict,
     as_int,
@@ -84,14 +85,20 @@ def lint_app_protocols(ctx: Context, svc: Obj, report: Report) -> None:
         if used_by_gke and secure and port.name not in mapping:
             report.add(svc, ("spec", "ports", port.index, "appProtocol"), "APP_PROTOCOL_IGNORED",
                        f"port {port.name or port.port} sets appProtocol {port.app_protocol}, which GKE Ingress "
-                       f"ignores: the load balancer speaks HTTP to it; add {APP_PROTOCOLS}: "
-                       + json.dumps({port.name or "PORT_NAME": _annotation_protocol(port.app_protocol)}))
+                       f"ignores: the load balancer speaks HTTP/1.1 to it; {_protocol_fix(port)}")
 
 
-def _annotation_protocol(app_protocol: str | None) -> str:
-    """The app-protocols value for a spec.ports[].appProtocol (h2c has no Ingress equivalent but HTTP2)."""
-    value = (app_protocol or "HTTP").upper()
-    return "HTTP2" if value == "KUBERNETES.IO/H2C" else value
+def _protocol_fix(port: ServicePort) -> str:
+    """How to say the port's protocol to GKE Ingress. Cleartext HTTP/2 (h2c) has no app-protocols value:
+    HTTP2 means HTTP/2 over TLS (docs/gke-behaviour.md#http2-means-tls), so suggesting it would break a
+    cleartext server."""
+    key = port.name or "PORT_NAME"
+    value = (port.app_protocol or "HTTP").upper()
+    if value == "KUBERNETES.IO/H2C":
+        return (f"cleartext HTTP/2 cannot be expressed in {APP_PROTOCOLS} (HTTP2 there means HTTP/2 over TLS): "
+                "make sure the server also accepts HTTP/1.1, or serve TLS and add "
+                f"{APP_PROTOCOLS}: " + json.dumps({key: "HTTP2"}))
+    return f"add {APP_PROTOCOLS}: " + json.dumps({key: value})
 
 
 @linter("Service")
