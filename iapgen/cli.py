@@ -120,6 +120,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"render": _render, "check": _check, "lint": _lint, "token": _token, "curl": _token, "diff": _diff,
                 "doctor": _doctor, "rules": _rules, "schema": _schema}
+    if args.command == "render" or (args.command == "diff" and args.base_ref):
+        # These run the Pulumi program: the base install lacks it (iapgen/extras.py).
+        from iapgen.extras import deploy_missing_message
+
+        command = "render" if args.command == "render" else "diff --base-ref"
+        if message := deploy_missing_message(command):
+            print(message, file=sys.stderr)
+            return EXIT_USAGE
     try:
         return handlers[args.command](args)
     except SpecError as err:
