@@ -183,6 +183,9 @@ EXAMPLES: dict[str, list[Example]] = {
         Example("manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {timeoutSec: 20}\n"),
                 service_manifest(USES_BC) + "---\n" + backend_config(
                     "  healthCheck: {timeoutSec: 20, checkIntervalSec: 30}\n")),
+        Example("manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {checkIntervalSec: 10}\n"),
+                service_manifest(USES_BC) + "---\n" + backend_config(
+                    "  healthCheck: {checkIntervalSec: 10, timeoutSec: 5}\n")),
     ],
     "HC_PORT_NOT_TARGET": [
         Example("service", svc("  healthCheck: {path: /healthz, port: 443}\n"), svc("  healthCheck: {path: /healthz}\n")),
@@ -190,6 +193,12 @@ EXAMPLES: dict[str, list[Example]] = {
             "  healthCheck: {type: HTTPS, port: 443, requestPath: /healthz}\n"),
             service_manifest(USES_BC) + "---\n" + backend_config(
                 "  healthCheck: {type: HTTPS, port: 8080, requestPath: /healthz}\n")),
+        Example("manifest", service_manifest(USES_BC) + "---\n" + deployment(
+            "      - {name: web, image: web:1, ports: [{containerPort: 8080}]}\n") + "---\n" + backend_config(
+            "  healthCheck: {type: HTTP, port: 9000, requestPath: /healthz}\n"),
+            service_manifest(USES_BC) + "---\n" + deployment(
+                "      - {name: web, image: web:1, ports: [{containerPort: 8080}, {containerPort: 9000}]}\n")
+            + "---\n" + backend_config("  healthCheck: {type: HTTP, port: 9000, requestPath: /healthz}\n")),
     ],
     "HC_PROTOCOL_MISMATCH": [
         Example("service", svc("  healthCheck: {path: /healthz, protocol: HTTP}\n"),
@@ -260,7 +269,10 @@ EXAMPLES: dict[str, list[Example]] = {
     "BACKENDCONFIG_NOT_FOUND": [Example(
         "manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n",
                                                                           namespace="default"),
-        service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n"))],
+        service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n")),
+        Example("manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n",
+                                                                                   name="web-bc"),
+                service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n"))],
     "BACKENDCONFIG_ANNOTATION": [Example(
         "manifest", service_manifest("    cloud.google.com/neg: '{\"ingress\": true}'\n"
                                      "    cloud.google.com/backend-config: '{\"ports\": {\"8080\": \"web\"}}'"),

@@ -221,7 +221,8 @@ def check_hc_range(kind: str, value: int) -> str | None:
     return None
 
 
-@rule("HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it).",
+@rule("HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it), counting "
+      "the controller's default for the one a BackendConfig leaves unset.",
       "gke-behaviour.md#hc-timeout-le-interval, gke-behaviour.md#hc-controller-defaults")
 def check_hc_timeout(timeout_sec: int, interval_sec: int) -> str | None:
     if timeout_sec > interval_sec:
