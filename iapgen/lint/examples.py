@@ -141,9 +141,15 @@ EXAMPLES: dict[str, list[Example]] = {
     "PROJECT_MISMATCH": [Example("stack", ENV + "services: []\n", ENV + "services: []\n",
                                  stack_config="config:\n  gcp:project: acme-prod\n",
                                  good_stack_config="config:\n  gcp:project: acme-dev\n")],
-    "INGRESS_CERT_LIMIT": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+    "INGRESS_CERT_LIMIT": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n  ingress: 2\n").replace(
         "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc("  healthCheck: {path: /healthz}\n").replace(
-            "name: argocd", f"name: app{i}") for i in range(15)))],
+            "name: argocd", f"name: app{i}") for i in range(16)))],
+    "NAME_COLLISION": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+        "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-2"),
+        "".join(svc("  healthCheck: {path: /healthz}\n").replace("name: argocd", f"name: app{i}").replace(
+            "namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-b"))],
     "IAP_NO_MEMBERS": [Example("spec", ENV.replace("    iap: {members: [group:eng@acme.example]}\n", "")
                                + "services:\n" + svc("  healthCheck: {path: /healthz}\n"),
                                ENV.replace("    iap: {members: [group:eng@acme.example]}\n", "") + "services:\n"
