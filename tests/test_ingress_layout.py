@@ -214,6 +214,16 @@ def test_301_services_in_seven_namespaces_render_and_pass_the_official_schemas(s
     assert sorted(addresses)[:3] == ["team0", "team0/iapgen-2", "team0/iapgen-3"] and len(addresses) == 21
 
 
+def test_summary_and_runbooks_name_the_ingress_that_serves_each_host(seven_teams: Path) -> None:
+    summary = (seven_teams / "summary.md").read_text()
+    assert "| team0 | `team0/iapgen-2` | `iapgen-dev-team0-2` | <computed> | team0-app15.dev.acme.example," in summary
+    assert "at its Ingress's address" in summary
+    first, later = (seven_teams / "runbooks" / f"team0-app{i}.md" for i in (14, 15))
+    assert "kubectl describe ingress iapgen -n team0" in first.read_text()
+    assert "kubectl describe ingress iapgen-2 -n team0" in later.read_text()
+    assert "IP iapgen-dev-team0-2<br/>Ingress team0/iapgen-2" in later.read_text()
+
+
 def test_diff_of_adding_a_service_to_a_full_namespace(tmp_path: Path) -> None:
     """iapgen diff names only the new service's objects and the Ingress that takes its host."""
     base = crowded_spec({"web": 30, "other": 1})  # web's Ingresses 1 and 2 are full
@@ -223,7 +233,9 @@ def test_diff_of_adding_a_service_to_a_full_namespace(tmp_path: Path) -> None:
         (tmp_path / name).mkdir()
         write(tmp_path / name / "dev", render(str(write_spec(tmp_path / name, spec)), "dev").files)
         folders.append(tmp_path / name / "dev")
-    text = report(*folders)
+    result = run_cli("diff", *folders)
+    assert result.code == 0
+    text = result.out
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| service")]
     assert rows == ["| late | added | late.dev.acme.example: HTTP :80 -> Pod :8080, health check /healthz, IAP on "
                     "(1 members), on Ingress web/iapgen-3 |"]
