@@ -132,6 +132,10 @@ class Service(Model):
     health_check: HealthCheck = Field(description="How the load balancer probes the Pods; path is required.")
     iap: Iap = Field(default_factory=Iap, description="Identity-Aware Proxy settings for this service.")
     host: Host | None = Field(None, description="Public host name; default <name>.<environment domain>.")
+    ingress: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        None, description="Which of the namespace's Ingresses serves this host (1 = `iapgen`, N = `iapgen-N`, 15 "
+        "hosts each). Omit it: iapgen fills them in spec order. Pin it to keep the service where it is when an "
+        "earlier service of a namespace with more than 15 is removed.")
     overrides: dict[EnvName, dict[str, Any]] = Field(
         default_factory=dict, description="Per-environment values for any field above except name: maps merge "
         "key by key, lists and scalars are replaced.")

@@ -8,12 +8,13 @@ path, message and rule id; all of them are raised together in one `SpecError`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import naming, rules
+from iapgen.spec import layout, naming, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
-# Google's target HTTPS proxy takes at most 15 certificates; one Ingress per namespace holds one
-# ManagedCertificate per host.
-MAX_HOSTS_PER_INGRESS = 15
+# Google's target HTTPS proxy takes at most 15 certificates; each Ingress holds one ManagedCertificate per host.
+MAX_HOSTS_PER_INGRESS = layout.HOSTS_PER_INGRESS
 NOT_OVERRIDABLE = ("name", "overrides")
 
 
@@ -40,6 +40,21 @@ class Exposure:
     service: Service
     host: str
     members: tuple[str, ...]
+    ingress_number: int = 1
+    """Which of its namespace's Ingresses serves this service (layout.py); 1 unless the namespace has more than 15."""
+
+    @property
+    def ingress_name(self) -> str:
+        return naming.ingress(self.ingress_number)
+
+    @property
+    def static_ip_name(self) -> str:
+        return naming.static_ip(self.env, self.service.namespace, self.ingress_number)
+
+    @property
+    def address_key(self) -> str:
+        """This service's Ingress in the stack output `addresses`."""
+        return naming.address_key(self.service.namespace, self.ingress_number)
 
     @property
     def port_name(self) -> str:
@@ -116,8 +131,7 @@ class _Checker:
                 effective = self.effective(index, service, env_name)
                 if effective is not None:
                     resolved.append(self.expose(index, effective, env_name, environment))
-            exposures[env_name] = tuple(resolved)
-            self.check_environment(env_name, exposures[env_name])
+            exposures[env_name] = self.check_environment(env_name, tuple(resolved))
         return exposures
 
     def check_names(self) -> None:
@@ -179,11 +193,6 @@ class _Checker:
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
-        ip_name = naming.static_ip(env_name, service.namespace)
-        if len(ip_name) > naming.GCE_NAME_MAX:
-            self.add(self.where(loc, env_name, "namespace"),
-                     f"the static IP name {ip_name!r} would be {len(ip_name)} characters (GCE allows "
-                     f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG")
         host = service.host or f"{service.name}.{environment.domain}"
         if service.host is None and rules.check_host(host):
             self.add(self.where(loc, env_name, "name"),
@@ -203,7 +212,8 @@ class _Checker:
             node = node[part]
         return (*loc, "overrides", env_name, *field)
 
-    def check_environment(self, env_name: str, exposures: Iterable[Exposure]) -> None:
+    def check_environment(self, env_name: str, exposures: tuple[Exposure, ...]) -> tuple[Exposure, ...]:
+        """Whole-environment rules; returns the exposures with the Ingress that serves each."""
         by_host: dict[str, Exposure] = {}
         per_namespace: dict[str, list[Exposure]] = defaultdict(list)
         index_of: dict[str, int] = {}
@@ -221,13 +231,18 @@ class _Checker:
                          "HOST_DUPLICATE")
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
+        numbers: dict[str, int] = {}
         for namespace, members in per_namespace.items():
-            if len(members) > MAX_HOSTS_PER_INGRESS:
-                index = index_of[members[MAX_HOSTS_PER_INGRESS].service.name]
-                self.add(self.where(("services", index), env_name, "namespace"),
-                         f"namespace {namespace} has {len(members)} services in {env_name}; its one Ingress "
-                         f"can hold at most {MAX_HOSTS_PER_INGRESS} certificates (a target HTTPS proxy "
-                         "limit): move some services to another namespace", "INGRESS_CERT_LIMIT")
+            placed, overfull = layout.ingress_numbers([(e.service.name, e.service.ingress) for e in members])
+            numbers.update(placed)
+            for ingress in overfull:
+                self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
+                         layout.overfull_message(namespace, env_name, ingress), "INGRESS_CERT_LIMIT")
+        placed_exposures = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)
+        ingresses = [(e.service.name, e.service.namespace, e.ingress_number) for e in placed_exposures]
+        for name, message, rule in layout.static_ip_problems(env_name, ingresses):
+            self.add(self.where(("services", index_of[name]), env_name, "namespace"), message, rule)
+        return placed_exposures
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
