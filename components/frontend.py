@@ -24,8 +24,13 @@ from pulumi_gcp.compute.global_address import GlobalAddress
 
 from components import iap
 from components.backend import MANAGED_BY
-from iapgen.spec import naming
+from iapgen.spec import naming, pinned
 from iapgen.spec.validate import Exposure
+
+
+# Every field of a global address but labels is immutable: a difference replaces it, and a new address is a new
+# IP. An adopted address keeps whatever it was created with (docs/gke-behaviour.md#adoption-immutable-fields).
+ADOPTED_ADDRESS_IGNORED = ["description", "addressType", "ipVersion"]
 
 
 @dataclass(frozen=True)
@@ -70,15 +75,17 @@ class Frontend(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namespace = args.namespace
         labels = {**MANAGED_BY}
+        first = args.exposures[0].service  # the namespace's Ingress and IP names: every service pins the same
 
         ip = GlobalAddress(
             f"{name}-address",
-            name=naming.static_ip(args.env, namespace),
+            name=pinned.static_ip(args.env, first),
             project=args.project,
             address_type="EXTERNAL",
             ip_version="IPV4",
             description=f"iapgen: load balancer IP of the {namespace} Ingress ({args.env})",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=ADOPTED_ADDRESS_IGNORED)
+            if pinned.adopted_static_ip(first) else child,
         )
         certificates = [
             k8s.apiextensions.CustomResource(
@@ -86,7 +93,7 @@ class Frontend(pulumi.ComponentResource):
                 api_version="networking.gke.io/v1",
                 kind="ManagedCertificate",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=naming.certificate(exposure.service.name), namespace=namespace,
+                    name=pinned.certificate(exposure.service), namespace=namespace,
                     labels={**labels, "iapgen.dev/service": exposure.service.name}),
                 spec={"domains": [exposure.host]},
                 opts=child,
@@ -108,7 +115,7 @@ class Frontend(pulumi.ComponentResource):
         ingress = k8s.networking.v1.Ingress(
             f"{name}-ingress",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=naming.INGRESS,
+                name=pinned.ingress(first),
                 namespace=namespace,
                 labels=labels,
                 annotations={
@@ -116,7 +123,7 @@ class Frontend(pulumi.ComponentResource):
                     "kubernetes.io/ingress.class": "gce",
                     "kubernetes.io/ingress.global-static-ip-name": ip.name,
                     "networking.gke.io/managed-certificates": ",".join(
-                        naming.certificate(e.service.name) for e in args.exposures),
+                        pinned.certificate(e.service) for e in args.exposures),
                     "networking.gke.io/v1beta1.FrontendConfig": naming.FRONTEND_CONFIG,
                 },
             ),

@@ -64,6 +64,20 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                       help="exit 1 when a finding at or above this severity exists (default: error)")
 
+    adopt = add_command(
+        "import", help="turn apps that already run into services.yaml, without recreating them",
+        description="Read Kubernetes YAML like lint does (files, folders, - for `kubectl get ... -o yaml`), find "
+        "every app exposed through a GKE Ingress or a standalone NEG, and write OUT/services.yaml (live names pinned, "
+        "guesses and what the spec cannot express in comments), OUT/report.md (what adoption changes, loudly what "
+        "would replace anything) and OUT/import.json (for pulumi import --file). Writes only inside --out.")
+    adopt.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for standard input")
+    adopt.add_argument("--env", required=True, help="environment (Pulumi stack) the apps run in, e.g. prod")
+    adopt.add_argument("--out", required=True, type=Path, help="new or empty folder, or one import wrote before")
+    adopt.add_argument("--project", help="GCP project id (default: gcp:project of Pulumi.<env>.yaml here)")
+    adopt.add_argument("--domain", help="the environment's domain (default: the adopted hosts' common suffix)")
+    adopt.add_argument("--member", action="append", default=[], metavar="PRINCIPAL",
+                       help="IAP member of the environment, e.g. group:sre@acme.example (repeat for more)")
+
     diff = add_command(
         "diff", help="report what a change deploys, per environment, as Markdown for a pull request",
         description="Compare two render folders (one environment, or render --all-envs output), or the spec at a "
@@ -118,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"render": _render, "check": _check, "lint": _lint, "token": _token, "curl": _token, "diff": _diff,
+    handlers = {"render": _render, "check": _check, "lint": _lint, "import": _import, "token": _token, "curl": _token, "diff": _diff,
                 "doctor": _doctor, "rules": _rules, "schema": _schema}
     try:
         return handlers[args.command](args)
@@ -148,6 +162,40 @@ def _lint(args: argparse.Namespace) -> int:
     result = lint(args.paths)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_PROBLEMS if failed(result, args.fail_on) else EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from iapgen.adopt.command import WRITER, ImportUsageError, Options, run
+    from iapgen.lint.command import Result, as_text
+    from iapgen.render.command import OutputFolderError, check_folder, write
+
+    for path in args.paths:
+        if path != "-" and not Path(path).exists():
+            print(f"iapgen import: {path}: no such file or folder", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        check_folder(args.out, WRITER)  # before reading anything
+        result = run(args.paths, Options(args.env, args.project, args.domain, tuple(args.member)))
+        write(args.out, result.files, WRITER)
+    except SpecError as err:  # the inputs are not readable YAML: the lines lint prints
+        sys.stderr.write(as_text(Result(list(err.findings), 0, 0)))
+        return EXIT_PROBLEMS
+    except ImportUsageError as err:
+        print(f"iapgen import: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OutputFolderError as err:
+        print(f"iapgen import: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as err:
+        print(f"iapgen import: cannot write {err.filename or args.out}: {err.strerror}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if result.fixed:
+        print(f"lint findings of the live objects that the spec fixes ({len(result.fixed)}):")
+        sys.stdout.write(as_text(Result(result.fixed, 0, 0)).rsplit("\n", 2)[0] + "\n")
+    if result.remaining:
+        print(f"lint findings that adoption does not fix ({len(result.remaining)}): see report.md")
+    print(f"iapgen import: {result.services} services -> {args.out}/ (services.yaml, report.md, import.json)")
+    return EXIT_OK
 
 
 def _token(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import naming, rules
+from iapgen.spec import naming, pinned, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
@@ -180,7 +180,7 @@ class _Checker:
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
         ip_name = naming.static_ip(env_name, service.namespace)
-        if len(ip_name) > naming.GCE_NAME_MAX:
+        if service.names.static_ip is None and len(ip_name) > naming.GCE_NAME_MAX:
             self.add(self.where(loc, env_name, "namespace"),
                      f"the static IP name {ip_name!r} would be {len(ip_name)} characters (GCE allows "
                      f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG")
@@ -222,12 +222,37 @@ class _Checker:
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
         for namespace, members in per_namespace.items():
+            self.check_pinned(env_name, members, index_of)
             if len(members) > MAX_HOSTS_PER_INGRESS:
                 index = index_of[members[MAX_HOSTS_PER_INGRESS].service.name]
                 self.add(self.where(("services", index), env_name, "namespace"),
                          f"namespace {namespace} has {len(members)} services in {env_name}; its one Ingress "
                          f"can hold at most {MAX_HOSTS_PER_INGRESS} certificates (a target HTTPS proxy "
                          "limit): move some services to another namespace", "INGRESS_CERT_LIMIT")
+
+
+    def check_pinned(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
+        """Names under names: that one namespace shares must agree; per-service names must not collide."""
+        first = members[0].service
+        for field, attr in (("ingress", "ingress"), ("staticIp", "static_ip")):
+            for exposure in members[1:]:
+                value, expected = getattr(exposure.service.names, attr), getattr(first.names, attr)
+                if value != expected:
+                    self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
+                             f"names.{field} is {show(value or 'unset')} but {first.name} in the same namespace "
+                             f"has {show(expected or 'unset')}; the services of a namespace share one Ingress and "
+                             f"IP, so give every service of {first.namespace} the same names.{field}",
+                             "PINNED_NAME_CONFLICT")
+        for field, name_of in (("backendConfig", pinned.backend_config), ("certificate", pinned.certificate)):
+            owner: dict[str, str] = {}
+            for exposure in members:
+                name = name_of(exposure.service)
+                if name in owner and owner[name] != exposure.service.name:
+                    self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
+                             f"{field} {show(name)} is already the {field} of {owner[name]} in namespace "
+                             f"{exposure.service.namespace}; each service needs its own: pin it on one service only",
+                             "PINNED_NAME_CONFLICT")
+                owner.setdefault(name, exposure.service.name)
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
