@@ -27,7 +27,6 @@ from components.backend import MANAGED_BY
 from iapgen.spec import naming, pinned
 from iapgen.spec.validate import Exposure
 
-
 # Every field of a global address but labels is immutable: a difference replaces it, and a new address is a new
 # IP. An adopted address keeps whatever it was created with (docs/gke-behaviour.md#adoption-immutable-fields).
 ADOPTED_ADDRESS_IGNORED = ["description", "addressType", "ipVersion"]

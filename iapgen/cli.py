@@ -132,8 +132,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"render": _render, "check": _check, "lint": _lint, "import": _import, "token": _token, "curl": _token, "diff": _diff,
-                "doctor": _doctor, "rules": _rules, "schema": _schema}
+    handlers = {"render": _render, "check": _check, "lint": _lint, "import": _import, "token": _token, "curl": _token,
+                "diff": _diff, "doctor": _doctor, "rules": _rules, "schema": _schema}
     try:
         return handlers[args.command](args)
     except SpecError as err:

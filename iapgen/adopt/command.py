@@ -135,10 +135,11 @@ def _lint_changes(live: list[Obj], rendered: list[dict[str, Any]]) -> tuple[list
     text = "---\n".join(json.dumps(o) + "\n" for o in rendered)
     documents = parse_all(text, "rendered")
     after_objects = [Obj(d, (), d.data) for d in documents if isinstance(d.data, dict)]
-    after_objects += [o for o in live if o.kind in WORKLOAD_KINDS or (o.kind, o.namespace, o.name) not in replaced
-                      and o.kind not in ADOPTED_KINDS]
+    # The workloads stay as they are; the adopted kinds are replaced by what the spec renders.
+    after_objects += [o for o in live if o.kind in WORKLOAD_KINDS or o.kind not in ADOPTED_KINDS]
     after = {(f.field, f.rule) for f in checks.run(after_objects)}
-    fixed, remaining = [], []
+    fixed: list[Finding] = []
+    remaining: list[Finding] = []
     for finding in sorted(before, key=lambda f: (f.file, f.line or 0, f.rule)):
         kind, _, rest = finding.field.partition(" ")
         namespace, _, name = rest.partition("/")

@@ -131,10 +131,10 @@ def _entry(ctx: Context, app: App, space: Namespace, env: str) -> Entry:
     _unsupported(entry)
     if app.via == "standalone":
         entry.loud.append(
-            "is reached today through a load balancer built outside Kubernetes on its standalone NEG; adoption serves it "
-            "from a new Ingress with a new IP and certificate, and drops exposed_ports, so GKE stops syncing the NEG "
-            "that load balancer uses. Instead: deploy, let the new certificate become Active on the new IP, move DNS, "
-            "then delete the old load balancer (or keep exposed_ports by hand until then)")
+            "is reached today through a load balancer built outside Kubernetes on its standalone NEG; adoption "
+            "serves it from a new Ingress with a new IP and certificate, and drops exposed_ports, so GKE stops "
+            "syncing the NEG that load balancer uses. Instead: deploy, let the new certificate become Active on "
+            "the new IP, move DNS, then delete the old load balancer (or keep exposed_ports by hand until then)")
     return entry
 
 

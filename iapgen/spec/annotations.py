@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from iapgen.spec import naming, pinned
+from iapgen.spec import pinned
 from iapgen.spec.validate import Exposure
 
 

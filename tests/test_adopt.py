@@ -1,0 +1,166 @@
+"""iapgen import: the seed's situations as manifests -> spec -> render keeps live names, lints clean,
+passes the official schemas, and the report lists exactly the fixes."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from iapgen.lint.command import lint
+from iapgen.render.command import render
+from iapgen.spec.validate import load_spec
+from tests.conftest import REPO, run_cli
+from tests.k8s_schemas import validate_objects
+
+FIXTURES = REPO / "tests" / "fixtures" / "adopt"
+MANIFESTS = FIXTURES / "manifests"
+LIST = FIXTURES / "kubectl-get.yaml"
+MEMBER = ("--member", "group:sre@acme.example")
+FIXES = {("Service argocd/argocd-server", "APP_PROTOCOLS_NUMERIC_KEY"),
+         ("BackendConfig argocd/argocd-backend-config", "HC_PORT_NOT_TARGET"),
+         ("Service ml/gradio", "NEG_PORT_NOT_SERVICE_PORT")}
+
+
+def adopt(tmp_path: Path, *inputs: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(REPO)  # the project's Pulumi.prod.yaml names the GCP project
+    out = tmp_path / "adopt"
+    result = run_cli("import", *inputs, "--env", "prod", "--out", str(out), *MEMBER)
+    assert result.code == 0, result.err
+    return out
+
+
+def rendered(spec: Path) -> list[dict[str, Any]]:
+    out = spec.parent.parent / "render"
+    assert run_cli("render", "--env", "prod", "--spec", str(spec), "--out", str(out), "-q").code == 0
+    return [yaml.safe_load(p.read_text()) for p in sorted((out / "k8s").rglob("*.yaml"))]
+
+
+def names(objects: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(o["kind"], o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects}
+
+
+def test_import_render_keeps_live_names_lints_clean_and_passes_schemas(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    out = adopt(tmp_path, str(MANIFESTS), monkeypatch=monkeypatch)
+    assert sorted(p.name for p in out.iterdir()) == [".iapgen-render.json", "import.json", "report.md", "services.yaml"]
+    assert run_cli("check", "--spec", str(out / "services.yaml")).code == 0
+    objects = rendered(out / "services.yaml")
+    live = {("Service", "argocd", "argocd-server"), ("BackendConfig", "argocd", "argocd-backend-config"),
+            ("Ingress", "argocd", "argocd-server-ingress"), ("ManagedCertificate", "argocd", "argocd-cert"),
+            ("Service", "docs", "wiki"), ("Ingress", "docs", "wiki"), ("ManagedCertificate", "docs", "wiki-cert"),
+            ("Service", "ml", "gradio")}
+    assert live <= names(objects)
+    ingresses = {o["metadata"]["name"]: o["metadata"]["annotations"] for o in objects if o["kind"] == "Ingress"}
+    assert ingresses["argocd-server-ingress"]["kubernetes.io/ingress.global-static-ip-name"] == "argocd-ip"
+    assert ingresses["wiki"]["kubernetes.io/ingress.global-static-ip-name"] == "wiki-ip"
+    assert ingresses["argocd-server-ingress"]["networking.gke.io/managed-certificates"] == "argocd-cert"
+    argocd = next(o for o in objects if o["kind"] == "BackendConfig" and o["metadata"]["namespace"] == "argocd")
+    assert argocd["spec"]["healthCheck"]["port"] == 8080 and argocd["spec"]["healthCheck"]["type"] == "HTTPS"
+    gradio = next(o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "gradio")
+    assert gradio["spec"]["ports"][0]["targetPort"] == 7860
+    assert validate_objects(objects) == []
+    result = lint([str(tmp_path / "render" / "k8s")])
+    assert result.count("error") == 0, result.findings
+
+
+def test_report_lists_exactly_the_fixes_and_what_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = adopt(tmp_path, str(MANIFESTS), monkeypatch=monkeypatch)
+    report = (out / "report.md").read_text()
+    fixes = report.split("## Fixes")[1].split("## Not fixed")[0]
+    rows = {tuple(cell.strip() for cell in line.split("|")[1:3]) for line in fixes.splitlines()
+            if line.startswith("| ") and not line.startswith("| object")}
+    assert rows == FIXES
+    stays = report.split("## Not fixed")[1].split("## Per object")[0]
+    assert "LISTENS_ON_LOCALHOST" in stays and "Deployment docs/wiki" in stays
+    assert "health check port 443 -> 8080" in report
+    assert "health check type HTTP -> HTTPS" in report
+    assert "app-protocols key 443 -> https" in report
+    assert "neg {\"exposed_ports\":{\"7860\":{}}} -> {\"ingress\":true}" in report
+    assert "timeoutSec: 3600" in report  # what the spec cannot express is named
+    loud = report.split("## Read first")[1].split("## Fixes")[0]
+    assert "gradio" in loud and "argocd" not in loud and "wiki" not in loud
+
+
+def test_spec_comments_say_where_values_came_from_and_mark_guesses(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (adopt(tmp_path, str(MANIFESTS), monkeypatch=monkeypatch) / "services.yaml").read_text()
+    gradio = text.split("- name: gradio")[1]
+    assert "# host (unset): GUESSED" in gradio and "# iap (unset): GUESSED" in gradio
+    assert "targetPort: 3000" in text and "the container port named 'http'" in text
+    assert "# not in the spec: BackendConfig argocd-backend-config timeoutSec: 3600" in text
+    argocd = text.split("- name: argocd-server")[1].split("- name:")[0]
+    assert "GUESSED" not in argocd
+
+
+def test_kubectl_list_on_stdin_gives_the_same_spec_and_import_file(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    files = adopt(tmp_path / "a", str(MANIFESTS), monkeypatch=monkeypatch)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(LIST.read_bytes())))
+    piped = adopt(tmp_path / "b", "-", monkeypatch=monkeypatch)
+    body = (files / "services.yaml").read_text().split("\n", 1)[1]
+    assert (piped / "services.yaml").read_text().split("\n", 1)[1] == body
+    assert (piped / "import.json").read_text() == (files / "import.json").read_text()
+
+
+def test_import_file_adopts_every_live_object_under_its_component(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    out = adopt(tmp_path, str(LIST), monkeypatch=monkeypatch)
+    plan = json.loads((out / "import.json").read_text())["resources"]
+    ids = {r["id"] for r in plan if "id" in r}
+    assert ids == {"argocd/argocd-server", "argocd/argocd-backend-config", "argocd/argocd-server-ingress",
+                   "argocd/argocd-cert", "docs/wiki", "docs/wiki-cert",
+                   "ml/gradio", "projects/acme-prod/global/addresses/argocd-ip",
+                   "projects/acme-prod/global/addresses/wiki-ip"}
+    components = {r["name"] for r in plan if r.get("component")}
+    assert all(r.get("parent") in components for r in plan if "id" in r)
+    assert len({r["name"] for r in plan}) == len(plan)
+    # the names are the program's own logical names: the render's plan holds each of them
+    rendered_plan = render(str(out / "services.yaml"), "prod").run.resources
+    assert {(r["type"], r["name"]) for r in plan} <= {(r.type, r.name) for r in rendered_plan}
+
+
+def test_adopted_address_ignores_what_would_replace_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = adopt(tmp_path, str(MANIFESTS), monkeypatch=monkeypatch)
+    run = render(str(out / "services.yaml"), "prod").run
+    addresses = {r.inputs["name"]: r for r in run.resources if r.type == "gcp:compute/globalAddress:GlobalAddress"}
+    assert set(addresses) == {"argocd-ip", "wiki-ip", "iapgen-prod-ml"}
+    loaded = load_spec(out / "services.yaml")
+    assert loaded.exposures["prod"][0].service.names.static_ip == "argocd-ip"
+
+
+def test_bad_input_gets_lint_lines_and_exit_1_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: Service\nmetadata: {name: a, name: b}\n")
+    result = run_cli("import", str(bad), "--env", "prod", "--out", str(tmp_path / "out"), "--project", "acme-prod")
+    assert result.code == 1
+    assert result.err.startswith(f"{bad}:2: error YAML_DUPLICATE_KEY:"), result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_refuses_a_folder_it_did_not_write_and_one_render_wrote(tmp_path: Path) -> None:
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    args = (str(MANIFESTS), "--env", "prod", "--project", "acme-prod", *MEMBER)
+    result = run_cli("import", *args, "--out", str(foreign))
+    assert result.code == 1 and "notes.txt" in result.err
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes.txt"]
+    build = tmp_path / "build"
+    assert run_cli("render", "--env", "dev", "--spec", str(REPO / "services.yaml"), "--out", str(build), "-q").code == 0
+    result = run_cli("import", *args, "--out", str(build))
+    assert result.code == 1 and "iapgen render wrote it" in result.err
+    again = tmp_path / "again"
+    assert run_cli("import", *args, "--out", str(again)).code == 0
+    assert run_cli("import", *args, "--out", str(again)).code == 0  # its own earlier output is replaced
+
+
+def test_iap_members_are_required_when_iap_stays_on(tmp_path: Path) -> None:
+    result = run_cli("import", str(MANIFESTS), "--env", "prod", "--project", "acme-prod", "--out", str(tmp_path / "o"))
+    assert result.code == 2 and "--member" in result.err and "argocd-server" in result.err
+    assert not (tmp_path / "o").exists()
