@@ -166,7 +166,6 @@ def _lint(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from iapgen.adopt.command import WRITER, ImportUsageError, Options, run
-    from iapgen.lint.command import Result, as_text
     from iapgen.render.command import OutputFolderError, check_folder, write
 
     for path in args.paths:
@@ -178,7 +177,9 @@ def _import(args: argparse.Namespace) -> int:
         result = run(args.paths, Options(args.env, args.project, args.domain, tuple(args.member)))
         write(args.out, result.files, WRITER)
     except SpecError as err:  # the inputs are not readable YAML: the lines lint prints
-        sys.stderr.write(as_text(Result(list(err.findings), 0, 0)))
+        sys.stderr.write(_finding_lines(err.findings))
+        count = len(err.findings)
+        print(f"iapgen import: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
         return EXIT_PROBLEMS
     except ImportUsageError as err:
         print(f"iapgen import: {err}", file=sys.stderr)
@@ -191,11 +192,18 @@ def _import(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     if result.fixed:
         print(f"lint findings of the live objects that the spec fixes ({len(result.fixed)}):")
-        sys.stdout.write(as_text(Result(result.fixed, 0, 0)).rsplit("\n", 2)[0] + "\n")
+        sys.stdout.write(_finding_lines(result.fixed))
     if result.remaining:
         print(f"lint findings that adoption does not fix ({len(result.remaining)}): see report.md")
     print(f"iapgen import: {result.services} services -> {args.out}/ (services.yaml, report.md, import.json)")
     return EXIT_OK
+
+
+def _finding_lines(findings: Sequence[Any]) -> str:
+    """Findings as `iapgen lint` prints them, without its summary line."""
+    from iapgen.lint.command import Result, as_text
+
+    return as_text(Result(list(findings), 0, 0)).rsplit("\n", 2)[0] + "\n"
 
 
 def _token(args: argparse.Namespace) -> int:

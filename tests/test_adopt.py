@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components import frontend
 from iapgen.lint.command import lint
 from iapgen.render.command import render
 from iapgen.spec.validate import load_spec
@@ -127,11 +128,18 @@ def test_import_file_adopts_every_live_object_under_its_component(tmp_path: Path
 
 def test_adopted_address_ignores_what_would_replace_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = adopt(tmp_path, str(MANIFESTS), monkeypatch=monkeypatch)
-    run = render(str(out / "services.yaml"), "prod").run
-    addresses = {r.inputs["name"]: r for r in run.resources if r.type == "gcp:compute/globalAddress:GlobalAddress"}
-    assert set(addresses) == {"argocd-ip", "wiki-ip", "iapgen-prod-ml"}
-    loaded = load_spec(out / "services.yaml")
-    assert loaded.exposures["prod"][0].service.names.static_ip == "argocd-ip"
+    ignored: dict[str, Any] = {}
+    real = frontend.GlobalAddress
+
+    def record(resource_name: str, **kwargs: Any) -> Any:
+        ignored[kwargs["name"]] = kwargs["opts"].ignore_changes
+        return real(resource_name, **kwargs)
+
+    monkeypatch.setattr(frontend, "GlobalAddress", record)
+    render(str(out / "services.yaml"), "prod")
+    # live addresses keep what iapgen cannot see (their description...); the new one is iapgen's own
+    assert ignored == {"argocd-ip": ["description", "addressType", "ipVersion"],
+                       "wiki-ip": ["description", "addressType", "ipVersion"], "iapgen-prod-ml": None}
 
 
 def test_bad_input_gets_lint_lines_and_exit_1_and_writes_nothing(tmp_path: Path) -> None:
@@ -164,3 +172,82 @@ def test_iap_members_are_required_when_iap_stays_on(tmp_path: Path) -> None:
     result = run_cli("import", str(MANIFESTS), "--env", "prod", "--project", "acme-prod", "--out", str(tmp_path / "o"))
     assert result.code == 2 and "--member" in result.err and "argocd-server" in result.err
     assert not (tmp_path / "o").exists()
+
+
+SHARED = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: {name}
+    namespace: tools
+    uid: 0d7c5c1e-{name}
+    annotations: {{cloud.google.com/neg: '{{"ingress": true}}'}}
+  spec:
+    selector: {{app: {name}}}
+    clusterIP: 10.0.0.{n}
+    ports:
+    - {{name: http, port: 80, targetPort: 8080}}
+    - {{name: metrics, port: 9090, targetPort: 9090}}
+"""
+INGRESS = """\
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+  namespace: tools
+  annotations: {{networking.gke.io/managed-certificates: tools-cert}}
+spec:
+  rules:
+  - host: {name}.acme.example
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: {name}, port: {{number: 80}}}}}}}}
+status:
+  loadBalancer:
+    ingress: [{{ip: 34.1.1.{n}}}]
+---
+apiVersion: networking.gke.io/v1
+kind: ManagedCertificate
+metadata: {{name: tools-cert, namespace: tools}}
+spec:
+  domains: [grafana.acme.example, kibana.acme.example]
+"""
+
+
+def test_what_users_would_notice_is_reported_loudly_with_what_to_do(tmp_path: Path) -> None:
+    manifest = tmp_path / "live.yaml"
+    kibana_ingress = INGRESS.format(name="kibana", n=2).split("---\n")[1]
+    orphan = ("---\napiVersion: v1\nkind: Service\nmetadata:\n  name: orphan\n  namespace: tools\n  annotations:\n"
+              "    cloud.google.com/app-protocols: '{\"443\": \"HTTPS\"}'\nspec:\n  selector: {app: orphan}\n"
+              "  ports:\n  - {name: https, port: 443, targetPort: 8443}\n")
+    manifest.write_text(SHARED.format(name="grafana", n=1) + "---\n" + SHARED.format(name="kibana", n=2)
+                        + INGRESS.format(name="grafana", n=1) + "---\n" + kibana_ingress + orphan)
+    out = tmp_path / "out"
+    result = run_cli("import", str(manifest), "--env", "prod", "--project", "acme-prod", "--out", str(out), *MEMBER)
+    assert result.code == 0, result.err
+    report = (out / "report.md").read_text()
+    loud = report.split("## Read first")[1].split("## Fixes")[0]
+    # the Ingress runs on an ephemeral address: reserve it under the name the spec pins, before importing
+    before = report.split("## Before you import")[1].split("## Fixes")[0]
+    assert before.count("gcloud compute addresses create") == 1
+    assert "gcloud compute addresses create iapgen-prod-tools --global --addresses=34.1.1.1" in before
+    # one certificate covered both hosts: the spec gives grafana its own domain list, which re-provisions
+    assert "ManagedCertificate tools/tools-cert domains grafana.acme.example, kibana.acme.example -> " \
+           "grafana.acme.example" in loud
+    # kibana's certificate is new and its host moves to grafana's Ingress, with another address
+    assert "ManagedCertificate tools/kibana is new" in loud
+    assert "host kibana.acme.example moves from Ingress kibana to grafana" in loud
+    assert "loses ports 9090" in loud
+    # a Service nobody exposes is not adopted, so its finding is not a fix
+    assert "| Service tools/orphan" in report.split("## Not fixed")[1].split("## Per object")[0]
+    assert "orphan" not in report.split("## Fixes")[1].split("## Not fixed")[0]
+    spec = load_spec(out / "services.yaml")
+    kept = {e.service.name: e.service.names for e in spec.exposures["prod"]}
+    assert kept["grafana"].static_ip == kept["kibana"].static_ip == "iapgen-prod-tools"
+    assert kept["grafana"].certificate == "tools-cert" and kept["kibana"].certificate is None
+    plan = json.loads((out / "import.json").read_text())["resources"]
+    assert "projects/acme-prod/global/addresses/iapgen-prod-tools" in {r.get("id") for r in plan}

@@ -19,7 +19,6 @@ from iapgen.adopt.discover import find_apps
 from iapgen.adopt.yamlout import spec_text
 from iapgen.errors import Finding, SpecError
 from iapgen.lint import checks
-from iapgen.lint.checks.objects import WORKLOAD_KINDS
 from iapgen.lint.manifests import Obj, load
 from iapgen.render.command import kubernetes_object, ordered, render
 from iapgen.render.stackconfig import stack_config
@@ -27,7 +26,6 @@ from iapgen.spec.yamlsource import parse_all
 from iapgen.templating import render_template
 
 WRITER = "iapgen import"
-ADOPTED_KINDS = ("Service", "BackendConfig", "Ingress", "ManagedCertificate", "FrontendConfig")
 
 
 class ImportUsageError(Exception):
@@ -80,7 +78,8 @@ def run(paths: list[str], options: Options, stdin: bytes | None = None) -> Impor
     report = render_template(
         "adopt_report.md.j2", env=options.env, sources=sources, entries=entries, comparison=comparison,
         skipped=skipped, fixed=fixed, remaining=remaining, imported=len([r for r in plan["resources"] if "id" in r]),
-        guesses=[(e.name, g) for e in entries for g in e.guesses])
+        guesses=[(f"environments.{options.env}", f"{k}: {v}") for k, v in env_comments.items() if "GUESSED" in v]
+        + [(e.name, g) for e in entries for g in e.guesses])
     files = {"services.yaml": text, "report.md": report, "import.json": json.dumps(plan, indent=2) + "\n"}
     return Imported(files, len(entries), fixed, remaining)
 
@@ -135,8 +134,8 @@ def _lint_changes(live: list[Obj], rendered: list[dict[str, Any]]) -> tuple[list
     text = "---\n".join(json.dumps(o) + "\n" for o in rendered)
     documents = parse_all(text, "rendered")
     after_objects = [Obj(d, (), d.data) for d in documents if isinstance(d.data, dict)]
-    # The workloads stay as they are; the adopted kinds are replaced by what the spec renders.
-    after_objects += [o for o in live if o.kind in WORKLOAD_KINDS or o.kind not in ADOPTED_KINDS]
+    # What the spec renders replaces its live namesake; everything else (workloads, objects not adopted) stays.
+    after_objects += [o for o in live if (o.kind, o.namespace, o.name) not in replaced]
     after = {(f.field, f.rule) for f in checks.run(after_objects)}
     fixed: list[Finding] = []
     remaining: list[Finding] = []

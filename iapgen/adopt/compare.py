@@ -75,7 +75,7 @@ def compare(live: dict[Key, Obj], rendered: list[dict[str, Any]], entries: list[
 
 
 def _addresses(entry: Entry, result: Comparison, env: str) -> None:
-    ingress = entry.app.ingress
+    ingress = entry.kept_ingress
     pinned = entry.values.get("names", {}).get("staticIp")
     hosts = entry.values.get("host", f"the host of {entry.name}")
     if ingress is not None and pinned and pinned != ingress.annotations.get(STATIC_IP):

@@ -40,6 +40,7 @@ class Entry:
     unsupported: list[str] = field(default_factory=list)
     guesses: list[str] = field(default_factory=list)
     loud: list[str] = field(default_factory=list)  # what would change for users, and what to do instead
+    kept_ingress: Any = None  # the live Ingress its namespace keeps (None: the namespace gets a new one)
 
     @property
     def name(self) -> str:
@@ -56,6 +57,7 @@ class Namespace:
     """What one namespace keeps: its Ingress, static IP, and the certificates each host keeps."""
 
     ingress: str | None = None
+    primary: Any = None  # the live Ingress the namespace keeps
     static_ip: str | None = None
     promote: str | None = None  # an ephemeral IP to reserve under iapgen's name before deploying
     claimed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -97,6 +99,7 @@ def _namespace(first: App, env: str) -> Namespace:
     ingress = first.ingress
     if ingress is None:
         return space
+    space.primary = ingress
     if ingress.name != naming.INGRESS:
         space.ingress = ingress.name
     space.static_ip = static_ip_name(ingress)
@@ -109,7 +112,7 @@ def _namespace(first: App, env: str) -> Namespace:
 def _entry(ctx: Context, app: App, space: Namespace, env: str) -> Entry:
     svc, port = app.service, app.port
     values: dict[str, Any] = {"name": svc.name, "namespace": svc.namespace}
-    entry = Entry(app, values)
+    entry = Entry(app, values, kept_ingress=space.primary)
     if not svc.namespace_set:
         entry.note("namespace", "the manifest sets no namespace (kubectl applies it to the context's)", True)
     selector = svc.spec.get("selector")
@@ -129,6 +132,11 @@ def _entry(ctx: Context, app: App, space: Namespace, env: str) -> Entry:
                    "<name>.<domain>; set the one users reach", True)
     _names(ctx, entry, space)
     _unsupported(entry)
+    if app.ingress is not None and space.primary is not None and app.ingress is not space.primary:
+        entry.loud.append(
+            f"host {app.host} moves from Ingress {app.ingress.name} to {space.primary.name}, the one Ingress iapgen "
+            f"keeps in {svc.namespace}: its address changes, so DNS must move. Instead: adopt that host in another "
+            "namespace, or move it to that Ingress by hand before adopting")
     if app.via == "standalone":
         entry.loud.append(
             "is reached today through a load balancer built outside Kubernetes on its standalone NEG; adoption "
