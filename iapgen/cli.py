@@ -73,10 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     adopt.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for standard input")
     adopt.add_argument("--env", required=True, help="environment (Pulumi stack) the apps run in, e.g. prod")
     adopt.add_argument("--out", required=True, type=Path, help="new or empty folder, or one import wrote before")
-    adopt.add_argument("--project", help="GCP project id (default: gcp:project of Pulumi.<env>.yaml here)")
-    adopt.add_argument("--domain", help="the environment's domain (default: the adopted hosts' common suffix)")
+    adopt.add_argument("--spec", default="services.yaml", type=Path,
+                       help="the project's spec, if any: its environment gives project, domain and IAP members "
+                       "(default: services.yaml)")
+    adopt.add_argument("--project", help="GCP project id (default: the spec's, else gcp:project of "
+                       "Pulumi.<env>.yaml here)")
+    adopt.add_argument("--domain", help="the environment's domain (default: the spec's, else the adopted hosts' "
+                       "common suffix)")
     adopt.add_argument("--member", action="append", default=[], metavar="PRINCIPAL",
-                       help="IAP member of the environment, e.g. group:sre@acme.example (repeat for more)")
+                       help="IAP member of the environment, e.g. group:sre@acme.example (repeat for more; default: "
+                       "the spec's)")
 
     diff = add_command(
         "diff", help="report what a change deploys, per environment, as Markdown for a pull request",
@@ -174,7 +180,7 @@ def _import(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     try:
         check_folder(args.out, WRITER)  # before reading anything
-        result = run(args.paths, Options(args.env, args.project, args.domain, tuple(args.member)))
+        result = run(args.paths, Options(args.env, args.project, args.domain, tuple(args.member), args.spec))
         write(args.out, result.files, WRITER)
     except SpecError as err:  # the inputs are not readable YAML: the lines lint prints
         sys.stderr.write(_finding_lines(err.findings))

@@ -70,6 +70,22 @@ def test_import_render_keeps_live_names_lints_clean_and_passes_schemas(tmp_path:
     assert result.count("error") == 0, result.findings
 
 
+def test_done_when_the_issue_command_in_the_project_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`iapgen import fixtures.yaml --env prod --out adopt/`: the project's services.yaml and Pulumi.prod.yaml give
+    what manifests cannot (project, domain, IAP members)."""
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "adopt"
+    before = sorted(p.name for p in REPO.iterdir())
+    result = run_cli("import", str(LIST), "--env", "prod", "--out", str(out))
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in REPO.iterdir()) == before and [p.name for p in tmp_path.iterdir()] == ["adopt"]
+    assert "lint findings of the live objects that the spec fixes (3):" in result.out
+    text = (out / "services.yaml").read_text()
+    assert "members: ['group:sre@acme.example']  # from services.yaml environments.prod" in text
+    assert run_cli("check", "--spec", str(out / "services.yaml")).code == 0
+    assert {"report.md", "services.yaml"} <= {p.name for p in out.iterdir()}
+
+
 def test_report_lists_exactly_the_fixes_and_what_stays(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = adopt(tmp_path, str(MANIFESTS), monkeypatch=monkeypatch)
     report = (out / "report.md").read_text()
@@ -168,7 +184,8 @@ def test_refuses_a_folder_it_did_not_write_and_one_render_wrote(tmp_path: Path) 
     assert run_cli("import", *args, "--out", str(again)).code == 0  # its own earlier output is replaced
 
 
-def test_iap_members_are_required_when_iap_stays_on(tmp_path: Path) -> None:
+def test_iap_members_are_required_when_iap_stays_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no services.yaml here to take the environment's members from
     result = run_cli("import", str(MANIFESTS), "--env", "prod", "--project", "acme-prod", "--out", str(tmp_path / "o"))
     assert result.code == 2 and "--member" in result.err and "argocd-server" in result.err
     assert not (tmp_path / "o").exists()

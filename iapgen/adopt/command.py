@@ -9,19 +9,22 @@ import.json (for `pulumi import --file`). Writes only inside --out, like render.
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.program import build
 from iapgen.adopt import compare, specgen
 from iapgen.adopt.discover import find_apps
 from iapgen.adopt.yamlout import spec_text
 from iapgen.errors import Finding, SpecError
 from iapgen.lint import checks
 from iapgen.lint.manifests import Obj, load
-from iapgen.render.command import kubernetes_object, ordered, render
-from iapgen.render.stackconfig import stack_config
+from iapgen.render.command import kubernetes_object, ordered
+from iapgen.render.offline import run_offline
+from iapgen.render.stackconfig import DEFAULT_PROJECT, stack_config
+from iapgen.spec.models import Environment
+from iapgen.spec.validate import load_spec, validate_document
 from iapgen.spec.yamlsource import parse_all
 from iapgen.templating import render_template
 
@@ -38,6 +41,7 @@ class Options:
     project: str | None = None
     domain: str | None = None
     members: tuple[str, ...] = ()
+    spec: Path | None = None  # the project's services.yaml: its environment gives what the manifests cannot
 
 
 @dataclass(frozen=True)
@@ -64,17 +68,17 @@ def run(paths: list[str], options: Options, stdin: bytes | None = None) -> Impor
     text = spec_text([f"Written by iapgen import from {sources} for environment {options.env}.",
                       "Read report.md before deploying: it lists what adoption changes and what it cannot keep."],
                      options.env, environment, env_comments, entries)
-    with tempfile.TemporaryDirectory(prefix="iapgen-import-") as folder:
-        spec = Path(folder) / "services.yaml"
-        spec.write_text(text, encoding="utf-8")
-        rendered = render(str(spec), options.env)
-    objects = [o for o in (kubernetes_object(r) for r in ordered(rendered.run.resources)) if o is not None]
+    # Validated and rendered from memory: nothing is written outside --out, not even a temporary file.
+    loaded_spec = validate_document(parse_all(text, "services.yaml")[0])
+    run_ = run_offline(lambda: build(loaded_spec), project=DEFAULT_PROJECT, stack=options.env,
+                       config={"iapgen:spec": "services.yaml"}, secret_keys=[])
+    objects = [o for o in (kubernetes_object(r) for r in ordered(run_.resources)) if o is not None]
     objects = [o for o in objects if o["kind"] != "Secret"]
     live = {(o.kind, o.namespace, o.name): o for o in loaded.objects}
     fixed, remaining = _lint_changes(loaded.objects, objects)
     comparison = compare.compare(live, objects, entries, options.env)
     addresses = {e.values["names"]["staticIp"] for e in entries if e.values.get("names", {}).get("staticIp")}
-    plan = compare.import_file(rendered.run.resources, live, str(environment["project"]), addresses)
+    plan = compare.import_file(run_.resources, live, str(environment["project"]), addresses)
     report = render_template(
         "adopt_report.md.j2", env=options.env, sources=sources, entries=entries, comparison=comparison,
         skipped=skipped, fixed=fixed, remaining=remaining, imported=len([r for r in plan["resources"] if "id" in r]),
@@ -86,31 +90,43 @@ def run(paths: list[str], options: Options, stdin: bytes | None = None) -> Impor
 
 def _environment(entries: list[specgen.Entry], options: Options) -> tuple[dict[str, Any], dict[str, str]]:
     comments: dict[str, str] = {}
-    project = options.project
-    if project:
-        comments["project"] = "from --project"
-    else:
+    known = _known_environment(options)
+    where = f"from {options.spec} environments.{options.env}"
+    project = options.project or (known.project if known else None)
+    comments["project"] = "from --project" if options.project else where
+    if not project:
         project = stack_config(Path.cwd(), options.env).values.get("gcp:project")
         comments["project"] = f"from Pulumi.{options.env}.yaml (gcp:project)"
     if not project:
         raise ImportUsageError(f"say which GCP project {options.env} runs in: --project PROJECT_ID (or run in the "
-                               f"Pulumi project, whose Pulumi.{options.env}.yaml sets gcp:project)")
+                               f"Pulumi project, whose services.yaml or Pulumi.{options.env}.yaml names it)")
     hosts = [str(e.values["host"]) for e in entries if "host" in e.values]
-    domain = options.domain or _common_domain(hosts)
+    domain = options.domain or (known.domain if known else None) or _common_domain(hosts)
     if not domain:
         raise ImportUsageError("no adopted app has a host to take the domain from: pass --domain DOMAIN")
-    comments["domain"] = "from --domain" if options.domain else \
+    comments["domain"] = "from --domain" if options.domain else where if known else \
         "GUESSED: the hosts' common suffix; only services without host use it"
     environment: dict[str, Any] = {"project": project, "domain": domain}
+    members = list(options.members) or (list(known.iap.members) if known else [])
     on = [e.name for e in entries if e.values.get("iap", {}).get("enabled", True)]
-    if on and not options.members:
+    if on and not members:
         raise ImportUsageError(f"IAP will be on for {', '.join(on)}, and who may pass is in IAM, not in the "
                                "manifests: pass --member PRINCIPAL for each (e.g. --member group:sre@acme.example; "
                                "gcloud iap web get-iam-policy lists today's)")
-    if options.members:
-        environment["iap"] = {"members": list(options.members)}
-        comments["iap.members"] = "from --member"
+    if members:
+        environment["iap"] = {"members": members}
+        comments["iap.members"] = "from --member" if options.members else where
     return environment, comments
+
+
+def _known_environment(options: Options) -> Environment | None:
+    """The environment as the project's spec defines it, when there is one that validates."""
+    if options.spec is None or not options.spec.is_file():
+        return None
+    try:
+        return load_spec(options.spec).spec.environments.get(options.env)
+    except SpecError:
+        return None  # `iapgen check` reports it; import does not need it
 
 
 def _common_domain(hosts: list[str]) -> str | None:
