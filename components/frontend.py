@@ -1,20 +1,26 @@
-"""Frontend: the HTTPS entry point shared by the services of one namespace.
+"""Frontend: the HTTPS entry points shared by the services of one namespace.
 
-One GKE Ingress (class `gce`, the external Application Load Balancer) per namespace, because
-an Ingress can only route to Services in its own namespace and every Ingress costs its own
-forwarding rules, URL map, proxy and IP. It gets:
-- a reserved global static IP (pulumi-gcp `GlobalAddress`), so DNS never has to change;
-- one ManagedCertificate per host, so a host whose DNS is not ready yet does not hold back
-  the certificates of the others (a target HTTPS proxy takes at most 15);
-- a FrontendConfig that redirects HTTP to HTTPS (IAP needs HTTPS; port 80 only redirects);
+GKE Ingresses (class `gce`, the external Application Load Balancer) per namespace, because an
+Ingress can only route to Services in its own namespace and every Ingress costs its own
+forwarding rules, URL map, proxy and IP. One ManagedCertificate per host, so a host whose DNS
+is not ready yet does not hold back the certificates of the others; a target HTTPS proxy takes
+at most 15, so a namespace with more than 15 hosts gets Ingress 2, 3, ... (iapgen.spec.layout
+says which serves each host). The namespace gets:
+- per Ingress, a reserved global static IP (pulumi-gcp `GlobalAddress`), so DNS never has to change;
+- per host, its ManagedCertificate, named after the service whichever Ingress serves it;
+- one FrontendConfig that redirects HTTP to HTTPS (IAP needs HTTPS; port 80 only redirects), shared;
 - with a custom IAP OAuth client, the Secret its BackendConfigs name (iap.py);
-- one rule per host, routed to that service's Service port.
+- per Ingress, one rule per host, routed to that service's Service port.
+Ingress 1's objects keep the logical names they had when it was the only one, so growing a
+namespace past 15 hosts replaces nothing. Live names pinned under `names:` (adoption) replace
+iapgen's for the Ingress, its static IP and the certificates; a pinned static IP already exists,
+so what only its creator knows (description, type, IP version) stays out of the diff.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -38,9 +44,13 @@ class FrontendArgs:
     project: str
     namespace: str
     exposures: Sequence[Exposure]
-    depends_on: Sequence[pulumi.Resource] = ()
+    depends_on: Mapping[str, pulumi.Resource] = field(default_factory=dict)
+    """What each service's Ingress waits for, by service name (its Service and BackendConfig)."""
     oauth_client_secret: pulumi.Output[str] | None = None
     """The custom OAuth client's secret (from stack secret config), when the environment names a client."""
+
+    def depends_for(self, members: Sequence[Exposure]) -> list[pulumi.Resource]:
+        return [self.depends_on[e.service.name] for e in members if e.service.name in self.depends_on]
 
 
 def ingress_rules(exposures: Sequence[Exposure]) -> list[k8s.networking.v1.IngressRuleArgs]:
@@ -62,10 +72,10 @@ def ingress_rules(exposures: Sequence[Exposure]) -> list[k8s.networking.v1.Ingre
 
 
 class Frontend(pulumi.ComponentResource):
-    """Static IP, certificates, HTTPS redirect and the Ingress for one namespace."""
+    """Static IPs, certificates, HTTPS redirect and the Ingresses for one namespace."""
 
     address: pulumi.Output[str]
-    """The reserved IPv4 address: point every host's DNS A record at it."""
+    """The reserved IPv4 address of Ingress 1: point its hosts' DNS A records at it."""
     address_name: pulumi.Output[str]
     """The GCE name of that address."""
 
@@ -74,20 +84,8 @@ class Frontend(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         namespace = args.namespace
         labels = {**MANAGED_BY}
-        first = args.exposures[0].service  # the namespace's Ingress and IP names: every service pins the same
-
-        ip = GlobalAddress(
-            f"{name}-address",
-            name=pinned.static_ip(args.env, first),
-            project=args.project,
-            address_type="EXTERNAL",
-            ip_version="IPV4",
-            description=f"iapgen: load balancer IP of the {namespace} Ingress ({args.env})",
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=ADOPTED_ADDRESS_IGNORED)
-            if pinned.adopted_static_ip(first) else child,
-        )
-        certificates = [
-            k8s.apiextensions.CustomResource(
+        certificates = {
+            exposure.service.name: k8s.apiextensions.CustomResource(
                 f"{name}-{exposure.service.name}-certificate",
                 api_version="networking.gke.io/v1",
                 kind="ManagedCertificate",
@@ -98,7 +96,7 @@ class Frontend(pulumi.ComponentResource):
                 opts=child,
             )
             for exposure in args.exposures
-        ]
+        }
         redirect = k8s.apiextensions.CustomResource(
             f"{name}-https-redirect",
             api_version="networking.gke.io/v1beta1",
@@ -111,30 +109,59 @@ class Frontend(pulumi.ComponentResource):
         client_id = args.exposures[0].environment.iap.oauth_client_id if args.exposures else None
         if client_id and args.oauth_client_secret is not None:
             extra.append(iap.oauth_secret(self, name, namespace, client_id, args.oauth_client_secret))
-        ingress = k8s.networking.v1.Ingress(
-            f"{name}-ingress",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=pinned.ingress(first),
-                namespace=namespace,
-                labels=labels,
-                annotations={
-                    # GKE selects its controller by this annotation; ingressClassName is ignored.
-                    "kubernetes.io/ingress.class": "gce",
-                    "kubernetes.io/ingress.global-static-ip-name": ip.name,
-                    "networking.gke.io/managed-certificates": ",".join(
-                        pinned.certificate(e.service) for e in args.exposures),
-                    "networking.gke.io/v1beta1.FrontendConfig": naming.FRONTEND_CONFIG,
-                },
-            ),
-            spec=k8s.networking.v1.IngressSpecArgs(rules=ingress_rules(args.exposures)),
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                depends_on=[ip, redirect, *certificates, *extra, *args.depends_on],
-                # A first GKE load balancer takes several minutes to program.
-                custom_timeouts=pulumi.CustomTimeouts(create="20m", update="20m"),
-            ),
-        )
-        self.ingress = ingress
-        self.address = ip.address
-        self.address_name = ip.name
+        groups: dict[int, list[Exposure]] = {}
+        for exposure in args.exposures:
+            groups.setdefault(exposure.ingress_number, []).append(exposure)
+        self.ingresses: dict[int, k8s.networking.v1.Ingress] = {}
+        self.addresses: dict[int, GlobalAddress] = {}
+        for number, members in sorted(groups.items()):
+            # Ingress 1's children keep their first names: {name}-address, {name}-ingress.
+            prefix = name if number == 1 else f"{name}-{number}"
+            lead = members[0]  # every service on one Ingress pins the same Ingress and IP names, or none
+            ip = GlobalAddress(
+                f"{prefix}-address",
+                name=lead.static_ip_name,
+                project=args.project,
+                address_type="EXTERNAL",
+                ip_version="IPV4",
+                description=f"iapgen: load balancer IP of the {namespace} Ingress"
+                + ("" if number == 1 else f" {naming.ingress(number)}") + f" ({args.env})",
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=ADOPTED_ADDRESS_IGNORED)
+                if pinned.adopted_static_ip(lead.service) else child,
+            )
+            mine = [certificates[e.service.name] for e in members]
+            self.addresses[number] = ip
+            self.ingresses[number] = k8s.networking.v1.Ingress(
+                f"{prefix}-ingress",
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    name=lead.ingress_name,
+                    namespace=namespace,
+                    labels=labels,
+                    annotations={
+                        # GKE selects its controller by this annotation; ingressClassName is ignored.
+                        "kubernetes.io/ingress.class": "gce",
+                        "kubernetes.io/ingress.global-static-ip-name": ip.name,
+                        "networking.gke.io/managed-certificates": ",".join(
+                            pinned.certificate(e.service) for e in members),
+                        "networking.gke.io/v1beta1.FrontendConfig": naming.FRONTEND_CONFIG,
+                    },
+                ),
+                spec=k8s.networking.v1.IngressSpecArgs(rules=ingress_rules(members)),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[ip, redirect, *mine, *extra, *args.depends_for(members)],
+                    # A first GKE load balancer takes several minutes to program.
+                    custom_timeouts=pulumi.CustomTimeouts(create="20m", update="20m"),
+                ),
+            )
+        first = self.addresses[min(self.addresses)]
+        self.address = first.address
+        self.address_name = first.name
         self.register_outputs({"address": self.address, "address_name": self.address_name})
+
+    def ingress_for(self, exposure: Exposure) -> k8s.networking.v1.Ingress:
+        """The Ingress that serves this service's host."""
+        return self.ingresses[exposure.ingress_number]
+
+    def address_for(self, exposure: Exposure) -> GlobalAddress:
+        return self.addresses[exposure.ingress_number]

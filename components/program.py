@@ -23,6 +23,7 @@ from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
 from components.lbbackend import LoadBalancerBackend, LoadBalancerBackendArgs
 from iapgen.errors import SpecError
 from iapgen.operations.runbook import runbook
+from iapgen.spec import naming
 from iapgen.spec.models import Environment
 from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
 
@@ -71,7 +72,8 @@ def build(loaded: LoadedSpec) -> None:
         # "/" keeps frontend names apart from service names (DNS labels): plan.json parents are unambiguous.
         namespace: Frontend(f"{namespace}/frontend", FrontendArgs(
             env=env, project=project, namespace=namespace, exposures=members,
-            depends_on=[backends[e.service.name] for e in members], oauth_client_secret=client_secret))
+            depends_on={e.service.name: backends[e.service.name] for e in members},
+            oauth_client_secret=client_secret))
         for namespace, members in sorted(by_namespace.items())
     }
 
@@ -82,14 +84,17 @@ def build(loaded: LoadedSpec) -> None:
     lb = {
         e.service.name: LoadBalancerBackend(f"{e.service.name}/lb", LoadBalancerBackendArgs(
             exposure=e, members=backend_members(e, project_wide), cluster_uid=config.get("clusterUid") or "",
-            wait_seconds=wait, depends_on=[frontends[e.service.namespace].ingress]))
+            wait_seconds=wait, depends_on=[frontends[e.service.namespace].ingress_for(e)]))
         for e in exposures
     }
 
     pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
     pulumi.export("environment", env)
     pulumi.export("project", project)
-    pulumi.export("addresses", {ns: {"name": f.address_name, "ip": f.address} for ns, f in frontends.items()})
+    # {namespace: ...} for each namespace's Ingress 1, as always; {namespace/iapgen-N: ...} for Ingress N.
+    pulumi.export("addresses", {
+        naming.address_key(ns, number): {"name": ip.name, "ip": ip.address}
+        for ns, f in frontends.items() for number, ip in sorted(f.addresses.items())})
     pulumi.export("services", {
         e.service.name: {
             "url": e.url,
@@ -97,7 +102,7 @@ def build(loaded: LoadedSpec) -> None:
             "namespace": e.service.namespace,
             "service": backends[e.service.name].service_name,
             "backendConfig": backends[e.service.name].backend_config_name,
-            "ip": frontends[e.service.namespace].address,
+            "ip": frontends[e.service.namespace].address_for(e).address,
             "iapMembers": list(e.members) if e.service.iap.enabled else [],
             "backendService": lb[e.service.name].backend_service,
             "healthCheck": lb[e.service.name].health_check,

@@ -23,7 +23,7 @@ REAL_WORLD_EXPECTED: dict[str, set[tuple[int, str, str]]] = {
     "devops-task-app.yaml": {(55, "warning", "CLUSTERIP_WITHOUT_NEG")},
     "eck-gclb-recipe.yaml": {(79, "warning", "API_REMOVED")},
     "gcp-websocket.yaml": {(27, "warning", "CLUSTERIP_WITHOUT_NEG")},
-    "gnr-gateway-grpc-fe-srv.yaml": {(23, "warning", "ANNOTATION_IGNORED")},
+    "gnr-gateway-grpc-fe-srv.yaml": {(23, "warning", "ANNOTATION_IGNORED"), (43, "warning", "HC_PORT_NOT_TARGET")},
     "gnr-grpc-hc-proxy-broken.yaml": {(3, "warning", "API_REMOVED"), (23, "error", "BACKENDCONFIG_NOT_FOUND"),
                                       (57, "error", "YAML_SYNTAX"), (69, "warning", "HC_UNKNOWN_FIELD")},
     "indyjonesnl-nginx-on-gce.yaml": {(17, "error", "PROTOCOL_INVALID")},
@@ -38,9 +38,11 @@ REAL_WORLD_EXPECTED: dict[str, set[tuple[int, str, str]]] = {
     "realkinetic-iap-gke.yaml": {(33, "warning", "API_REMOVED"), (45, "warning", "API_REMOVED")},
     "salrashid-gcegrpc-backendconfig.yaml": {(103, "warning", "API_REMOVED")},
     "team21-noncog.yaml": {(18, "warning", "ANNOTATION_IGNORED"), (204, "warning", "CLUSTERIP_WITHOUT_NEG")},
-    "trainlcd-stationapi-dev.yaml": {(31, "warning", "HC_PORT_INSTANCE_GROUP")},
-    "trainlcd-stationapi-prod.yaml": {(48, "warning", "HC_PORT_INSTANCE_GROUP"),
-                                      (49, "warning", "HC_PROTOCOL_MISMATCH")},
+    "trainlcd-stationapi-dev.yaml": {(30, "warning", "HC_TIMEOUT_GT_INTERVAL"),
+                                     (31, "warning", "HC_PORT_INSTANCE_GROUP")},
+    "trainlcd-stationapi-prod.yaml": {(47, "warning", "HC_TIMEOUT_GT_INTERVAL"),
+                                      (48, "warning", "HC_PORT_INSTANCE_GROUP"),
+                                      (49, "error", "HC_PROTOCOL_MISMATCH")},
 }
 # Files the review found correct in every respect lint can judge.
 REAL_WORLD_CORRECT = {"argocd-gke-docs.yaml", "chimbu-grpc-gke-ingress-demo.yaml", "gnr-asm-multi-backendconfig.yaml",

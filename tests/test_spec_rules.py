@@ -31,8 +31,14 @@ def set_path(*path: str | int, value: Any) -> Mutation:
     return mutate
 
 
-def many_services_in_one_namespace(spec: dict[str, Any]) -> None:
-    spec["services"] = [service(f"app{i}", namespace="shared") for i in range(16)]
+def many_services_pinned_to_one_ingress(spec: dict[str, Any]) -> None:
+    spec["services"] = [service(f"app{i}", namespace="shared", ingress=2) for i in range(16)]
+
+
+def colliding_static_ip_names(spec: dict[str, Any]) -> None:
+    """Namespace team's Ingress 2 and namespace team-2's Ingress 1 would both be iapgen-dev-team-2."""
+    spec["services"] = [service(f"app{i}", namespace="team") for i in range(16)] + [
+        service("other", namespace="team-2")]
 
 
 # (case id, mutation, rule id, text the message must contain, the text on the reported line;
@@ -108,8 +114,10 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "OAUTH_CLIENT_ID_INVALID", "apps.googleusercontent.com", "oauthClientId:"),
     ("env-name", lambda s: s["environments"].update({"Staging_1": s["environments"]["dev"]}),
      "ENV_NAME_INVALID", "DNS-1035", "Staging_1:"),
-    ("cert-limit", many_services_in_one_namespace, "INGRESS_CERT_LIMIT", "at most 15",
-     "- name: app15>namespace: shared"),
+    ("cert-limit", many_services_pinned_to_one_ingress, "INGRESS_CERT_LIMIT", "at most 15",
+     "- name: app15>ingress: 2"),
+    ("static-ip-collision", colliding_static_ip_names, "NAME_COLLISION", "'iapgen-dev-team-2'",
+     "- name: other>namespace: team-2"),
     ("unknown-field", lambda s: svc(s).update(helthCheck={"path": "/"}),
      "SPEC_SHAPE", "did you mean 'healthCheck'?", "helthCheck:"),
     ("missing-health-check", lambda s: svc(s).pop("healthCheck"),
@@ -123,6 +131,9 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "PINNED_NAME_CONFLICT", "same names.ingress", "- name: dex>ingress: dex-ingress"),
     ("pinned-certificate-taken", lambda s: s["services"].append(service("dex", names={"certificate": "argocd"})),
      "PINNED_NAME_CONFLICT", "already the certificate of argocd", "- name: dex>certificate: argocd"),
+    ("pinned-ingress-on-two-ingresses", lambda s: s.update(services=[
+        service(f"app{i}", namespace="shared", names={"ingress": "live"}) for i in range(16)]),
+     "PINNED_NAME_CONFLICT", "like Ingress 1", "- name: app15>ingress: live"),
     ("quoted-port", set_path("services", 0, "port", value="443"),
      "SPEC_SHAPE", "remove the quotes", "port: '443'"),
 ]

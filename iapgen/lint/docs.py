@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from iapgen.lint import checks  # noqa: F401 (importing it registers the manifest rules)
+from iapgen.lint.checks.catalogue import SEVERITY_NOTES
 from iapgen.lint.examples import ENV, EXAMPLES, Example
 from iapgen.spec import rules
 from iapgen.templating import render_template
@@ -43,5 +44,6 @@ def catalogue_markdown() -> str:
                     for e in EXAMPLES.get(rule.id, [])]
         # docs/rules.md sits beside the docs its sources name: each becomes a relative link.
         sources = [part.strip() for part in rule.source.split(",")]
-        entries.append({"rule": rule, "anchor": rule.id.lower(), "examples": examples, "sources": sources})
+        entries.append({"rule": rule, "anchor": rule.id.lower(), "examples": examples, "sources": sources,
+                        "severity_note": SEVERITY_NOTES.get(rule.id, "")})
     return render_template("rules.md.j2", entries=entries)

@@ -141,9 +141,15 @@ EXAMPLES: dict[str, list[Example]] = {
     "PROJECT_MISMATCH": [Example("stack", ENV + "services: []\n", ENV + "services: []\n",
                                  stack_config="config:\n  gcp:project: acme-prod\n",
                                  good_stack_config="config:\n  gcp:project: acme-dev\n")],
-    "INGRESS_CERT_LIMIT": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+    "INGRESS_CERT_LIMIT": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n  ingress: 2\n").replace(
         "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc("  healthCheck: {path: /healthz}\n").replace(
-            "name: argocd", f"name: app{i}") for i in range(15)))],
+            "name: argocd", f"name: app{i}") for i in range(16)))],
+    "NAME_COLLISION": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+        "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-2"),
+        "".join(svc("  healthCheck: {path: /healthz}\n").replace("name: argocd", f"name: app{i}").replace(
+            "namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-b"))],
     "IAP_NO_MEMBERS": [Example("spec", ENV.replace("    iap: {members: [group:eng@acme.example]}\n", "")
                                + "services:\n" + svc("  healthCheck: {path: /healthz}\n"),
                                ENV.replace("    iap: {members: [group:eng@acme.example]}\n", "") + "services:\n"
@@ -194,6 +200,9 @@ EXAMPLES: dict[str, list[Example]] = {
         Example("manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {timeoutSec: 20}\n"),
                 service_manifest(USES_BC) + "---\n" + backend_config(
                     "  healthCheck: {timeoutSec: 20, checkIntervalSec: 30}\n")),
+        Example("manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {checkIntervalSec: 10}\n"),
+                service_manifest(USES_BC) + "---\n" + backend_config(
+                    "  healthCheck: {checkIntervalSec: 10, timeoutSec: 5}\n")),
     ],
     "HC_PORT_NOT_TARGET": [
         Example("service", svc("  healthCheck: {path: /healthz, port: 443}\n"), svc("  healthCheck: {path: /healthz}\n")),
@@ -201,6 +210,12 @@ EXAMPLES: dict[str, list[Example]] = {
             "  healthCheck: {type: HTTPS, port: 443, requestPath: /healthz}\n"),
             service_manifest(USES_BC) + "---\n" + backend_config(
                 "  healthCheck: {type: HTTPS, port: 8080, requestPath: /healthz}\n")),
+        Example("manifest", service_manifest(USES_BC) + "---\n" + deployment(
+            "      - {name: web, image: web:1, ports: [{containerPort: 8080}]}\n") + "---\n" + backend_config(
+            "  healthCheck: {type: HTTP, port: 9000, requestPath: /healthz}\n"),
+            service_manifest(USES_BC) + "---\n" + deployment(
+                "      - {name: web, image: web:1, ports: [{containerPort: 8080}, {containerPort: 9000}]}\n")
+            + "---\n" + backend_config("  healthCheck: {type: HTTP, port: 9000, requestPath: /healthz}\n")),
     ],
     "HC_PROTOCOL_MISMATCH": [
         Example("service", svc("  healthCheck: {path: /healthz, protocol: HTTP}\n"),
@@ -271,7 +286,10 @@ EXAMPLES: dict[str, list[Example]] = {
     "BACKENDCONFIG_NOT_FOUND": [Example(
         "manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n",
                                                                           namespace="default"),
-        service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n"))],
+        service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n")),
+        Example("manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n",
+                                                                                   name="web-bc"),
+                service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n"))],
     "BACKENDCONFIG_ANNOTATION": [Example(
         "manifest", service_manifest("    cloud.google.com/neg: '{\"ingress\": true}'\n"
                                      "    cloud.google.com/backend-config: '{\"ports\": {\"8080\": \"web\"}}'"),

@@ -20,7 +20,6 @@ from typing import Any
 
 import yaml
 
-from iapgen.spec import naming
 from iapgen.templating import render_template
 
 COMMENT_LIMIT = 65_536
@@ -29,7 +28,7 @@ DIFF_LINES = 60  # per object; longer diffs are cut
 LABELS = {"namespace": "namespace", "host": "host", "port": "Service port", "targetPort": "container port",
           "protocol": "protocol", "path": "health check path", "interval": "health check interval",
           "timeout": "health check timeout", "healthy": "healthy threshold", "unhealthy": "unhealthy threshold",
-          "iap": "IAP"}
+          "iap": "IAP", "ingress": "Ingress (and its static IP)"}
 
 
 class DiffError(Exception):
@@ -75,7 +74,11 @@ def services(folder: Path | None) -> dict[str, Service]:
     if folder is None:
         return {}
     texts = k8s_texts(folder)
-    objects = {(o["kind"], o["metadata"]["name"]): o for o in (yaml.safe_load(t) for t in texts.values())}
+    loaded = [yaml.safe_load(t) for t in texts.values()]
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in loaded}
+    # Which Ingress serves each host: a namespace with more than 15 hosts has several.
+    serving = {(o["metadata"].get("namespace"), rule.get("host")): o["metadata"]["name"]
+               for o in loaded if o["kind"] == "Ingress" for rule in o.get("spec", {}).get("rules", [])}
     plan = json.loads((folder / "plan.json").read_text())
     members: dict[str, set[str]] = {}
     for entry in plan:
@@ -90,6 +93,7 @@ def services(folder: Path | None) -> dict[str, Service]:
         bc = objects.get(("BackendConfig", name), {}).get("spec", {})
         hc = bc.get("healthCheck", {})
         cert = objects.get(("ManagedCertificate", name), {}).get("spec", {})
+        namespace = svc["metadata"].get("namespace")
         found[name] = Service(name, {
             "namespace": svc["metadata"].get("namespace"), "host": ", ".join(cert.get("domains", [])),
             "port": port.get("port"), "targetPort": port.get("targetPort"),
@@ -97,6 +101,7 @@ def services(folder: Path | None) -> dict[str, Service]:
             "interval": hc.get("checkIntervalSec"), "timeout": hc.get("timeoutSec"),
             "healthy": hc.get("healthyThreshold"), "unhealthy": hc.get("unhealthyThreshold"),
             "iap": "on" if (bc.get("iap") or {}).get("enabled") else "off",
+            "ingress": f"{namespace}/{serving.get((namespace, next(iter(cert.get('domains', [])), None)), '?')}",
         }, members.get(name, set()))
     return found
 
@@ -112,7 +117,8 @@ def changes(old: Service, new: Service) -> list[str]:
 def describe(service: Service) -> str:
     f = service.facts
     return (f"{f['host']}: {f['protocol']} :{f['port']} -> Pod :{f['targetPort']}, health check {f['path']}, "
-            f"IAP {f['iap']}" + (f" ({len(service.members)} members)" if service.members else ""))
+            f"IAP {f['iap']}" + (f" ({len(service.members)} members)" if service.members else "")
+            + f", on Ingress {f['ingress']}")
 
 
 def compare_env(env: str, base: Path | None, head: Path | None) -> EnvReport:
@@ -158,7 +164,7 @@ def fit(envs: list[EnvReport], limit: int) -> str:
     dropped = {"diagrams": 0, "diffs": 0}
 
     def build() -> str:
-        return render_template("diff.md.j2", ingress=naming.INGRESS, envs=[
+        return render_template("diff.md.j2", envs=[
             {"env": e.env, "rows": e.rows, "diagrams": keep_diagrams[i], "diffs": keep_diffs[i]}
             for i, e in enumerate(envs)], dropped=dropped)
 

@@ -7,7 +7,6 @@ themselves (from the Service's neg-status annotation).
 
 from __future__ import annotations
 
-from iapgen.spec import pinned
 from iapgen.spec.validate import Exposure
 from iapgen.templating import render_template
 
@@ -17,17 +16,17 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 def runbook(exposure: Exposure) -> str:
     service = exposure.service
     selector = exposure.selector_text
-    ip_name = pinned.static_ip(exposure.env, service)
+    ip_name = exposure.static_ip_name
     path_view = {  # the request-path diagram (templates/request_path.md.j2, shared with iapgen diff)
         "host": exposure.host, "iap": "on" if service.iap.enabled else f"off ({service.iap.reason})",
-        "lb": f"IP {ip_name}<br/>Ingress {service.namespace}/{pinned.ingress(service)}", "protocol": service.protocol,
+        "lb": f"IP {ip_name}<br/>Ingress {service.namespace}/{exposure.ingress_name}", "protocol": service.protocol,
         "target_port": service.target_port, "path": service.health_check.path,
         "service": f"{service.namespace}/{service.name}", "port": f"{service.port} ({exposure.port_name})",
         "pods": f" on 0.0.0.0<br/>{selector}"}
     view = {
         "name": service.name, "namespace": service.namespace, "url": exposure.url, "port": service.port,
         "target_port": service.target_port, "protocol": service.protocol, "path": service.health_check.path,
-        "timeout": service.health_check.timeout_sec, "selector_arg": selector, "ingress": pinned.ingress(service),
+        "timeout": service.health_check.timeout_sec, "selector_arg": selector, "ingress": exposure.ingress_name,
         "hc_block": HC_BLOCKS[service.protocol], "scheme": "http" if service.protocol == "HTTP" else "https",
         "members": ", ".join(exposure.members) if service.iap.enabled else "", "path_view": path_view,
     }

@@ -27,7 +27,6 @@ from components.program import backend_members, build
 from iapgen.operations.runbook import runbook
 from iapgen.render.offline import SECRET, OfflineRun, Registration, run_offline
 from iapgen.render.stackconfig import StackConfig, stack_config
-from iapgen.spec import pinned
 from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
 from iapgen.templating import render_template
 
@@ -160,13 +159,13 @@ def _service_view(exposure: Exposure, outputs: Mapping[str, Any]) -> dict[str, A
 
 
 def _namespace_views(exposures: tuple[Exposure, ...], outputs: Mapping[str, Any], env: str) -> list[Any]:
-    views: dict[str, dict[str, Any]] = {}
+    """One row per Ingress: a namespace's Ingress 1, then its Ingress 2, 3, ... when it has more than 15 hosts."""
+    views: dict[tuple[str, int], dict[str, Any]] = {}
     for exposure in exposures:
         namespace = exposure.service.namespace
-        view = views.setdefault(namespace, {
-            "name": namespace, "ingress": pinned.ingress(exposure.service),
-            "address_name": pinned.static_ip(env, exposure.service),
-            "ip": outputs.get("addresses", {}).get(namespace, {}).get("ip", "<computed>"), "hosts": []})
+        view = views.setdefault((namespace, exposure.ingress_number), {
+            "name": namespace, "ingress": exposure.ingress_name, "address_name": exposure.static_ip_name,
+            "ip": outputs.get("addresses", {}).get(exposure.address_key, {}).get("ip", "<computed>"), "hosts": []})
         view["hosts"].append(exposure.host)
     return [views[k] for k in sorted(views)]
 

@@ -130,11 +130,11 @@ class Names(Model):
                                               "name.")
     certificate: ObjectName | None = Field(None, description="The ManagedCertificate to keep for this host; default: "
                                            "the service name.")
-    ingress: ObjectName | None = Field(None, description="The namespace's Ingress to keep; every service of the "
-                                       "namespace must name the same one. Default: iapgen.")
-    static_ip: GceName | None = Field(None, description="GCE name of the namespace's global static IP to keep; every "
-                                      "service of the namespace must name the same one. Default: "
-                                      "iapgen-<env>-<namespace>.")
+    ingress: ObjectName | None = Field(None, description="The Ingress to keep for this host; every service that "
+                                       "Ingress serves must name the same one. Default: iapgen (iapgen-N).")
+    static_ip: GceName | None = Field(None, description="GCE name of that Ingress's global static IP to keep; every "
+                                      "service it serves must name the same one. Default: "
+                                      "iapgen-<env>-<namespace> (-N).")
 
 
 class Service(Model):
@@ -152,6 +152,10 @@ class Service(Model):
     host: Host | None = Field(None, description="Public host name; default <name>.<environment domain>.")
     names: Names = Field(default_factory=Names, description="Names of live objects to keep (adoption); omit to "
                          "use iapgen's names.")
+    ingress: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        None, description="Which of the namespace's Ingresses serves this host (1 = `iapgen`, N = `iapgen-N`, 15 "
+        "hosts each). Omit it: iapgen fills them in spec order. Pin it to keep the service where it is when an "
+        "earlier service of a namespace with more than 15 is removed.")
     overrides: dict[EnvName, dict[str, Any]] = Field(
         default_factory=dict, description="Per-environment values for any field above except name: maps merge "
         "key by key, lists and scalars are replaced.")

@@ -1,9 +1,9 @@
-"""The names a service's objects get: the live names its spec pins under `names:`, else iapgen's own.
+"""The names a service's own objects get: the live names its spec pins under `names:`, else iapgen's.
 
 `iapgen import` pins the names of objects that already run, so adopting them renames nothing
-(a renamed Kubernetes object or GCE address is a new object). The Ingress and the static IP
-belong to a namespace: validation makes every service of a namespace pin the same ones, so any
-one service tells them.
+(a renamed Kubernetes object or GCE address is a new object). The Ingress and its static IP
+belong to the services that Ingress serves: validation makes them pin the same ones, and
+`Exposure.ingress_name` / `Exposure.static_ip_name` apply them.
 """
 
 from __future__ import annotations
@@ -20,14 +20,6 @@ def certificate(service: Service) -> str:
     return service.names.certificate or naming.certificate(service.name)
 
 
-def ingress(service: Service) -> str:
-    return service.names.ingress or naming.INGRESS
-
-
-def static_ip(env: str, service: Service) -> str:
-    return service.names.static_ip or naming.static_ip(env, service.namespace)
-
-
 def adopted_static_ip(service: Service) -> bool:
-    """The namespace's static IP already exists: nothing iapgen cannot see may replace it."""
+    """The static IP of the service's Ingress already exists: nothing iapgen cannot see may replace it."""
     return service.names.static_ip is not None

@@ -76,8 +76,10 @@ _register("NAME_TOO_LONG", "A generated object name would exceed 63 characters."
           "gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip")
 _register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.",
           "design.md#stack-config")
-_register("INGRESS_CERT_LIMIT", "More hosts in one namespace than one Ingress can hold certificates for.",
-          "gke-behaviour.md#target-proxy-certificate-limit")
+_register("INGRESS_CERT_LIMIT", "More services pinned to one Ingress than it can hold certificates for (15).",
+          "gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout")
+_register("NAME_COLLISION", "Two Ingresses of one environment would get the same static IP name.",
+          "gke-behaviour.md#gce-and-kubernetes-names, design.md#ingress-layout")
 _register("STACK_CONFIG_INVALID", "A stack config value iapgen reads is not of the expected form.",
           "design.md#stack-config")
 _register("OAUTH_SECRET_MISSING", "A custom IAP OAuth client needs its secret in the stack's secret config.",
@@ -241,7 +243,8 @@ def check_hc_range(kind: str, value: int) -> str | None:
     return None
 
 
-@rule("HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it).",
+@rule("HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it), counting "
+      "the controller's default for the one a BackendConfig leaves unset.",
       "gke-behaviour.md#hc-timeout-le-interval, gke-behaviour.md#hc-controller-defaults")
 def check_hc_timeout(timeout_sec: int, interval_sec: int) -> str | None:
     if timeout_sec > interval_sec:

@@ -8,12 +8,13 @@ path, message and rule id; all of them are raised together in one `SpecError`.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import types
 import typing
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import naming, pinned, rules
+from iapgen.spec import layout, naming, pinned, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
-# Google's target HTTPS proxy takes at most 15 certificates; one Ingress per namespace holds one
-# ManagedCertificate per host.
-MAX_HOSTS_PER_INGRESS = 15
+# Google's target HTTPS proxy takes at most 15 certificates; each Ingress holds one ManagedCertificate per host.
+MAX_HOSTS_PER_INGRESS = layout.HOSTS_PER_INGRESS
 NOT_OVERRIDABLE = ("name", "overrides")
 
 
@@ -40,6 +40,23 @@ class Exposure:
     service: Service
     host: str
     members: tuple[str, ...]
+    ingress_number: int = 1
+    """Which of its namespace's Ingresses serves this service (layout.py); 1 unless the namespace has more than 15."""
+
+    @property
+    def ingress_name(self) -> str:
+        """The live name the spec pins (names.ingress), else iapgen's."""
+        return self.service.names.ingress or naming.ingress(self.ingress_number)
+
+    @property
+    def static_ip_name(self) -> str:
+        """The live name the spec pins (names.staticIp), else iapgen's."""
+        return self.service.names.static_ip or naming.static_ip(self.env, self.service.namespace, self.ingress_number)
+
+    @property
+    def address_key(self) -> str:
+        """This service's Ingress in the stack output `addresses`."""
+        return naming.address_key(self.service.namespace, self.ingress_number)
 
     @property
     def port_name(self) -> str:
@@ -116,8 +133,7 @@ class _Checker:
                 effective = self.effective(index, service, env_name)
                 if effective is not None:
                     resolved.append(self.expose(index, effective, env_name, environment))
-            exposures[env_name] = tuple(resolved)
-            self.check_environment(env_name, exposures[env_name])
+            exposures[env_name] = self.check_environment(env_name, tuple(resolved))
         return exposures
 
     def check_names(self) -> None:
@@ -179,11 +195,6 @@ class _Checker:
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
-        ip_name = naming.static_ip(env_name, service.namespace)
-        if service.names.static_ip is None and len(ip_name) > naming.GCE_NAME_MAX:
-            self.add(self.where(loc, env_name, "namespace"),
-                     f"the static IP name {ip_name!r} would be {len(ip_name)} characters (GCE allows "
-                     f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG")
         host = service.host or f"{service.name}.{environment.domain}"
         if service.host is None and rules.check_host(host):
             self.add(self.where(loc, env_name, "name"),
@@ -203,7 +214,8 @@ class _Checker:
             node = node[part]
         return (*loc, "overrides", env_name, *field)
 
-    def check_environment(self, env_name: str, exposures: Iterable[Exposure]) -> None:
+    def check_environment(self, env_name: str, exposures: tuple[Exposure, ...]) -> tuple[Exposure, ...]:
+        """Whole-environment rules; returns the exposures with the Ingress that serves each."""
         by_host: dict[str, Exposure] = {}
         per_namespace: dict[str, list[Exposure]] = defaultdict(list)
         index_of: dict[str, int] = {}
@@ -221,28 +233,48 @@ class _Checker:
                          "HOST_DUPLICATE")
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
+        numbers: dict[str, int] = {}
         for namespace, members in per_namespace.items():
-            self.check_pinned(env_name, members, index_of)
-            if len(members) > MAX_HOSTS_PER_INGRESS:
-                index = index_of[members[MAX_HOSTS_PER_INGRESS].service.name]
-                self.add(self.where(("services", index), env_name, "namespace"),
-                         f"namespace {namespace} has {len(members)} services in {env_name}; its one Ingress "
-                         f"can hold at most {MAX_HOSTS_PER_INGRESS} certificates (a target HTTPS proxy "
-                         "limit): move some services to another namespace", "INGRESS_CERT_LIMIT")
+            placed, overfull = layout.ingress_numbers([(e.service.name, e.service.ingress) for e in members])
+            numbers.update(placed)
+            for ingress in overfull:
+                self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
+                         layout.overfull_message(namespace, env_name, ingress), "INGRESS_CERT_LIMIT")
+        placed_exposures = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)
+        ingresses = [(e.service.name, e.service.namespace, e.ingress_number, e.service.names.static_ip)
+                     for e in placed_exposures]
+        for name, message, rule in layout.static_ip_problems(env_name, ingresses):
+            self.add(self.where(("services", index_of[name]), env_name, "namespace"), message, rule)
+        per_ingress: dict[tuple[str, int], list[Exposure]] = defaultdict(list)
+        for exposure in placed_exposures:
+            per_ingress[(exposure.service.namespace, exposure.ingress_number)].append(exposure)
+        named: dict[tuple[str, str], int] = {}
+        for (namespace, number), members in sorted(per_ingress.items()):
+            self.check_pinned_ingress(env_name, members, index_of)
+            taken = named.setdefault((namespace, members[0].ingress_name), number)
+            if taken != number:
+                self.add(self.where(("services", index_of[members[0].service.name]), env_name, "names", "ingress"),
+                         f"Ingress {number} of namespace {namespace} would be named {members[0].ingress_name!r} like "
+                         f"Ingress {taken}: pin names.ingress only on the services of one Ingress",
+                         "PINNED_NAME_CONFLICT")
+        for members in per_namespace.values():
+            self.check_pinned_objects(env_name, members, index_of)
+        return placed_exposures
 
-
-    def check_pinned(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
-        """Names under names: that one namespace shares must agree; per-service names must not collide."""
+    def check_pinned_ingress(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
+        """The services one Ingress serves share its name and static IP: they pin the same ones, or none."""
         first = members[0].service
         for field, attr in (("ingress", "ingress"), ("staticIp", "static_ip")):
             for exposure in members[1:]:
                 value, expected = getattr(exposure.service.names, attr), getattr(first.names, attr)
                 if value != expected:
                     self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
-                             f"names.{field} is {show(value or 'unset')} but {first.name} in the same namespace "
-                             f"has {show(expected or 'unset')}; the services of a namespace share one Ingress and "
-                             f"IP, so give every service of {first.namespace} the same names.{field}",
-                             "PINNED_NAME_CONFLICT")
+                             f"names.{field} is {show(value or 'unset')} but {first.name}, served by the same "
+                             f"Ingress, has {show(expected or 'unset')}; the services of one Ingress share its name "
+                             f"and IP, so give them the same names.{field}", "PINNED_NAME_CONFLICT")
+
+    def check_pinned_objects(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
+        """Each service of a namespace needs its own BackendConfig and certificate."""
         for field, name_of in (("backendConfig", pinned.backend_config), ("certificate", pinned.certificate)):
             owner: dict[str, str] = {}
             for exposure in members:

@@ -15,13 +15,17 @@ from iapgen.lint.checks.context import (
 from iapgen.lint.checks.objects import (
     HC_FIELDS,
     IG_DEFAULT_INTERVAL,
+    IG_DEFAULT_TIMEOUT,
     NEG_DEFAULT_INTERVAL,
+    NEG_DEFAULT_TIMEOUT,
     ServicePort,
     as_dict,
     as_int,
     intended_protocols,
+    joined,
     neg_for_ingress,
     pod_ports,
+    service_ports,
 )
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
@@ -58,8 +62,7 @@ def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
                 mismatch = rules.check_hc_protocol(str(hc["type"]), spoken)
                 if mismatch:
                     report.add(bc, ("spec", "healthCheck", "type"), "HC_PROTOCOL_MISMATCH",
-                               f"healthCheck.type {mismatch} (per {svc.ref} port {port.name or port.port})",
-                               severity=WARNING)
+                               f"healthCheck.type {mismatch} (per {svc.ref} port {port.name or port.port})")
     for key, kind in (("checkIntervalSec", "seconds"), ("timeoutSec", "seconds"), ("healthyThreshold", "threshold"),
                       ("unhealthyThreshold", "threshold")):
         value = hc.get(key)
@@ -84,19 +87,36 @@ def _protocol_of(svc: Obj, port: ServicePort) -> str:
 
 
 def _lint_hc_timeout(bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, ServicePort]], report: Report) -> None:
+    """timeoutSec above checkIntervalSec, counting the controller's default for the one that is not set."""
     timeout = as_int(hc.get("timeoutSec"))
-    if timeout is None:
-        return
     interval = as_int(hc.get("checkIntervalSec"))
-    if interval is None:
-        # The controller's defaults: 15 s for NEG backends, 60 s for instance groups.
-        negs = {neg_for_ingress(svc) for svc, _ in users}
+    negs = {neg_for_ingress(svc) for svc, _ in users}
+    if timeout is not None and interval is None:
+        # The controller's default interval: 15 s for NEG backends, 60 s for instance groups.
         interval = NEG_DEFAULT_INTERVAL if negs and negs <= {True, None} else IG_DEFAULT_INTERVAL
-    message = rules.check_hc_timeout(timeout, interval)
-    if message:
-        if "checkIntervalSec" not in hc:
-            message += " (checkIntervalSec is not set: that is GKE's default)"
-        report.add(bc, ("spec", "healthCheck", "timeoutSec"), "HC_TIMEOUT_GT_INTERVAL", message)
+        message = rules.check_hc_timeout(timeout, interval)
+        if message:
+            report.add(bc, ("spec", "healthCheck", "timeoutSec"), "HC_TIMEOUT_GT_INTERVAL",
+                       message + " (checkIntervalSec is not set: that is GKE's default)")
+    elif interval is not None and timeout is None:
+        # The controller keeps its own default timeout (gke-behaviour.md#hc-controller-defaults): 15 s with NEGs,
+        # 60 s with instance groups. Below 15 s it fails either way; between, only on instance groups, which lint
+        # only infers (GKE may add NEGs to the Service itself), so that is a warning.
+        ig_only = bool(negs) and negs == {False}
+        default, kind = (IG_DEFAULT_TIMEOUT, "instance-group") if ig_only else (NEG_DEFAULT_TIMEOUT, "NEG")
+        if interval < default:
+            report.add(bc, ("spec", "healthCheck", "checkIntervalSec"), "HC_TIMEOUT_GT_INTERVAL",
+                       f"checkIntervalSec {interval} without timeoutSec: the controller keeps its default timeout, "
+                       f"{default} s for {kind} backends (a matching HTTP readinessProbe's timeoutSeconds only when "
+                       f"the health check is first created), and the Compute API rejects a timeout above the interval, "
+                       f"so the health check never syncs: set timeoutSec (at most {interval})"
+                       + ("" if interval < NEG_DEFAULT_TIMEOUT else
+                          f"; it fits only if GKE gives the Service NEGs itself ({NEG_DEFAULT_TIMEOUT} s)"),
+                       severity=None if interval < NEG_DEFAULT_TIMEOUT else WARNING)
+    elif timeout is not None and interval is not None:
+        message = rules.check_hc_timeout(timeout, interval)
+        if message:
+            report.add(bc, ("spec", "healthCheck", "timeoutSec"), "HC_TIMEOUT_GT_INTERVAL", message)
 
 
 def _lint_hc_port(ctx: Context, bc: Obj, hc_port: int, users: list[tuple[Obj, ServicePort]], report: Report) -> None:
@@ -119,13 +139,26 @@ def _lint_hc_port(ctx: Context, bc: Obj, hc_port: int, users: list[tuple[Obj, Se
         if hc_port == port.port and hc_port != target:
             message = rules.check_hc_port(hc_port, port.port, target)
             report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {message} ({svc.ref})")
-        elif hc_port != target:
-            container_ports = {as_int(p.get("containerPort")) for _, pod, _ in ctx.workloads_for(svc)
-                               for p in pod_ports(pod)}
-            if container_ports and hc_port not in container_ports:
-                report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is no containerPort of the "
-                           f"Pods behind {svc.ref}; with NEGs the probe reaches the Pod IP: use {target} or omit port",
+        elif hc_port != target and hc_port not in _target_ports(ctx, svc):
+            # Another targetPort of the same Service (Istio's status-port) is served by the same Pods. Only the
+            # Service's own file counts: across files, same-labelled Pods are as likely another app's.
+            workloads = [w for w in ctx.workloads_for(svc) if w[0].file == svc.file]
+            declared = {as_int(p.get("containerPort")) for _, pod, _ in workloads for p in pod_ports(pod)} - {None}
+            if declared and hc_port not in declared:
+                report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is neither targetPort "
+                           f"{target} of {svc.ref} nor a containerPort of the Pods it selects (declared: "
+                           f"{joined(declared)}); with NEGs the probe reaches PodIP:{hc_port}, where nothing listens: "
+                           f"use {target} or omit port")
+            elif not declared:
+                seen = "declare no containerPorts" if workloads else "are not in its file"
+                report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is not targetPort {target} of "
+                           f"{svc.ref}, and the Pods it selects {seen}; with NEGs the probe reaches PodIP:{hc_port}: "
+                           f"declare that containerPort (a health-check sidecar), or use {target} or omit port",
                            severity=WARNING)
+
+
+def _target_ports(ctx: Context, svc: Obj) -> set[int | None]:
+    return {p.target if isinstance(p.target, int) else ctx.named_port(svc, p.target) for p in service_ports(svc)}
 
 
 def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: Report) -> None:

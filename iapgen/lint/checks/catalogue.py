@@ -58,3 +58,22 @@ _reg("API_REMOVED", "The object uses an API version current GKE no longer serves
      WARNING)
 _reg("TARGET_PORT_NAME_UNKNOWN", "A named targetPort must match a containerPort name of the selected Pods.",
      "gke-behaviour.md#service-validation, gke-behaviour.md#hc-source-ranges")
+
+# Rules that `iapgen lint` reports at another severity than the catalogue's in some cases, and why. Spec
+# validation reports every rule as an error: a spec either deploys correctly or is refused. Lint judges
+# anyone's manifests, sometimes without the objects that would make the finding certain.
+SEVERITY_NOTES = {
+    "HC_PORT_NOT_TARGET": "A warning when the Pods the Service selects are not in the "
+    "Service's own file, or declare no containerPorts: the port may be a health-check sidecar's that lint cannot see.",
+    "HC_TIMEOUT_GT_INTERVAL": "A warning when checkIntervalSec is set alone, is at least the "
+    "NEG default timeout (15 s) and below the instance-group one (60 s), and the Service is instance-group backed "
+    "only by inference (GKE may give it NEGs itself).",
+    "BACKENDCONFIG_NOT_FOUND": "A warning when the evidence is in other files (a similar name there, or only other "
+    "files define BackendConfigs in that namespace): the named one may be applied from elsewhere; also when a "
+    "Service and its BackendConfig disagree on setting a namespace.",
+    "CLUSTERIP_WITHOUT_NEG": "A warning when the NEG annotation is absent altogether: GKE adds it itself on "
+    "VPC-native clusters from 1.17.6-gke.7.",
+    "APP_PROTOCOLS_LEGACY": "An error when the two keys differ: the new key's protocols are then ignored.",
+    "LISTENS_ON_LOCALHOST": "A warning when the setting names no port and the Pod serves several targeted ports: "
+    "lint cannot tell which server it configures.",
+}

@@ -23,7 +23,9 @@ FRONTEND_CONFIG = "networking.gke.io/v1beta1.FrontendConfig"
 MANAGED_CERTS = "networking.gke.io/managed-certificates"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
                   "CronJob", "Pod")
+# ingress-gce's health-check defaults (gke-behaviour.md#hc-controller-defaults)
 NEG_DEFAULT_INTERVAL, IG_DEFAULT_INTERVAL = 15, 60
+NEG_DEFAULT_TIMEOUT, IG_DEFAULT_TIMEOUT = 15, 60
 # Port names that promise TLS or gRPC ("http2" is left out: Istio uses it for cleartext h2c on 80)
 TLS_PORT_NAMES = ("https", "grpc", "grpcs", "tls", "ssl")
 HC_FIELDS = ("checkIntervalSec", "timeoutSec", "healthyThreshold", "unhealthyThreshold", "type", "requestPath", "port")

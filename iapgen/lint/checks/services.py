@@ -202,6 +202,28 @@ def lint_backend_config_reference(ctx: Context, svc: Obj, report: Report) -> Non
                        + (f"in {svc.namespace}" if same else f"among the linted files in {svc.namespace}")
                        + f"; did you mean {near.name!r}" + ("" if same else f" ({near.file})") + "?",
                        severity=ERROR if same else WARNING)
+        else:
+            _missing_backend_config(ctx, svc, loc, name, report)
+
+
+def _missing_backend_config(ctx: Context, svc: Obj, loc: tuple[Any, ...], name: str, report: Report) -> None:
+    """A named BackendConfig that matches nothing: certain when the Service's own file holds its namespace's
+    BackendConfigs (an error), likely when the linted set or the file holds others (a warning)."""
+    there = ctx.peers("BackendConfig", svc)
+    same_file = [o for o in there if o.file == svc.file]
+    in_file = [o for o in ctx.by_kind.get("BackendConfig", []) if o.file == svc.file]
+    if not there and not in_file:
+        return  # no BackendConfigs to judge by: it may be applied from elsewhere
+    if same_file:
+        report.add(svc, loc, "BACKENDCONFIG_NOT_FOUND", f"names BackendConfig {name!r}, which this file does not "
+                   f"define in {svc.namespace} (it defines {joined(o.name for o in same_file)}); GKE reports 'no "
+                   "BackendConfig for service port exists' and the port gets no health check or IAP: fix the name")
+        return
+    existing = (f"the linted files define {joined(o.name for o in there)} there" if there else
+                f"this file defines only {joined(f'{o.namespace}/{o.name}' for o in in_file)}")
+    report.add(svc, loc, "BACKENDCONFIG_NOT_FOUND", f"names BackendConfig {name!r}, which is not among the linted "
+               f"objects in {svc.namespace} ({existing}); GKE looks it up in the Service's namespace: check the name "
+               "or lint the file that defines it too", severity=WARNING)
 
 
 @linter("Service")

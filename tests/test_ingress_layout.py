@@ -1,0 +1,256 @@
+"""Ingress mode past 15 hosts a namespace: Ingress 2, 3, ... each with 15 single-host certificates.
+
+Adding a service never renames, replaces or re-provisions another service's certificate, Ingress or IP:
+each case renders before and after and diffs plan.json. Sizes (measured on the project's shared 2-core
+machine): rendering 100 services takes about 6 s, the 301-service spec about 16 s and 1,500 services
+about 90 s, so the 16th and 101st services are full renders, the 1,501st a layout test plus a full render
+marked slow.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iapgen.errors import SpecError
+from iapgen.operations.diff import report
+from iapgen.render.command import render, write
+from iapgen.spec import naming
+from iapgen.spec.layout import HOSTS_PER_INGRESS, ingress_numbers
+from iapgen.spec.validate import load_spec
+from tests.conftest import REPO, base_spec, run_cli, service, validate_manifests, write_spec
+
+
+def crowded_spec(per_namespace: dict[str, int]) -> dict[str, Any]:
+    """One dev environment; `count` HTTP services in each namespace, in order."""
+    spec = base_spec()
+    del spec["environments"]["prod"]
+    spec["services"] = [service(f"{namespace}-app{i}", namespace=namespace, port=80, targetPort=8080,
+                                protocol="HTTP") for namespace, count in per_namespace.items() for i in range(count)]
+    return spec
+
+
+def added(spec: dict[str, Any], namespace: str, name: str) -> dict[str, Any]:
+    head = copy.deepcopy(spec)
+    head["services"].append(service(name, namespace=namespace, port=80, targetPort=8080, protocol="HTTP"))
+    return head
+
+
+Plan = dict[tuple[str, str], dict[str, Any]]
+
+
+def plan_of(folder: Path, spec: dict[str, Any]) -> Plan:
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = json.loads(render(str(write_spec(folder, spec)), "dev").files["plan.json"])
+    keyed = {(e["type"], e["name"]): e for e in entries}
+    assert len(keyed) == len(entries), "logical names must be unique"
+    return keyed
+
+
+def plan_diff(tmp_path: Path, base: dict[str, Any], head: dict[str, Any]) -> tuple[set[str], set[str], set[str], Plan]:
+    """(names added, names changed, names removed) between the plans of two specs, and the head's plan."""
+    before, after = plan_of(tmp_path / "base", base), plan_of(tmp_path / "head", head)
+    changed = {k[1] for k in set(before) & set(after) if before[k] != after[k]}
+    return {k[1] for k in set(after) - set(before)}, changed, {k[1] for k in set(before) - set(after)}, after
+
+
+def own_objects(name: str, namespace: str) -> set[str]:
+    """The logical names a service owns, whatever Ingress serves it."""
+    return {name, f"{name}-backendconfig", f"{name}-service", f"{name}/lb", f"{name}/lb-hc-logging",
+            f"{namespace}/frontend-{name}-certificate"} | {f"{name}/lb-iap-{i}" for i in range(3)}
+
+
+def assert_only_own(found: set[str], name: str, namespace: str) -> None:
+    """Everything added belongs to the new service (IAM members are named after principals)."""
+    strays = {n for n in found - own_objects(name, namespace) if not n.startswith(f"{name}/")}
+    assert strays == set()
+
+
+# --- the layout ---------------------------------------------------------------------------------------
+
+
+def test_the_first_15_of_a_namespace_stay_on_ingress_1_and_the_rest_fill_15_at_a_time() -> None:
+    numbers, overfull = ingress_numbers([(f"s{i}", None) for i in range(46)])
+    assert overfull == []
+    assert [numbers[f"s{i}"] for i in (0, 14, 15, 29, 30, 44, 45)] == [1, 1, 2, 2, 3, 3, 4]
+
+
+@pytest.mark.parametrize("count", [15, 100, 1500, 3000])
+def test_appending_a_service_never_moves_another(count: int) -> None:
+    before, _ = ingress_numbers([(f"s{i}", None) for i in range(count)])
+    after, _ = ingress_numbers([(f"s{i}", None) for i in range(count + 1)])
+    assert {k: after[k] for k in before} == before
+    assert after[f"s{count}"] == count // HOSTS_PER_INGRESS + 1
+    assert max(sum(1 for n in after.values() if n == k) for k in set(after.values())) <= HOSTS_PER_INGRESS
+
+
+def test_pinned_services_hold_their_ingress_when_an_earlier_one_is_removed() -> None:
+    services: list[tuple[str, int | None]] = [(f"s{i}", None) for i in range(15)] + [("late", 2)]
+    before, _ = ingress_numbers(services)
+    after, _ = ingress_numbers(services[1:])
+    assert before["late"] == after["late"] == 2
+    unpinned, _ = ingress_numbers([(name, None) for name, _ in services[1:]])
+    assert unpinned["late"] == 1  # what pinning prevents: the 16th moves up to Ingress 1
+
+
+def test_more_than_15_pinned_to_one_ingress_is_overfull() -> None:
+    _, overfull = ingress_numbers([(f"s{i}", 3) for i in range(17)])
+    assert [(o.number, len(o.pinned)) for o in overfull] == [(3, 17)]
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def test_a_namespace_of_301_services_is_no_longer_refused(tmp_path: Path) -> None:
+    loaded = load_spec(write_spec(tmp_path, crowded_spec({"big": 301})))
+    numbers = [e.ingress_number for e in loaded.exposures["dev"]]
+    assert numbers[:15] == [1] * 15 and numbers[-1] == 21
+
+
+def test_pinning_16_services_to_one_ingress_is_refused_with_the_numbers(tmp_path: Path) -> None:
+    spec = crowded_spec({"big": 17})
+    for entry in spec["services"][:16]:
+        entry["ingress"] = 2
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(tmp_path, spec))
+    (finding,) = caught.value.findings
+    assert finding.rule == "INGRESS_CERT_LIMIT"
+    assert "16 services of namespace big are pinned to Ingress 2 (iapgen-2)" in finding.message
+    assert "at most 15" in finding.message and finding.field.startswith("services[big-app15]")
+
+
+def test_a_static_ip_name_two_ingresses_would_share_is_refused(tmp_path: Path) -> None:
+    spec = crowded_spec({"team": 16, "team-2": 1})
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(tmp_path, spec))
+    assert [f.rule for f in caught.value.findings] == ["NAME_COLLISION"]
+    assert "'iapgen-dev-team-2'" in caught.value.findings[0].message
+
+
+def test_the_static_ip_name_of_a_later_ingress_must_fit_63_characters(tmp_path: Path) -> None:
+    namespace = "n" * (63 - len("iapgen-dev-"))  # Ingress 1's name is exactly 63 characters
+    load_spec(write_spec(tmp_path, crowded_spec({namespace: 15})))
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(tmp_path, crowded_spec({namespace: 16})))
+    assert [f.rule for f in caught.value.findings] == ["NAME_TOO_LONG"]
+    assert naming.static_ip("dev", namespace, 2) in caught.value.findings[0].message
+
+
+# --- adding the 16th and 101st service: full renders, plan.json diffed --------------------------------
+
+
+def test_adding_the_16th_service_adds_ingress_2_and_changes_nothing_else(tmp_path: Path) -> None:
+    base = crowded_spec({"web": 15, "other": 2})
+    new, changed, removed, _ = plan_diff(tmp_path, base, added(base, "web", "late"))
+    assert changed == set() and removed == set()
+    assert {"web/frontend-2-address", "web/frontend-2-ingress"} <= new
+    assert_only_own(new - {"web/frontend-2-address", "web/frontend-2-ingress"}, "late", "web")
+
+
+def test_adding_the_17th_service_changes_only_ingress_2(tmp_path: Path) -> None:
+    base = crowded_spec({"web": 16})
+    new, changed, removed, _ = plan_diff(tmp_path, base, added(base, "web", "late"))
+    assert changed == {"web/frontend-2-ingress"} and removed == set()
+    assert_only_own(new, "late", "web")
+
+
+def test_adding_the_101st_service_changes_only_the_ingress_that_takes_its_host(tmp_path: Path) -> None:
+    base = crowded_spec({"web": 100})
+    new, changed, removed, plan = plan_diff(tmp_path, base, added(base, "web", "late"))
+    assert changed == {"web/frontend-7-ingress"} and removed == set()  # 100 = 6 x 15 + 10
+    assert_only_own(new, "late", "web")
+    ingress = plan[("kubernetes:networking.k8s.io/v1:Ingress", "web/frontend-7-ingress")]
+    assert ingress["inputs"]["metadata"]["annotations"]["networking.gke.io/managed-certificates"].split(",") == [
+        f"web-app{i}" for i in range(90, 100)] + ["late"]
+
+
+@pytest.mark.slow
+def test_adding_the_1501st_service_adds_ingress_101_and_changes_nothing_else(tmp_path: Path) -> None:
+    base = crowded_spec({"web": 1500})
+    new, changed, removed, _ = plan_diff(tmp_path, base, added(base, "web", "late"))
+    assert changed == set() and removed == set()
+    assert_only_own(new - {"web/frontend-101-address", "web/frontend-101-ingress"}, "late", "web")
+
+
+def test_the_first_15_render_as_with_one_ingress(tmp_path: Path) -> None:
+    """Ingress 1 of a 40-service namespace is the Ingress a 15-service namespace gets."""
+    small = plan_of(tmp_path / "small", crowded_spec({"web": 15}))
+    large = plan_of(tmp_path / "large", crowded_spec({"web": 40}))
+    assert {k: v for k, v in large.items() if k in small and k[1] != "web/frontend"} == {
+        k: v for k, v in small.items() if k[1] != "web/frontend"}
+
+
+# --- the 301-service spec: render, official schemas, diff ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seven_teams(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("seven")
+    spec = crowded_spec({f"team{n}": 43 for n in range(7)})
+    result = run_cli("render", "--env", "dev", "--spec", write_spec(folder, spec), "--out", folder / "out", "-q")
+    assert result.code == 0, result.err
+    return folder / "out"
+
+
+def test_301_services_in_seven_namespaces_render_and_pass_the_official_schemas(seven_teams: Path) -> None:
+    checked = validate_manifests(seven_teams / "k8s")
+    assert checked["invalid"] == 0, checked["findings"][:5]
+    assert checked["documents"] == 301 * 3 + 7 * (1 + 3)  # per service 3 objects; per namespace 3 Ingresses
+    ingresses = sorted((seven_teams / "k8s").glob("*/ingress-*.yaml"))
+    assert len(ingresses) == 21
+    hosts: list[str] = []
+    for path in ingresses:
+        text = path.read_text()
+        certificates = re.search(r"managed-certificates: (\S+)", text)
+        assert certificates is not None and len(certificates.group(1).split(",")) <= HOSTS_PER_INGRESS
+        hosts += re.findall(r"host: (\S+)", text)
+    assert len(hosts) == len(set(hosts)) == 301
+    addresses = json.loads((seven_teams / "outputs.json").read_text())["addresses"]
+    assert sorted(addresses)[:3] == ["team0", "team0/iapgen-2", "team0/iapgen-3"] and len(addresses) == 21
+
+
+def test_diff_of_adding_a_service_to_a_full_namespace(tmp_path: Path) -> None:
+    """iapgen diff names only the new service's objects and the Ingress that takes its host."""
+    base = crowded_spec({"web": 30, "other": 1})  # web's Ingresses 1 and 2 are full
+    head = added(base, "web", "late")
+    folders = []
+    for name, spec in (("base", base), ("head", head)):
+        (tmp_path / name).mkdir()
+        write(tmp_path / name / "dev", render(str(write_spec(tmp_path / name, spec)), "dev").files)
+        folders.append(tmp_path / name / "dev")
+    text = report(*folders)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| service")]
+    assert rows == ["| late | added | late.dev.acme.example: HTTP :80 -> Pod :8080, health check /healthz, IAP on "
+                    "(1 members), on Ingress web/iapgen-3 |"]
+    assert re.findall(r"<summary>(k8s/\S+)</summary>", text) == [
+        "k8s/web/backendconfig-late.yaml", "k8s/web/ingress-iapgen-3.yaml", "k8s/web/managedcertificate-late.yaml",
+        "k8s/web/service-late.yaml"]
+
+
+def test_diff_says_when_removing_a_service_moves_an_unpinned_one(tmp_path: Path) -> None:
+    base = crowded_spec({"web": 16})
+    head = copy.deepcopy(base)
+    del head["services"][0]
+    pinned = copy.deepcopy(head)
+    pinned["services"][-1]["ingress"] = 2
+    folders = {}
+    for name, spec in (("base", base), ("head", head), ("pinned", pinned)):
+        (tmp_path / name).mkdir()
+        write(tmp_path / name / "dev", render(str(write_spec(tmp_path / name, spec)), "dev").files)
+        folders[name] = tmp_path / name / "dev"
+    moved = report(folders["base"], folders["head"])
+    assert "| web-app15 | changed | Ingress (and its static IP) web/iapgen-2 -> web/iapgen |" in moved
+    kept = report(folders["base"], folders["pinned"])
+    assert "web-app15" not in kept.split("<details>")[0]
+
+
+def test_readme_explains_the_layout_trade_off() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("### More than 15 hosts in a namespace"):]
+    for point in ("15 certificates", "100 domains", "static IP", "forwarding rule", "ingress: N"):
+        assert point in section
