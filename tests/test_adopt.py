@@ -216,7 +216,10 @@ kind: Ingress
 metadata:
   name: {name}
   namespace: tools
-  annotations: {{networking.gke.io/managed-certificates: tools-cert}}
+  annotations:
+    networking.gke.io/managed-certificates: tools-cert
+    kubernetes.io/ingress.allow-http: "false"
+    networking.gke.io/v1beta1.FrontendConfig: tls-policy
 spec:
   rules:
   - host: {name}.acme.example
@@ -259,6 +262,10 @@ def test_what_users_would_notice_is_reported_loudly_with_what_to_do(tmp_path: Pa
     assert "ManagedCertificate tools/kibana is new" in loud
     assert "host kibana.acme.example moves from Ingress kibana to grafana" in loud
     assert "loses ports 9090" in loud
+    # what the live Ingress carries beyond what iapgen sets is named once, with the first service it serves
+    notes = report.split("## Not in the spec")[1]
+    assert "grafana: Ingress grafana annotation kubernetes.io/ingress.allow-http: false" in notes
+    assert notes.count("uses FrontendConfig tls-policy") == 2  # one per live Ingress
     # a Service nobody exposes is not adopted, so its finding is not a fix
     assert "| Service tools/orphan" in report.split("## Not fixed")[1].split("## Per object")[0]
     assert "orphan" not in report.split("## Fixes")[1].split("## Not fixed")[0]

@@ -61,6 +61,7 @@ class Namespace:
     static_ip: str | None = None
     promote: str | None = None  # an ephemeral IP to reserve under iapgen's name before deploying
     claimed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    described: set[int] = field(default_factory=set)  # Ingresses whose own settings are already noted
 
 
 def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Skipped]]:
@@ -132,6 +133,9 @@ def _entry(ctx: Context, app: App, space: Namespace, env: str) -> Entry:
                    "<name>.<domain>; set the one users reach", True)
     _names(ctx, entry, space)
     _unsupported(entry)
+    if app.ingress is not None and id(app.ingress) not in space.described:
+        space.described.add(id(app.ingress))
+        entry.unsupported += _ingress_settings(app.ingress)
     if app.ingress is not None and space.primary is not None and app.ingress is not space.primary:
         entry.loud.append(
             f"host {app.host} moves from Ingress {app.ingress.name} to {space.primary.name}, the one Ingress iapgen "
@@ -301,6 +305,27 @@ def _unsupported(entry: Entry) -> None:
         entry.unsupported.append(f"Service ports {', '.join(map(str, others))}: the spec keeps one port, the others "
                                  "are removed from the Service")
         entry.loud.append(f"Service {svc.namespace}/{svc.name} loses ports {', '.join(map(str, others))}")
+
+
+# What iapgen sets on its Ingress itself; anything else a live Ingress carries is not kept.
+INGRESS_HANDLED = ("kubernetes.io/ingress.class", "kubernetes.io/ingress.global-static-ip-name",
+                   "networking.gke.io/managed-certificates")
+FRONTEND_CONFIG = "networking.gke.io/v1beta1.FrontendConfig"
+
+
+def _ingress_settings(ingress: Any) -> list[str]:
+    notes = []
+    for key, value in sorted(ingress.annotations.items()):
+        if key == FRONTEND_CONFIG:
+            notes.append(f"Ingress {ingress.name} uses FrontendConfig {_short(value)} (SSL policy, redirects); "
+                         f"iapgen attaches its own {naming.FRONTEND_CONFIG} (HTTP -> HTTPS redirect only)")
+        elif key not in INGRESS_HANDLED and not key.startswith("ingress.kubernetes.io/") and \
+                key != "kubectl.kubernetes.io/last-applied-configuration":
+            notes.append(f"Ingress {ingress.name} annotation {key}: {_short(value)}")
+    if ingress.spec.get("tls"):
+        notes.append(f"Ingress {ingress.name} spec.tls (certificates from Secrets): iapgen serves "
+                     "ManagedCertificates only")
+    return notes
 
 
 def _ports(svc: Any) -> list[int]:
