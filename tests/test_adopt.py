@@ -275,3 +275,16 @@ def test_what_users_would_notice_is_reported_loudly_with_what_to_do(tmp_path: Pa
     assert kept["grafana"].certificate == "tools-cert" and kept["kibana"].certificate is None
     plan = json.loads((out / "import.json").read_text())["resources"]
     assert "projects/acme-prod/global/addresses/iapgen-prod-tools" in {r.get("id") for r in plan}
+
+
+def test_losing_cloud_armor_is_loud(tmp_path: Path) -> None:
+    manifest = tmp_path / "argocd.yaml"
+    manifest.write_text((MANIFESTS / "argocd.yaml").read_text().replace(
+        "  timeoutSec: 3600\n", "  securityPolicy:\n    name: edge-policy\n"))
+    out = tmp_path / "out"
+    result = run_cli("import", str(manifest), "--env", "prod", "--project", "acme-prod", "--out", str(out), *MEMBER)
+    assert result.code == 0, result.err
+    report = (out / "report.md").read_text()
+    loud = report.split("## Read first")[1].split("## Fixes")[0]
+    assert "BackendConfig argocd-backend-config securityPolicy is not in the spec" in loud
+    assert "securityPolicy" in (out / "services.yaml").read_text().split("- name: argocd-server")[1]

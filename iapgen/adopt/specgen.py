@@ -287,6 +287,10 @@ def _unsupported(entry: Entry) -> None:
         if key not in BACKEND_CONFIG_HANDLED:
             what = UNSUPPORTED_BC.get(key, "a setting")
             entry.unsupported.append(f"BackendConfig {bc.name if bc else ''} {key}: {_short(value)} ({what})")
+            if key in ("securityPolicy", "cdn"):
+                entry.loud.append(f"BackendConfig {bc.name if bc else ''} {key} is not in the spec: if `pulumi "
+                                  f"preview --diff` removes it, the app loses its {what}; keep that app by hand "
+                                  "until the spec can carry it")
     for route in app.routes[1:]:
         entry.unsupported.append(f"host {route.host} (Ingress {route.ingress.name}) also routes here; the spec gives "
                                  "a service one host, so that host is no longer routed: add DNS and a service for "
