@@ -288,3 +288,16 @@ def test_losing_cloud_armor_is_loud(tmp_path: Path) -> None:
     loud = report.split("## Read first")[1].split("## Fixes")[0]
     assert "BackendConfig argocd-backend-config securityPolicy is not in the spec" in loud
     assert "securityPolicy" in (out / "services.yaml").read_text().split("- name: argocd-server")[1]
+
+
+def test_a_service_name_taken_in_another_namespace_is_reported_not_adopted(tmp_path: Path) -> None:
+    wiki = (MANIFESTS / "wiki.yaml").read_text()
+    manifest = tmp_path / "two.yaml"
+    manifest.write_text(wiki + "---\n" + wiki.replace("namespace: docs", "namespace: docs2").replace(
+        "wiki.acme.example", "wiki2.acme.example").replace("wiki-ip", "wiki2-ip"))
+    out = tmp_path / "out"
+    result = run_cli("import", str(manifest), "--env", "prod", "--project", "acme-prod", "--out", str(out), *MEMBER)
+    assert result.code == 0, result.err
+    assert "- Service docs2/wiki: spec service names are unique across namespaces and wiki is already adopted from " \
+           "namespace docs" in (out / "report.md").read_text()
+    assert [e.service.namespace for e in load_spec(out / "services.yaml").exposures["prod"]] == ["docs"]

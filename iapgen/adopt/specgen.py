@@ -69,16 +69,13 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
     skipped: list[Skipped] = []
     entries: list[Entry] = []
     hosts: dict[str, str] = {}
-    names: set[str] = set()
+    names: dict[str, Any] = {}  # spec name -> the live Service adopted under it
     namespaces: dict[str, Namespace] = {}
     ordered = sorted(apps, key=lambda a: (a.via != "ingress", a.service.namespace, a.service.name, a.port.index))
     for app in ordered:
         svc = app.service
         if rules.check_name(svc.name) or svc.name in names:
-            skipped.append(Skipped(svc.ref, f"port {app.port.name or app.port.port}: a Service that is already "
-                                   "adopted through another port, or whose name is not a DNS-1035 label; the spec "
-                                   "exposes one port per Service name" if svc.name in names else
-                                   "its name is not a DNS-1035 label"))
+            skipped.append(Skipped(svc.ref, _unnamed(svc, app, names)))
             continue
         if app.host is not None and (rules.check_host(app.host) or app.host in hosts):
             skipped.append(Skipped(svc.ref, f"host {app.host} " + (
@@ -89,10 +86,21 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
         space = namespaces.setdefault(svc.namespace, _namespace(app, env))
         entry = _entry(ctx, app, space, env)
         entries.append(entry)
-        names.add(svc.name)
+        names[svc.name] = svc
         if app.host:
             hosts[app.host] = svc.name
     return sorted(entries, key=lambda e: (e.app.service.namespace, e.name)), skipped
+
+
+def _unnamed(svc: Any, app: App, names: dict[str, Any]) -> str:
+    """Why a Service cannot get a spec entry under its own name."""
+    if svc.name not in names:
+        return "its name is not a DNS-1035 label, which a spec service name must be"
+    if names[svc.name] is svc:
+        return (f"port {app.port.name or app.port.port} is exposed too; the spec exposes one port per Service, and "
+                "this Service is adopted through another")
+    return (f"spec service names are unique across namespaces and {svc.name} is already adopted from namespace "
+            f"{names[svc.name].namespace}; adopt this one into another spec, or rename one Service")
 
 
 def _namespace(first: App, env: str) -> Namespace:
