@@ -20,7 +20,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.iap import OAUTH_SECRET
-from iapgen.spec import naming
+from iapgen.spec import pinned
 from iapgen.spec.annotations import service_annotations
 from iapgen.spec.validate import Exposure
 
@@ -81,7 +81,7 @@ class Backend(pulumi.ComponentResource):
             api_version="cloud.google.com/v1",
             kind="BackendConfig",
             metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=naming.backend_config(service.name), namespace=service.namespace, labels=labels),
+                name=pinned.backend_config(service), namespace=service.namespace, labels=labels),
             spec=backend_config_spec(exposure),
             opts=child,
         )
@@ -102,7 +102,7 @@ class Backend(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
         )
         self.service_name = _name_after(svc, service.name)
-        self.backend_config_name = _name_after(config, naming.backend_config(service.name))
+        self.backend_config_name = _name_after(config, pinned.backend_config(service))
         self.register_outputs({
             "service_name": self.service_name,
             "backend_config_name": self.backend_config_name,

@@ -12,7 +12,9 @@ says which serves each host). The namespace gets:
 - with a custom IAP OAuth client, the Secret its BackendConfigs name (iap.py);
 - per Ingress, one rule per host, routed to that service's Service port.
 Ingress 1's objects keep the logical names they had when it was the only one, so growing a
-namespace past 15 hosts replaces nothing.
+namespace past 15 hosts replaces nothing. Live names pinned under `names:` (adoption) replace
+iapgen's for the Ingress, its static IP and the certificates; a pinned static IP already exists,
+so what only its creator knows (description, type, IP version) stays out of the diff.
 """
 
 from __future__ import annotations
@@ -28,8 +30,12 @@ from pulumi_gcp.compute.global_address import GlobalAddress
 
 from components import iap
 from components.backend import MANAGED_BY
-from iapgen.spec import naming
+from iapgen.spec import naming, pinned
 from iapgen.spec.validate import Exposure
+
+# Every field of a global address but labels is immutable: a difference replaces it, and a new address is a new
+# IP. An adopted address keeps whatever it was created with (docs/gke-behaviour.md#adoption-immutable-fields).
+ADOPTED_ADDRESS_IGNORED = ["description", "addressType", "ipVersion"]
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class Frontend(pulumi.ComponentResource):
                 api_version="networking.gke.io/v1",
                 kind="ManagedCertificate",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=naming.certificate(exposure.service.name), namespace=namespace,
+                    name=pinned.certificate(exposure.service), namespace=namespace,
                     labels={**labels, "iapgen.dev/service": exposure.service.name}),
                 spec={"domains": [exposure.host]},
                 opts=child,
@@ -111,22 +117,24 @@ class Frontend(pulumi.ComponentResource):
         for number, members in sorted(groups.items()):
             # Ingress 1's children keep their first names: {name}-address, {name}-ingress.
             prefix = name if number == 1 else f"{name}-{number}"
+            lead = members[0]  # every service on one Ingress pins the same Ingress and IP names, or none
             ip = GlobalAddress(
                 f"{prefix}-address",
-                name=naming.static_ip(args.env, namespace, number),
+                name=lead.static_ip_name,
                 project=args.project,
                 address_type="EXTERNAL",
                 ip_version="IPV4",
                 description=f"iapgen: load balancer IP of the {namespace} Ingress"
                 + ("" if number == 1 else f" {naming.ingress(number)}") + f" ({args.env})",
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=ADOPTED_ADDRESS_IGNORED)
+                if pinned.adopted_static_ip(lead.service) else child,
             )
             mine = [certificates[e.service.name] for e in members]
             self.addresses[number] = ip
             self.ingresses[number] = k8s.networking.v1.Ingress(
                 f"{prefix}-ingress",
                 metadata=k8s.meta.v1.ObjectMetaArgs(
-                    name=naming.ingress(number),
+                    name=lead.ingress_name,
                     namespace=namespace,
                     labels=labels,
                     annotations={
@@ -134,7 +142,7 @@ class Frontend(pulumi.ComponentResource):
                         "kubernetes.io/ingress.class": "gce",
                         "kubernetes.io/ingress.global-static-ip-name": ip.name,
                         "networking.gke.io/managed-certificates": ",".join(
-                            naming.certificate(e.service.name) for e in members),
+                            pinned.certificate(e.service) for e in members),
                         "networking.gke.io/v1beta1.FrontendConfig": naming.FRONTEND_CONFIG,
                     },
                 ),

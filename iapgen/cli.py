@@ -64,6 +64,26 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                       help="exit 1 when a finding at or above this severity exists (default: error)")
 
+    adopt = add_command(
+        "import", help="turn apps that already run into services.yaml, without recreating them",
+        description="Read Kubernetes YAML like lint does (files, folders, - for `kubectl get ... -o yaml`), find "
+        "every app exposed through a GKE Ingress or a standalone NEG, and write OUT/services.yaml (live names pinned, "
+        "guesses and what the spec cannot express in comments), OUT/report.md (what adoption changes, loudly what "
+        "would replace anything) and OUT/import.json (for pulumi import --file). Writes only inside --out.")
+    adopt.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, or - for standard input")
+    adopt.add_argument("--env", required=True, help="environment (Pulumi stack) the apps run in, e.g. prod")
+    adopt.add_argument("--out", required=True, type=Path, help="new or empty folder, or one import wrote before")
+    adopt.add_argument("--spec", default="services.yaml", type=Path,
+                       help="the project's spec, if any: its environment gives project, domain and IAP members "
+                       "(default: services.yaml)")
+    adopt.add_argument("--project", help="GCP project id (default: the spec's, else gcp:project of "
+                       "Pulumi.<env>.yaml here)")
+    adopt.add_argument("--domain", help="the environment's domain (default: the spec's, else the adopted hosts' "
+                       "common suffix)")
+    adopt.add_argument("--member", action="append", default=[], metavar="PRINCIPAL",
+                       help="IAP member of the environment, e.g. group:sre@acme.example (repeat for more; default: "
+                       "the spec's)")
+
     diff = add_command(
         "diff", help="report what a change deploys, per environment, as Markdown for a pull request",
         description="Compare two render folders (one environment, or render --all-envs output), or the spec at a "
@@ -118,13 +138,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"render": _render, "check": _check, "lint": _lint, "token": _token, "curl": _token, "diff": _diff,
-                "doctor": _doctor, "rules": _rules, "schema": _schema}
-    if args.command == "render" or (args.command == "diff" and args.base_ref):
+    handlers = {"render": _render, "check": _check, "lint": _lint, "import": _import, "token": _token, "curl": _token,
+                "diff": _diff, "doctor": _doctor, "rules": _rules, "schema": _schema}
+    if args.command in ("render", "import") or (args.command == "diff" and args.base_ref):
         # These run the Pulumi program: the base install lacks it (iapgen/extras.py).
         from iapgen.extras import deploy_missing_message
 
-        command = "render" if args.command == "render" else "diff --base-ref"
+        command = "diff --base-ref" if args.command == "diff" else args.command
         if message := deploy_missing_message(command):
             print(message, file=sys.stderr)
             return EXIT_USAGE
@@ -156,6 +176,48 @@ def _lint(args: argparse.Namespace) -> int:
     result = lint(args.paths)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_PROBLEMS if failed(result, args.fail_on) else EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from iapgen.adopt.command import WRITER, ImportUsageError, Options, run
+    from iapgen.render.command import OutputFolderError, check_folder, write
+
+    for path in args.paths:
+        if path != "-" and not Path(path).exists():
+            print(f"iapgen import: {path}: no such file or folder", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        check_folder(args.out, WRITER)  # before reading anything
+        result = run(args.paths, Options(args.env, args.project, args.domain, tuple(args.member), args.spec))
+        write(args.out, result.files, WRITER)
+    except SpecError as err:  # the inputs are not readable YAML: the lines lint prints
+        sys.stderr.write(_finding_lines(err.findings))
+        count = len(err.findings)
+        print(f"iapgen import: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except ImportUsageError as err:
+        print(f"iapgen import: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except OutputFolderError as err:
+        print(f"iapgen import: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as err:
+        print(f"iapgen import: cannot write {err.filename or args.out}: {err.strerror}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    if result.fixed:
+        print(f"lint findings of the live objects that the spec fixes ({len(result.fixed)}):")
+        sys.stdout.write(_finding_lines(result.fixed))
+    if result.remaining:
+        print(f"lint findings that adoption does not fix ({len(result.remaining)}): see report.md")
+    print(f"iapgen import: {result.services} services -> {args.out}/ (services.yaml, report.md, import.json)")
+    return EXIT_OK
+
+
+def _finding_lines(findings: Sequence[Any]) -> str:
+    """Findings as `iapgen lint` prints them, without its summary line."""
+    from iapgen.lint.command import Result, as_text
+
+    return as_text(Result(list(findings), 0, 0)).rsplit("\n", 2)[0] + "\n"
 
 
 def _token(args: argparse.Namespace) -> int:

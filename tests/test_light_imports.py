@@ -44,7 +44,9 @@ report(code)
 """
 
 # Modules that are the Pulumi side of iapgen: the only ones that may import pulumi.
-DEPLOY_ONLY = {"iapgen.render.offline", "iapgen.render.command", "iapgen.render.stackconfig"}
+# render runs the program; import renders the adopted spec to compare it with the live objects.
+DEPLOY_ONLY = {"iapgen.render.offline", "iapgen.render.command", "iapgen.render.stackconfig",
+               "iapgen.adopt.command", "iapgen.adopt.compare"}
 
 
 def child(code: str, *argv: str, cwd: Path = REPO) -> tuple[dict[str, object], str, str]:
@@ -103,7 +105,8 @@ def test_the_blocker_sees_an_import_of_pulumi() -> None:
     assert result["attempts"] == ["pulumi_gcp"]
 
 
-@pytest.mark.parametrize("argv", [("render", "--env", "dev", "--out", "OUT"), ("diff", "--base-ref", "HEAD")])
+@pytest.mark.parametrize("argv", [("render", "--env", "dev", "--out", "OUT"), ("diff", "--base-ref", "HEAD"),
+                                  ("import", "x.yaml", "--env", "dev", "--out", "OUT")])
 def test_a_deploy_command_without_the_extra_names_the_install(tmp_path: Path, argv: tuple[str, ...]) -> None:
     result, out, err = child(RUN_CLI, *(str(tmp_path / "out") if a == "OUT" else a for a in argv))
     assert result["code"] == 2 and result["heavy"] == [], err

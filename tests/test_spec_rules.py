@@ -122,6 +122,18 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "SPEC_SHAPE", "did you mean 'healthCheck'?", "helthCheck:"),
     ("missing-health-check", lambda s: svc(s).pop("healthCheck"),
      "SPEC_SHAPE", "healthCheck: is required", "- name: argocd"),
+    ("pinned-backend-config", set_path("services", 0, "names", value={"backendConfig": "Argo_Config"}),
+     "PINNED_NAME_INVALID", "Kubernetes object name", "names:>backendConfig: Argo_Config"),
+    ("pinned-static-ip", set_path("services", 0, "names", value={"staticIp": "argocd.ip"}),
+     "PINNED_NAME_INVALID", "GCE resource name", "names:>staticIp: argocd.ip"),
+    ("pinned-ingress-conflict", lambda s: s["services"].extend([
+        service("dex", namespace="argocd", names={"ingress": "dex-ingress"})]),
+     "PINNED_NAME_CONFLICT", "same names.ingress", "- name: dex>ingress: dex-ingress"),
+    ("pinned-certificate-taken", lambda s: s["services"].append(service("dex", names={"certificate": "argocd"})),
+     "PINNED_NAME_CONFLICT", "already the certificate of argocd", "- name: dex>certificate: argocd"),
+    ("pinned-ingress-on-two-ingresses", lambda s: s.update(services=[
+        service(f"app{i}", namespace="shared", names={"ingress": "live"}) for i in range(16)]),
+     "PINNED_NAME_CONFLICT", "like Ingress 1", "- name: app15>ingress: live"),
     ("quoted-port", set_path("services", 0, "port", value="443"),
      "SPEC_SHAPE", "remove the quotes", "port: '443'"),
 ]

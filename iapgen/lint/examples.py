@@ -156,6 +156,17 @@ EXAMPLES: dict[str, list[Example]] = {
                                + svc("  healthCheck: {path: /healthz}\n  iap: {members: [group:argocd@acme.example]}\n"))],
     "NAME_INVALID": [Example("service", svc("  healthCheck: {path: /healthz}\n").replace("name: argocd", "name: Argo_CD"),
                              svc("  healthCheck: {path: /healthz}\n"))],
+    "PINNED_NAME_INVALID": [
+        Example("service", svc("  healthCheck: {path: /healthz}\n  names: {backendConfig: Argo_Config}\n"),
+                svc("  healthCheck: {path: /healthz}\n  names: {backendConfig: argocd-backend-config}\n")),
+        Example("service", svc("  healthCheck: {path: /healthz}\n  names: {staticIp: argocd.ip}\n"),
+                svc("  healthCheck: {path: /healthz}\n  names: {staticIp: argocd-ip}\n"))],
+    "PINNED_NAME_CONFLICT": [Example(
+        "service", svc("  healthCheck: {path: /healthz}\n  names: {ingress: argocd-server-ingress}\n")
+        + svc("  healthCheck: {path: /healthz}\n  names: {ingress: dex-ingress}\n").replace("name: argocd", "name: dex"),
+        svc("  healthCheck: {path: /healthz}\n  names: {ingress: argocd-server-ingress}\n")
+        + svc("  healthCheck: {path: /healthz}\n  names: {ingress: argocd-server-ingress}\n").replace(
+            "name: argocd", "name: dex"))],
     "NAMESPACE_INVALID": [Example("service", svc("  healthCheck: {path: /healthz}\n").replace(
         "namespace: argocd", "namespace: Argo CD"), svc("  healthCheck: {path: /healthz}\n"))],
     "SELECTOR_INVALID": [Example("service", svc("  healthCheck: {path: /healthz}\n").replace(

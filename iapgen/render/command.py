@@ -31,6 +31,7 @@ from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
 from iapgen.templating import render_template
 
 MANIFEST = ".iapgen-render.json"
+RENDER = "iapgen render"
 _DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: same output, ~10x faster
 _TOP_KEYS = ("apiVersion", "kind", "metadata", "spec")
 _META_KEYS = ("name", "namespace", "labels", "annotations")
@@ -176,13 +177,13 @@ class OutputFolderError(Exception):
     """The output folder cannot be used without touching files iapgen did not write."""
 
 
-def write(out: Path, files: Mapping[str, str]) -> None:
-    """Replace what render wrote before in `out` with `files`; refuse anything else."""
-    previous = check_folder(out)
+def write(out: Path, files: Mapping[str, str], writer: str = RENDER) -> None:
+    """Replace what `writer` (render, or import) wrote before in `out` with `files`; refuse anything else."""
+    previous = check_folder(out, writer)
     out.mkdir(parents=True, exist_ok=True)
     # Record every file render may leave behind before touching any, so an interrupted run
     # (disk full, Ctrl-C) leaves a folder the next render still recognises as its own.
-    _write_manifest(out, sorted(set(previous) | set(files)))
+    _write_manifest(out, sorted(set(previous) | set(files)), writer)
     for rel in previous:
         target = out / rel
         if target.is_file() and not target.is_symlink():
@@ -193,15 +194,15 @@ def write(out: Path, files: Mapping[str, str]) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         with open(target, "x", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
-    _write_manifest(out, sorted(files))
+    _write_manifest(out, sorted(files), writer)
 
 
-def _write_manifest(out: Path, files: list[str]) -> None:
-    (out / MANIFEST).write_text(json.dumps({"writer": "iapgen render", "files": files}, indent=1) + "\n")
+def _write_manifest(out: Path, files: list[str], writer: str) -> None:
+    (out / MANIFEST).write_text(json.dumps({"writer": writer, "files": files}, indent=1) + "\n")
 
 
-def check_folder(out: Path) -> list[str]:
-    """The files a previous render wrote in `out`; raises if `out` holds anything else."""
+def check_folder(out: Path, writer: str = RENDER) -> list[str]:
+    """The files a previous run of `writer` wrote in `out`; raises if `out` holds anything else."""
     if out.is_symlink():
         raise OutputFolderError(f"--out {out} is a symbolic link; name a real folder")
     if not out.exists():
@@ -212,17 +213,21 @@ def check_folder(out: Path) -> list[str]:
     manifest = out / MANIFEST
     if manifest.is_file() and not manifest.is_symlink():
         try:
-            recorded = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            recorded, recorded_writer = data["files"], data.get("writer", RENDER)
             previous = [str(p) for p in recorded if isinstance(p, str)]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
             raise OutputFolderError(f"{manifest} is damaged; delete {out} yourself or choose another "
                                     "--out") from None
+        if recorded_writer != writer:
+            raise OutputFolderError(f"refusing to write into {out}: {recorded_writer} wrote it; choose a new or "
+                                    "empty folder for --out")
     allowed = {os.path.normpath(p) for p in previous if _inside(out, p)} | {MANIFEST}
     for path in sorted(out.rglob("*")):
         rel = os.path.normpath(path.relative_to(out))
         if path.is_symlink() or (path.is_file() and rel not in allowed) or not (path.is_file() or path.is_dir()):
             raise OutputFolderError(
-                f"refusing to write into {out}: it holds {rel}, which iapgen render did not write; "
+                f"refusing to write into {out}: it holds {rel}, which {writer} did not write; "
                 "choose a new or empty folder for --out")
     return [p for p in previous if os.path.normpath(p) != MANIFEST and _inside(out, p)]
 

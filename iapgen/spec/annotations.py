@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from iapgen.spec import naming
+from iapgen.spec import pinned
 from iapgen.spec.validate import Exposure
 
 
@@ -21,5 +21,5 @@ def service_annotations(exposure: Exposure) -> dict[str, str]:
         "cloud.google.com/app-protocols": json.dumps({port_name: service.protocol}, separators=(",", ":")),
         "cloud.google.com/neg": json.dumps({"ingress": True}, separators=(",", ":")),
         "cloud.google.com/backend-config": json.dumps(
-            {"default": naming.backend_config(service.name)}, separators=(",", ":")),
+            {"default": pinned.backend_config(service)}, separators=(",", ":")),
     }

@@ -60,15 +60,15 @@ def overfull_message(namespace: str, env: str, ingress: Overfull) -> str:
             "unset ingress to let iapgen place them")
 
 
-def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int]]) -> list[tuple[str, str, str]]:
-    """(service, message, rule) for each Ingress's static IP name, from (service, namespace, Ingress number) in
-    spec order: at most 63 characters (reported once), and no two Ingresses may share one (GCE names are
-    project-wide; namespace team's Ingress 2 and namespace team-2's Ingress 1 would)."""
+def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | None]]) -> list[tuple[str, str, str]]:
+    """(service, message, rule) for each Ingress's static IP name, from (service, namespace, Ingress number, name
+    pinned under names.staticIp or None) in spec order: at most 63 characters (reported once), and no two Ingresses
+    may share one (GCE names are project-wide; namespace team's Ingress 2 and namespace team-2's Ingress 1 would)."""
     owners: dict[str, tuple[str, int]] = {}
     problems = []
     too_long: set[str] = set()
-    for service, namespace, number in placed:
-        name = naming.static_ip(env, namespace, number)
+    for service, namespace, number, pinned in placed:
+        name = pinned or naming.static_ip(env, namespace, number)
         first = owners.setdefault(name, (namespace, number))
         if first != (namespace, number):
             problems.append((service, f"the static IP name {name!r} of namespace {namespace}'s Ingress {number} is "

@@ -49,6 +49,10 @@ ProjectId = Annotated[str, Field(max_length=64), _hint(pattern=rules.PROJECT_ID.
 HcPath = Annotated[str, Field(max_length=2048), _hint(pattern=r"^/"), _checked(rules.check_hc_path)]
 Seconds = Annotated[int, _hint(minimum=1, maximum=300), _checked(rules.check_hc_range, "seconds")]
 Threshold = Annotated[int, _hint(minimum=1, maximum=10), _checked(rules.check_hc_range, "threshold")]
+ObjectName = Annotated[str, _hint(pattern=rules.DNS1123_SUBDOMAIN.pattern, maxLength=253),
+                       _checked(rules.check_pinned_name, "kubernetes")]
+GceName = Annotated[str, _hint(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLength=63),
+                    _checked(rules.check_pinned_name, "gce")]
 Member = Annotated[
     str, Field(max_length=512),
     _hint(pattern=r"^((user|group|serviceAccount):[^@\s]+@[^@\s]+|domain:[a-z0-9.-]+|principal(Set)?://\S+)$"),
@@ -119,6 +123,20 @@ class Iap(Model):
         return self
 
 
+class Names(Model):
+    """Names of live objects to keep when adopting them (`iapgen import` writes these); omit to use iapgen's."""
+
+    backend_config: ObjectName | None = Field(None, description="The BackendConfig to keep; default: the service "
+                                              "name.")
+    certificate: ObjectName | None = Field(None, description="The ManagedCertificate to keep for this host; default: "
+                                           "the service name.")
+    ingress: ObjectName | None = Field(None, description="The Ingress to keep for this host; every service that "
+                                       "Ingress serves must name the same one. Default: iapgen (iapgen-N).")
+    static_ip: GceName | None = Field(None, description="GCE name of that Ingress's global static IP to keep; every "
+                                      "service it serves must name the same one. Default: "
+                                      "iapgen-<env>-<namespace> (-N).")
+
+
 class Service(Model):
     """One app to expose through the load balancer and IAP."""
 
@@ -132,6 +150,8 @@ class Service(Model):
     health_check: HealthCheck = Field(description="How the load balancer probes the Pods; path is required.")
     iap: Iap = Field(default_factory=Iap, description="Identity-Aware Proxy settings for this service.")
     host: Host | None = Field(None, description="Public host name; default <name>.<environment domain>.")
+    names: Names = Field(default_factory=Names, description="Names of live objects to keep (adoption); omit to "
+                         "use iapgen's names.")
     ingress: Annotated[int, Field(ge=1, le=1000)] | None = Field(
         None, description="Which of the namespace's Ingresses serves this host (1 = `iapgen`, N = `iapgen-N`, 15 "
         "hosts each). Omit it: iapgen fills them in spec order. Pin it to keep the service where it is when an "

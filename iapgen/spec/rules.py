@@ -86,6 +86,8 @@ _register("OAUTH_SECRET_MISSING", "A custom IAP OAuth client needs its secret in
           "gke-behaviour.md#iap-oauth-client, design.md#stack-config")
 _register("IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
           "gke-behaviour.md#iap-enable-and-bind")
+_register("PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or "
+          "static IPs, or two services claim one BackendConfig or certificate.", "design.md#names-of-adopted-objects")
 
 def decimal(text: str) -> int | None:
     """A plain decimal port or key ("443"); None for anything else ("²", "--80", 5,000 digits)."""
@@ -110,6 +112,24 @@ def check_name(value: str) -> str | None:
     if not DNS1035_LABEL.fullmatch(value):
         return (f"{show(value)} is not a DNS-1035 label: use lower-case letters, digits and '-', "
                 "starting with a letter and not ending with '-' (e.g. 'argocd')")
+    return None
+
+
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+@rule("PINNED_NAME_INVALID", "A name under names: must be valid for its object: a Kubernetes object name, or a GCE "
+      "name for the static IP.", "design.md#names-of-adopted-objects, gke-behaviour.md#gce-and-kubernetes-names")
+def check_pinned_name(kind: str, value: str) -> str | None:
+    """kind "kubernetes": a DNS-1123 subdomain (BackendConfig, ManagedCertificate, Ingress); "gce": a GCE name."""
+    if kind == "gce":
+        if len(value) > 63 or not DNS1035_LABEL.fullmatch(value):
+            return (f"{show(value)} is not a GCE resource name: 1-63 lower-case letters, digits and '-', starting "
+                    "with a letter (copy it from gcloud compute addresses list --global)")
+        return None
+    if len(value) > 253 or not DNS1123_SUBDOMAIN.fullmatch(value):
+        return (f"{show(value)} is not a Kubernetes object name: at most 253 lower-case letters, digits, '-' and "
+                "'.', starting and ending with a letter or digit (copy it from kubectl get)")
     return None
 
 

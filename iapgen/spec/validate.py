@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import layout, naming, rules
+from iapgen.spec import layout, naming, pinned, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
@@ -45,11 +45,13 @@ class Exposure:
 
     @property
     def ingress_name(self) -> str:
-        return naming.ingress(self.ingress_number)
+        """The live name the spec pins (names.ingress), else iapgen's."""
+        return self.service.names.ingress or naming.ingress(self.ingress_number)
 
     @property
     def static_ip_name(self) -> str:
-        return naming.static_ip(self.env, self.service.namespace, self.ingress_number)
+        """The live name the spec pins (names.staticIp), else iapgen's."""
+        return self.service.names.static_ip or naming.static_ip(self.env, self.service.namespace, self.ingress_number)
 
     @property
     def address_key(self) -> str:
@@ -239,10 +241,50 @@ class _Checker:
                 self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
                          layout.overfull_message(namespace, env_name, ingress), "INGRESS_CERT_LIMIT")
         placed_exposures = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)
-        ingresses = [(e.service.name, e.service.namespace, e.ingress_number) for e in placed_exposures]
+        ingresses = [(e.service.name, e.service.namespace, e.ingress_number, e.service.names.static_ip)
+                     for e in placed_exposures]
         for name, message, rule in layout.static_ip_problems(env_name, ingresses):
             self.add(self.where(("services", index_of[name]), env_name, "namespace"), message, rule)
+        per_ingress: dict[tuple[str, int], list[Exposure]] = defaultdict(list)
+        for exposure in placed_exposures:
+            per_ingress[(exposure.service.namespace, exposure.ingress_number)].append(exposure)
+        named: dict[tuple[str, str], int] = {}
+        for (namespace, number), members in sorted(per_ingress.items()):
+            self.check_pinned_ingress(env_name, members, index_of)
+            taken = named.setdefault((namespace, members[0].ingress_name), number)
+            if taken != number:
+                self.add(self.where(("services", index_of[members[0].service.name]), env_name, "names", "ingress"),
+                         f"Ingress {number} of namespace {namespace} would be named {members[0].ingress_name!r} like "
+                         f"Ingress {taken}: pin names.ingress only on the services of one Ingress",
+                         "PINNED_NAME_CONFLICT")
+        for members in per_namespace.values():
+            self.check_pinned_objects(env_name, members, index_of)
         return placed_exposures
+
+    def check_pinned_ingress(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
+        """The services one Ingress serves share its name and static IP: they pin the same ones, or none."""
+        first = members[0].service
+        for field, attr in (("ingress", "ingress"), ("staticIp", "static_ip")):
+            for exposure in members[1:]:
+                value, expected = getattr(exposure.service.names, attr), getattr(first.names, attr)
+                if value != expected:
+                    self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
+                             f"names.{field} is {show(value or 'unset')} but {first.name}, served by the same "
+                             f"Ingress, has {show(expected or 'unset')}; the services of one Ingress share its name "
+                             f"and IP, so give them the same names.{field}", "PINNED_NAME_CONFLICT")
+
+    def check_pinned_objects(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
+        """Each service of a namespace needs its own BackendConfig and certificate."""
+        for field, name_of in (("backendConfig", pinned.backend_config), ("certificate", pinned.certificate)):
+            owner: dict[str, str] = {}
+            for exposure in members:
+                name = name_of(exposure.service)
+                if name in owner and owner[name] != exposure.service.name:
+                    self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
+                             f"{field} {show(name)} is already the {field} of {owner[name]} in namespace "
+                             f"{exposure.service.namespace}; each service needs its own: pin it on one service only",
+                             "PINNED_NAME_CONFLICT")
+                owner.setdefault(name, exposure.service.name)
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""`iapgen import`: adopt apps that already run (discover.py, specgen.py, yamlout.py, compare.py, command.py)."""
