@@ -131,7 +131,7 @@ def standalone_services(objects: dict[tuple[str, str], Any], plan: list[dict[str
             continue
         port = svc["spec"]["ports"][0]
         check = owned.get(("HealthCheck", name), {})
-        block = next((check[b] for b in HEALTH_CHECK_BLOCKS if b in check), {})
+        block: dict[str, Any] = next((check[b] for b in HEALTH_CHECK_BLOCKS if b in check), {})
         backend = owned.get(("BackendService", name), {})
         iap = backend.get("iap")
         # A custom OAuth client's secret makes the whole block secret; it is set only with IAP on.
