@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import layout, naming, pinned, rules
+from iapgen.spec import layout, lbchecks, naming, pinned, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
@@ -61,6 +61,16 @@ class Exposure:
     @property
     def port_name(self) -> str:
         return naming.port_name(self.service.protocol)
+
+    @property
+    def standalone(self) -> bool:
+        """Whether the stack owns this service's load balancer (loadBalancer: standalone)."""
+        return self.environment.load_balancer == "standalone"
+
+    @property
+    def neg_name(self) -> str:
+        """The standalone NEG's name (also its backend service's and health check's)."""
+        return naming.neg(self.env, self.service.name)
 
     @property
     def url(self) -> str:
@@ -134,6 +144,10 @@ class _Checker:
                 if effective is not None:
                     resolved.append(self.expose(index, effective, env_name, environment))
             exposures[env_name] = self.check_environment(env_name, tuple(resolved))
+            for loc, message, rule in lbchecks.mode_fields(env_name, environment):
+                self.add(loc, message, rule)
+        for loc, message, rule in lbchecks.gce_collisions(self.spec.environments, exposures):
+            self.add(loc, message, rule)
         return exposures
 
     def check_names(self) -> None:
@@ -195,6 +209,13 @@ class _Checker:
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
+        if environment.load_balancer == "standalone":
+            neg_name = naming.neg(env_name, service.name)
+            if len(neg_name) > naming.GCE_NAME_MAX:
+                self.add(self.where(loc, env_name, "name"),
+                         f"the NEG, backend service and health check name {neg_name!r} would be {len(neg_name)} "
+                         f"characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or the "
+                         "environment name", "NAME_TOO_LONG")
         host = service.host or f"{service.name}.{environment.domain}"
         if service.host is None and rules.check_host(host):
             self.add(self.where(loc, env_name, "name"),
@@ -233,6 +254,10 @@ class _Checker:
                          "HOST_DUPLICATE")
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
+        if self.spec.environments[env_name].load_balancer == "standalone":
+            # No Ingress: one certificate map serves every host (no per-proxy certificate limit), and the
+            # names an adopted Ingress pins do not apply.
+            return exposures
         numbers: dict[str, int] = {}
         for namespace, members in per_namespace.items():
             placed, overfull = layout.ingress_numbers([(e.service.name, e.service.ingress) for e in members])

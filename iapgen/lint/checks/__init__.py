@@ -18,6 +18,7 @@ from iapgen.lint.checks import (  # noqa: F401
     backendconfigs,
     catalogue,
     ingresses,
+    pulumi_gcp,
     services,
     values,
     workloads,
