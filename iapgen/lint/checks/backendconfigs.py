@@ -21,7 +21,6 @@ from iapgen.lint.checks.objects import (
     as_int,
     intended_protocols,
     neg_for_ingress,
-    pod_ports,
 )
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
@@ -120,8 +119,7 @@ def _lint_hc_port(ctx: Context, bc: Obj, hc_port: int, users: list[tuple[Obj, Se
             message = rules.check_hc_port(hc_port, port.port, target)
             report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {message} ({svc.ref})")
         elif hc_port != target:
-            container_ports = {as_int(p.get("containerPort")) for _, pod, _ in ctx.workloads_for(svc)
-                               for p in pod_ports(pod)}
+            container_ports = ctx.container_ports(svc)
             if container_ports and hc_port not in container_ports:
                 report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is no containerPort of the "
                            f"Pods behind {svc.ref}; with NEGs the probe reaches the Pod IP: use {target} or omit port",
