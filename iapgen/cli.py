@@ -129,6 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
+    except (MemoryError, RecursionError) as err:  # the input limits should prevent both; never a traceback
+        what = "out of memory" if isinstance(err, MemoryError) else "input nested too deeply"
+        print(f"iapgen {args.command}: {what}; the input is too large for this machine (see the limits in "
+              "docs/design.md#yaml-loading)", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 def _schema(args: argparse.Namespace) -> int:

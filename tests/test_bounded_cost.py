@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,8 @@ import pytest
 from iapgen.lint import checks
 from iapgen.lint.checks import context as lint_context
 from iapgen.lint.command import as_json, as_text, lint
-from tests.fuzz import near_miss, shared_selector
+from iapgen.spec import validate
+from tests.fuzz import many_environments, near_miss, shared_selector
 
 
 def calls(function: Callable[[], Any]) -> int:
@@ -73,3 +75,49 @@ def test_hint_search_beyond_one_edit_has_a_budget_and_says_so(monkeypatch: pytes
     assert "note: 'did you mean' hints skipped" in as_text(result)
     assert '"notes": [' in as_json(result)
     assert checks.run([], []) == []
+
+
+def test_check_refuses_too_many_environments_before_any_per_environment_work(
+        tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tmp_path / "services.yaml"
+    spec.write_bytes(many_environments(services=200, environments=1000))  # 200,000 deployments through one anchor
+    exposed = []
+    real = validate._Checker.expose
+    monkeypatch.setattr(validate._Checker, "expose", lambda self, *a: exposed.append(1) or real(self, *a))
+    result = cli("check", "--spec", spec)
+    assert result.code == 1
+    assert f"1,000 environments; iapgen validates every one on every command and takes at most " \
+           f"{validate.MAX_ENVIRONMENTS}" in result.err and "[YAML_TOO_LARGE]" in result.err
+    assert exposed == []
+
+
+def test_check_refuses_environments_times_services_over_the_limit(tmp_path: Path, cli: Callable[..., Any],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(validate, "MAX_DEPLOYMENTS", 1_000)
+    spec = tmp_path / "services.yaml"
+    spec.write_bytes(many_environments(services=101, environments=10))
+    result = cli("check", "--spec", spec)
+    assert result.code == 1 and "10 environments x 101 services = 1,010 deployments" in result.err
+
+
+def test_check_runs_service_rules_once_per_service_not_per_environment(
+        tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tmp_path / "services.yaml"
+    spec.write_bytes(many_environments(services=40, environments=30))
+    checked = []
+    real = validate.rules.check_hc_timeout
+    monkeypatch.setattr(validate.rules, "check_hc_timeout", lambda *a: checked.append(1) or real(*a))
+    result = cli("check", "--spec", spec)
+    assert result.code == 0, result.err
+    assert len(checked) == 40
+
+
+def test_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path, cli: Callable[..., Any],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    def exhausted(*args: Any) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(validate, "load_spec", exhausted)
+    result = cli("check", "--spec", tmp_path / "services.yaml")
+    assert result.code == 1
+    assert result.err.startswith("iapgen check: out of memory;") and result.err.count("\n") == 1
