@@ -4,18 +4,22 @@ deterministic measure of work: a linear command makes about 4 times the calls fo
 
 from __future__ import annotations
 
+import os
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from iapgen.lint import checks
+from iapgen.errors import SpecError
+from iapgen.lint import checks, manifests
 from iapgen.lint.checks import context as lint_context
 from iapgen.lint.command import as_json, as_text, lint
-from iapgen.spec import validate
-from tests.fuzz import many_environments, near_miss, shared_selector
+from iapgen.spec import validate, yamlsource
+from tests.fuzz import flat_list, many_environments, near_miss, shared_selector, tiny_documents
 
 
 def calls(function: Callable[[], Any]) -> int:
@@ -121,3 +125,93 @@ def test_out_of_memory_is_one_line_not_a_traceback(tmp_path: Path, cli: Callable
     result = cli("check", "--spec", tmp_path / "services.yaml")
     assert result.code == 1
     assert result.err.startswith("iapgen check: out of memory;") and result.err.count("\n") == 1
+
+
+@pytest.fixture
+def nodes_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the YAML nodes composed (libyaml's composer makes them through these same classes)."""
+    made = [0]
+    for cls in (yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode):
+        real = cls.__init__
+
+        def counting(self: Any, *args: Any, __real: Any = real, **kwargs: Any) -> None:
+            made[0] += 1
+            __real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, "__init__", counting)
+    return made
+
+
+def test_one_huge_flat_list_stops_at_the_limit_and_says_what(monkeypatch: pytest.MonkeyPatch,
+                                                               nodes_made: list[int]) -> None:
+    monkeypatch.setattr(yamlsource, "MAX_NODES", 1_000)
+    monkeypatch.setattr(yamlsource, "MAX_FILE_NODES", 2_000, raising=False)
+    data = flat_list(200_000)  # 100,000 values, no anchor
+    with pytest.raises(SpecError) as caught:
+        yamlsource.parse_all(data.decode(), "big.yaml")
+    message = str(caught.value)
+    assert "a document of more than 1,000 values (one huge list or mapping)" in message
+    assert "alias" not in message and "[YAML_TOO_LARGE]" in message
+    assert nodes_made[0] <= 1_010
+
+
+def test_many_tiny_documents_stop_at_the_file_limit(monkeypatch: pytest.MonkeyPatch, nodes_made: list[int]) -> None:
+    monkeypatch.setattr(yamlsource, "MAX_FILE_NODES", 2_000, raising=False)
+    result = lint(["-"], stdin=tiny_documents(60_000))  # 6,666 documents of 3 values
+    assert [f.rule for f in result.findings] == ["YAML_TOO_LARGE"]
+    assert "more than 2,000 values in one file" in result.findings[0].message
+    assert nodes_made[0] <= 2_010
+
+
+def test_aliases_across_many_documents_count_against_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsource, "MAX_FILE_NODES", 5_000, raising=False)
+    document = "a: &a [" + ", ".join(["x"] * 30) + "]\nb: [" + ", ".join(["*a"] * 25) + "]\n"  # ~800 values
+    with pytest.raises(SpecError, match="expand to more than 5,000 values with their aliases"):
+        yamlsource.parse_all("---\n".join([document] * 20), "many.yaml")
+
+
+def test_lint_stdin_reads_no_more_than_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+
+    class Endless:
+        def read(self, size: int = -1) -> bytes:
+            asked.append(size)
+            return b"#" * (yamlsource.MAX_BYTES + 1)
+
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=Endless()))
+    result = lint(["-"])
+    assert asked == [yamlsource.MAX_BYTES + 1]
+    assert "larger than 16 MiB" in result.findings[0].message
+
+
+def test_render_out_stops_at_the_first_foreign_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from iapgen.render.command import OutputFolderError, check_folder
+
+    (tmp_path / "a-foreign.txt").write_text("mine")
+    for i in range(30):
+        (tmp_path / f"z{i}").mkdir()
+        (tmp_path / f"z{i}" / "file").write_text("x")
+    listed = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(path) or real(path))
+    with pytest.raises(OutputFolderError, match=r"it holds a-foreign\.txt"):
+        check_folder(tmp_path)
+    assert len(listed) <= 1
+
+
+def test_a_broken_file_of_many_documents_is_read_in_parts_in_linear_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    good = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n"
+    text = "---\n".join([good] * 2_000 + ["a: [unclosed\n"] + [good] * 10)
+    read: list[int] = []
+    real = yamlsource.parse_all
+
+    def measuring(part: str, *args: Any, **kwargs: Any) -> Any:
+        read.append(len(part))
+        return real(part, *args, **kwargs)
+
+    monkeypatch.setattr(manifests, "parse_all", measuring)
+    result = lint(["-"], stdin=text.encode())
+    assert result.documents == 2_010
+    broken = [f for f in result.findings if f.rule == "YAML_SYNTAX"]
+    assert len(broken) == 1 and broken[0].line == text[:text.index("a: [unclosed")].count("\n") + 1 + 1
+    assert sum(read) <= 2 * len(text)  # the whole once, then each part once: no padding per part
