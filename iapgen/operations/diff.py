@@ -195,7 +195,8 @@ def render_ref(ref: str, spec: Path, into: Path) -> Path:
             if base.startswith("Pulumi.") and base.endswith(".yaml"):
                 (checkout / base).write_text(_git(top, "show", f"{commit}:{name}"))
     except subprocess.CalledProcessError as err:
-        why = (err.stderr or "").strip() or ("no such commit" if "rev-parse" in err.cmd else f"git exited {err.returncode}")
+        why = (err.stderr or "").strip() or ("no such commit" if "rev-parse" in err.cmd
+                                             else f"git exited {err.returncode}")
         raise DiffError(f"cannot read {spec} at {ref!r}: {why}") from None
     except (ValueError, OSError) as err:
         raise DiffError(f"cannot read {spec} at {ref!r}: {err}") from None
