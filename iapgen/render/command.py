@@ -214,7 +214,7 @@ def check_folder(out: Path) -> list[str]:
         try:
             recorded = json.loads(manifest.read_text(encoding="utf-8"))["files"]
             previous = [str(p) for p in recorded if isinstance(p, str)]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError):
             raise OutputFolderError(f"{manifest} is damaged; delete {out} yourself or choose another "
                                     "--out") from None
     allowed = {os.path.normpath(p) for p in previous if _inside(out, p)} | {MANIFEST}
