@@ -7,8 +7,9 @@ caps nesting depth) and builds plain Python values itself, so that it can:
 - record the line of every key and list item (`Document.line_of`),
 - reject duplicate keys, recursive aliases, unknown tags and non-UTF-8 input,
 - bound the work: file size, nesting depth, the number of values per document after alias
-  expansion, and the number of values per file. Values are counted while libyaml composes, so
-  an input over a limit is refused as soon as it crosses it, before it is built in memory.
+  expansion, and the number of values per file. A text long enough to cross a limit has its
+  values counted from libyaml's event stream first, so it is refused at the first value over
+  the limit, before anything is composed or built in memory.
 """
 
 from __future__ import annotations
@@ -72,40 +73,70 @@ class _TooLarge(Exception):
         self.mark, self.message, self.whole_file = mark, message, whole_file
 
 
-class _CountingLoader(yaml.composer.Composer, _Parser, yaml.resolver.Resolver):
-    """libyaml's parser with PyYAML's composer on top, counting nodes as they are made: stops at the
-    first node over a limit instead of after building the whole graph."""
+class _ResolveOnce:
+    """Remembers the implicit tag of each plain scalar: manifests repeat the same few thousand values, and
+    resolving one (a regular expression per candidate tag) is the largest cost of composing."""
 
-    def __init__(self, text: str):
-        _Parser.__init__(self, text)
-        yaml.composer.Composer.__init__(self)
-        yaml.resolver.Resolver.__init__(self)
-        self.in_file = 0
-        self.in_document = 0
+    _tags: dict[tuple[Any, ...], str]
 
-    def compose_document(self) -> yaml.Node | None:
-        self.in_document = 0
-        return yaml.composer.Composer.compose_document(self)
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)  # type: ignore[misc]
+        key = (value, implicit)
+        tags = self.__dict__.setdefault("_tags", {})
+        tag = tags.get(key)
+        if tag is None:
+            if len(tags) > 4096:
+                tags.clear()
+            tag = tags[key] = super().resolve(kind, value, implicit)  # type: ignore[misc]
+        return tag
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        self.in_file += 1
-        self.in_document += 1
-        mark = getattr(self.peek_event(), "start_mark", None)
-        if self.in_document > MAX_NODES:
-            raise _TooLarge(mark, f"a document of more than {MAX_NODES:,} values "
-                            "(one huge list or mapping); split it", False)
-        if self.in_file > MAX_FILE_NODES:
-            raise _TooLarge(mark, f"more than {MAX_FILE_NODES:,} values in one file "
-                            "(all its documents together); split it into several files", True)
-        return yaml.composer.Composer.compose_node(self, parent, index)
+
+class _FastLoader(_ResolveOnce, _Loader):
+    """libyaml's own composer, for texts that cannot reach the limits."""
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _count_nodes(text: str) -> None:
+    """Raise _TooLarge at the first node over a limit, from libyaml's event stream alone: nothing is
+    composed or built, so a 16 MiB flat list is refused after reading its first 500,000 values."""
+    parser = _Parser(text)
+    in_file = in_document = 0
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind in _NODE_EVENTS:
+                in_file += 1
+                in_document += 1
+                mark = getattr(event, "start_mark", None)
+                if in_document > MAX_NODES:
+                    raise _TooLarge(mark, f"a document of more than {MAX_NODES:,} values "
+                                    "(one huge list or mapping); split it", False)
+                if in_file > MAX_FILE_NODES:
+                    raise _TooLarge(mark, f"more than {MAX_FILE_NODES:,} values in one file "
+                                    "(all its documents together); split it into several files", True)
+            elif kind is yaml.DocumentStartEvent:
+                in_document = 0
+            elif kind is yaml.StreamEndEvent:
+                return
+    except yaml.YAMLError:
+        return  # the composer reports syntax errors, with their lines
+    finally:
+        parser.dispose()
 
 
 def _may_exceed(text: str) -> bool:
     """Whether `text` could compose to more than MAX_FILE_NODES nodes. Every node is introduced by a
     document start, a line break or one of `[{,:-?`, and each of those introduces at most three
-    (`- a: b` is a list, a mapping and two scalars behind two indicators); texts below the bound take
-    libyaml's own composer, which is faster and cannot reach the limit."""
+    (`- a: b` is a list, a mapping and two scalars behind two indicators); only texts above the bound
+    pay for counting events before they are composed."""
     return 3 * (sum(text.count(c) for c in "[{,:-?\n") + 1) > MAX_FILE_NODES
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()  # scalars only: its collection state is never used
 
 
 class _Builder:
@@ -120,7 +151,7 @@ class _Builder:
         self.budget = budget if budget is not None else [MAX_FILE_NODES]  # values left for the whole file
         self.aliases = aliases
         self.active: set[int] = set()
-        self.constructor = yaml.SafeLoader("")
+        self.constructor = _CONSTRUCTOR
 
     def fail(self, node: yaml.Node, message: str, rule: str = "YAML_SYNTAX") -> SpecError:
         return SpecError.single(self.file, node.start_mark.line + self.first_line, "", message, rule)
@@ -291,8 +322,11 @@ def parse_all(text: str, name: str, first_line: int = 1, budget: list[int] | Non
     documents = []
     has_anchor = "&" in text
     budget = budget if budget is not None else [MAX_FILE_NODES]
-    loader = (_CountingLoader if _may_exceed(text) else _Loader)(text)
+    loader = None
     try:
+        if _may_exceed(text):
+            _count_nodes(text)
+        loader = _FastLoader(text)
         while loader.check_node():
             node = loader.get_node()
             if node is not None:
@@ -317,7 +351,8 @@ def parse_all(text: str, name: str, first_line: int = 1, budget: list[int] | Non
         raise SpecError.single(name, None, "", f"nesting deeper than {MAX_DEPTH} levels",
                                "YAML_TOO_LARGE") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return documents
 
 
