@@ -215,3 +215,14 @@ def test_a_broken_file_of_many_documents_is_read_in_parts_in_linear_time(monkeyp
     broken = [f for f in result.findings if f.rule == "YAML_SYNTAX"]
     assert len(broken) == 1 and broken[0].line == text[:text.index("a: [unclosed")].count("\n") + 1 + 1
     assert sum(read) <= 2 * len(text)  # the whole once, then each part once: no padding per part
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_documents_per_file_are_bounded(monkeypatch: pytest.MonkeyPatch, nodes_made: list[int], broken: bool) -> None:
+    """Each document costs more than its values: 300,000 one-value documents would take minutes."""
+    monkeypatch.setattr(yamlsource, "MAX_DOCUMENTS", 500, raising=False)
+    data = tiny_documents(20_000) + (b"a: [unclosed\n" if broken else b"")  # 2,222 documents
+    result = lint(["-"], stdin=data)
+    assert [f.message for f in result.findings if f.rule == "YAML_TOO_LARGE"] == [
+        "more than 500 documents in one file; split it into several files"]
+    assert result.documents <= 500 and nodes_made[0] <= 3 * 501

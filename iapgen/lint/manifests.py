@@ -144,6 +144,9 @@ def _documents(text: str, name: str, findings: list[Finding]) -> list[Document]:
     documents: list[Document] = []
     budget = [yamlsource.MAX_FILE_NODES]  # the parts together hold no more than the whole file may
     starts = [0] + [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
+    if len(starts) > yamlsource.MAX_DOCUMENTS:
+        findings.append(Finding(name, None, "", yamlsource.too_many_documents(), "YAML_TOO_LARGE"))
+        return []
     line = 1
     for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
         try:

@@ -27,6 +27,7 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 100
 MAX_NODES = 500_000  # values in one document, aliases expanded
 MAX_FILE_NODES = 1_000_000  # values in one file, all documents together
+MAX_DOCUMENTS = 50_000  # documents in one file (each costs more than its values)
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 try:
@@ -96,6 +97,10 @@ class _FastLoader(_ResolveOnce, _Loader):
     """libyaml's own composer, for texts that cannot reach the limits."""
 
 
+def too_many_documents() -> str:
+    return f"more than {MAX_DOCUMENTS:,} documents in one file; split it into several files"
+
+
 _NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
 
 
@@ -103,7 +108,7 @@ def _count_nodes(text: str) -> None:
     """Raise _TooLarge at the first node over a limit, from libyaml's event stream alone: nothing is
     composed or built, so a 16 MiB flat list is refused after reading its first 500,000 values."""
     parser = _Parser(text)
-    in_file = in_document = 0
+    in_file = in_document = documents = 0
     try:
         while True:
             event = parser.get_event()
@@ -120,6 +125,9 @@ def _count_nodes(text: str) -> None:
                                     "(all its documents together); split it into several files", True)
             elif kind is yaml.DocumentStartEvent:
                 in_document = 0
+                documents += 1
+                if documents > MAX_DOCUMENTS:
+                    raise _TooLarge(getattr(event, "start_mark", None), too_many_documents(), True)
             elif kind is yaml.StreamEndEvent:
                 return
     except yaml.YAMLError:
@@ -327,8 +335,12 @@ def parse_all(text: str, name: str, first_line: int = 1, budget: list[int] | Non
         if _may_exceed(text):
             _count_nodes(text)
         loader = _FastLoader(text)
+        composed = 0
         while loader.check_node():
             node = loader.get_node()
+            composed += 1
+            if composed > MAX_DOCUMENTS:
+                raise _TooLarge(node.start_mark if node is not None else None, too_many_documents(), True)
             if node is not None:
                 documents.append(_document(node, name, has_anchor, budget, first_line))
     except _TooLarge as err:
