@@ -200,7 +200,8 @@ def main() -> int:
         if args.hardening:
             rows = hardening_rows(folder, runs, args.quick)
             print_table(rows, f"iapgen hardening benchmarks: {os.cpu_count()} cores, Python "
-                        f"{platform.python_version()}, median of {runs} runs{' (quick)' if args.quick else ''}, "
+                        f"{platform.python_version()}, lint: median of {max(runs, 5)} runs, memory: one run"
+                        f"{' (quick)' if args.quick else ''}, "
                         f"{time.perf_counter() - started:.0f} s in all")
             return 0
         spec = write_spec(folder, n_render)
