@@ -226,3 +226,25 @@ def test_documents_per_file_are_bounded(monkeypatch: pytest.MonkeyPatch, nodes_m
     assert [f.message for f in result.findings if f.rule == "YAML_TOO_LARGE"] == [
         "more than 500 documents in one file; split it into several files"]
     assert result.documents <= 500 and nodes_made[0] <= 3 * 501
+
+
+def test_names_differing_in_one_position_draw_on_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Names alike but for one letter share a one-edit variant: 20 candidates per reference, not free."""
+    monkeypatch.setattr(lint_context, "MAX_HINT_COMPARISONS", 100)
+    letters = "abcdefghijklmnopqrst"
+    docs = [f"apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {{name: cfg-{x}{y}, namespace: ns}}\n"
+            for x in letters for y in letters]
+    docs += [f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{x}{y}\n  namespace: ns\n  annotations:\n"
+             f"    cloud.google.com/backend-config: '{{\"default\": \"cfg-{x}9\"}}'\nspec:\n  ports: [{{port: 80}}]\n"
+             for x in letters for y in letters]
+    compared = []
+    real = lint_context.difflib.get_close_matches
+
+    def counting(word: str, possibilities: list[str], *args: Any, **kwargs: Any) -> list[str]:
+        compared.append(len(possibilities))
+        return real(word, possibilities, *args, **kwargs)
+
+    monkeypatch.setattr(lint_context.difflib, "get_close_matches", counting)
+    result = lint(["-"], stdin="---\n".join(docs).encode())
+    assert sum(compared) <= 100 + 16 * 400  # the budget, plus at most FREE_ONE_EDIT (16) free per reference
+    assert result.notes and "hints skipped" in result.notes[0]

@@ -28,6 +28,7 @@ from iapgen.spec import rules
 
 MAX_HINT_COMPARISONS = 20_000  # name comparisons for "did you mean" hints per run
 MAX_INDEXED_NAME = 63  # names up to a DNS label's length are indexed for one-edit hints
+FREE_ONE_EDIT = 16  # one-edit candidates compared without drawing on the budget
 
 
 class Context:
@@ -98,22 +99,31 @@ class Context:
         other lengths are never compared, and the comparisons draw on a budget shared by the whole
         run; once it is spent, hints are skipped (`hints_skipped` counts them, lint says so).
         """
-        close = difflib.get_close_matches(name, self._one_edit(kind, namespace, name), n=1, cutoff=0.8)
-        if not close:
+        one_edit = self._one_edit(kind, namespace, name)
+        # A few names one letter off are compared for free; many (names that differ in one position
+        # only) draw on the budget like any other search.
+        found: list[str] | None = (difflib.get_close_matches(name, one_edit, n=1, cutoff=0.8)
+                                   if len(one_edit) <= FREE_ONE_EDIT else self._budgeted(name, one_edit))
+        if found == []:
             by_length = self._names_by_length(kind, namespace)
             size = len(name)
-            names = [other for length in by_length if 3 * min(size, length) >= 2 * max(size, length)
-                     for other in by_length[length]]
-            if len(names) > self.hint_budget:
-                self.hints_skipped += 1
-                self.hint_budget = 0
-                return None
-            self.hint_budget -= len(names)
-            close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
-        if not close:
+            found = self._budgeted(name, [other for length in by_length
+                                          if 3 * min(size, length) >= 2 * max(size, length)
+                                          for other in by_length[length]])
+        if found is None:
+            self.hints_skipped += 1
+        if not found:
             return None
-        same_name = self.by_key[(kind, namespace, close[0])]
+        same_name = self.by_key[(kind, namespace, found[0])]
         return next((o for o in same_name if o.file == near.file), same_name[0])
+
+    def _budgeted(self, name: str, names: list[str]) -> list[str] | None:
+        """The closest of `names`, if the run's comparison budget covers them all; None when it does not."""
+        if len(names) > self.hint_budget:
+            self.hint_budget = 0
+            return None
+        self.hint_budget -= len(names)
+        return difflib.get_close_matches(name, names, n=1, cutoff=0.8) if names else []
 
     def _names_by_length(self, kind: str, namespace: str) -> dict[int, list[str]]:
         found = self.memo.get(("lengths", kind, namespace))
