@@ -220,3 +220,21 @@ def test_asgi_refuses_scope_types_it_does_not_know() -> None:
         asgi_call(app, {"type": "webtransport", "path": "/"})
     asgi_call(app, {"type": "lifespan"})  # server start-up carries no request: passed through
     assert called == ["lifespan"]
+
+
+def test_a_fetch_that_never_ends_is_abandoned_and_another_starts() -> None:
+    clock, endpoint = Clock(), Endpoint()
+    keys = Keys(fetch=endpoint, clock=clock, wait=0.2)
+    verify(assertion(), AUDIENCE, keys)
+    endpoint.hang = threading.Event()  # the endpoint drips bytes forever
+    try:
+        clock.now += iapjwt.KEYS_TTL + 1
+        verify(assertion(), AUDIENCE, keys)  # served stale; one fetch now hangs
+        clock.now += 10
+        verify(assertion(), AUDIENCE, keys)
+        assert endpoint.fetches == 2  # no second fetch while the first may still answer
+        clock.now += iapjwt.FETCH_ABANDON
+        verify(assertion(), AUDIENCE, keys)
+        assert endpoint.fetches == 3  # given up on; a new one started
+    finally:
+        endpoint.hang.set()

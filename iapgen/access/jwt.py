@@ -12,6 +12,7 @@ health checks carry no assertion, so the middleware lets the health-check path t
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -30,6 +31,7 @@ MAX_STALE = 24 * 3600.0  # while refetching fails, the last good keys serve this
 REFETCH_AFTER = 60.0  # an unknown key id triggers at most one fetch a minute, whether fetches succeed or fail
 RETRY_FIRST, RETRY_MAX = 1.0, 300.0  # after a failed fetch, wait 1 s, 2 s, 4 s ... up to 5 minutes
 FETCH_WAIT = 10.0  # how long a request that has no usable key waits for the fetch in flight
+FETCH_ABANDON = 120.0  # a fetch still running after this long is given up on, and another may start
 MAX_ASSERTION = 8192  # characters; IAP's are about 1,000
 
 
@@ -58,12 +60,17 @@ class Keys:
         self._failures = 0
         self._error = ""
         self._inflight: threading.Event | None = None
+        self._pid = os.getpid()
         self._lock = threading.Lock()
 
     def get(self, kid: str) -> dict[str, str]:
         """The keys to check `kid` against; InvalidAssertion when there are none to use."""
         with self._lock:
             done = self._inflight
+            if done is not None and (self._pid != os.getpid() or self.clock() - (self._tried or 0.0) > FETCH_ABANDON):
+                # forked while a fetch ran (its thread did not come along), or the endpoint drips forever
+                done = self._inflight = None
+                self._failures += 1
             if done is None and self._should_fetch(kid):
                 done = self._start()
             usable = self._usable()
@@ -91,6 +98,7 @@ class Keys:
     def _start(self) -> threading.Event:
         done = threading.Event()
         self._inflight = done
+        self._pid = os.getpid()
         self._tried = self.clock()
         threading.Thread(target=self._refresh, args=(done,), name="iap-keys", daemon=True).start()
         return done
@@ -104,11 +112,13 @@ class Keys:
             with self._lock:
                 self._failures += 1
                 self._error = type(err).__name__
-                self._inflight = None
+                if self._inflight is done:
+                    self._inflight = None
         else:
             with self._lock:
                 self._keys, self._at, self._failures, self._error = keys, self.clock(), 0, ""
-                self._inflight = None
+                if self._inflight is done:
+                    self._inflight = None
         finally:
             done.set()
 
