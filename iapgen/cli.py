@@ -7,13 +7,15 @@ prints a traceback for bad input.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +159,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
+    except _Terminated:
+        return 128 + signal.SIGTERM
+    except (MemoryError, RecursionError) as err:  # the input limits should prevent both; never a traceback
+        what = "out of memory" if isinstance(err, MemoryError) else "input nested too deeply"
+        print(f"iapgen {args.command}: {what}; the input is too large for this machine (see the limits in "
+              "docs/design.md#yaml-loading)", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -238,18 +247,43 @@ def _token(args: argparse.Namespace) -> int:
         return EXIT_OK
     header = "Proxy-Authorization" if args.proxy_authorization else "Authorization"
     # The header goes through a 0600 file in a private folder (-H @file): never in the process list, and
-    # curl keeps its own standard input (for -d @-).
-    with tempfile.TemporaryDirectory(prefix="iapgen-") as private:
+    # curl keeps its own standard input (for -d @-). The folder goes on every way out, SIGTERM included.
+    with tempfile.TemporaryDirectory(prefix="iapgen-") as private, _terminated_as_exit():
         path = Path(private) / "header"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(f"{header}: Bearer {token}\n")
         try:
-            done = subprocess.run(["curl", "-H", f"@{path}", args.url, *args.curl_args], check=False)
+            curl = subprocess.Popen(["curl", "-H", f"@{path}", args.url, *args.curl_args])
         except FileNotFoundError:
             print("iapgen curl: curl is not installed; use iapgen token and your own client", file=sys.stderr)
             return EXIT_PROBLEMS
-    return done.returncode
+        try:
+            return curl.wait()
+        except _Terminated:
+            curl.terminate()
+            curl.wait()
+            return 128 + signal.SIGTERM
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived: unwind, so that `with` blocks clean up."""
+
+
+@contextlib.contextmanager
+def _terminated_as_exit() -> Iterator[None]:
+    def raise_terminated(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, raise_terminated)
+    except ValueError:  # not the main thread: signals go elsewhere, nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _audience(args: argparse.Namespace) -> str:

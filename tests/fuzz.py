@@ -149,3 +149,59 @@ def run_case(data: bytes) -> Outcome:
     if elapsed > CASE_SECONDS:
         return Outcome(elapsed, f"took {elapsed:.1f}s")
     return Outcome(elapsed, None)
+
+
+# Shapes whose cost could grow faster than the input (issue 16): the fuzz suite runs them at CI sizes,
+# bench/run.py at 250 and 1,000 objects.
+
+def shared_selector(n: int) -> bytes:
+    """N Services and N Deployments in one namespace, every Service selecting every Deployment, half of
+    them by a named targetPort, all with one BackendConfig whose health check probes the container port."""
+    docs = ["apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {name: shared, namespace: crowd}\n"
+            "spec:\n  healthCheck: {type: HTTP, port: 8080, requestPath: /healthz}\n"]
+    for i in range(n):
+        target = "http" if i % 2 else "8080"
+        docs.append(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: crowd\n  annotations:\n"
+                    f"    cloud.google.com/neg: '{{\"ingress\": true}}'\n"
+                    f"    cloud.google.com/backend-config: '{{\"default\": \"shared\"}}'\n"
+                    f"spec:\n  selector: {{app: crowd}}\n  ports:\n  - {{port: 80, targetPort: {target}}}\n")
+        docs.append(f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: app-{i}, namespace: crowd}}\nspec:\n"
+                    "  selector: {matchLabels: {app: crowd}}\n  template:\n    metadata: {labels: {app: crowd}}\n"
+                    f"    spec:\n      containers:\n      - name: app\n        image: nginx\n"
+                    f"        args: [--listen=0.0.0.0:8080]\n        ports: [{{name: http, containerPort: 8080}}]\n")
+    return "---\n".join(docs).encode()
+
+
+def near_miss(n: int) -> bytes:
+    """N BackendConfigs and N Services in one namespace, each Service naming a BackendConfig that is
+    one letter off: every reference is unresolved and every name is close to every other."""
+    docs = []
+    for i in range(n):
+        docs.append(f"apiVersion: cloud.google.com/v1\nkind: BackendConfig\n"
+                    f"metadata: {{name: backend-config-{i:05d}, namespace: near}}\nspec: {{timeoutSec: 30}}\n")
+        docs.append(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: near\n  annotations:\n"
+                    f"    cloud.google.com/backend-config: '{{\"default\": \"backend-config-{i:05d}x\"}}'\n"
+                    f"spec:\n  selector: {{app: svc-{i}}}\n  ports:\n  - {{port: 80, targetPort: 8080}}\n")
+    return "---\n".join(docs).encode()
+
+
+def many_environments(services: int, environments: int) -> bytes:
+    """A spec whose environments all share one anchored definition: small text, environments x services."""
+    lines = ["environments:", "  e0: &env", "    project: acme-dev", "    domain: dev.acme.example",
+             "    iap: {members: ['group:eng@acme.example']}"]
+    lines += [f"  e{i}: *env" for i in range(1, environments)]
+    lines.append("services:")
+    for i in range(services):
+        lines += [f"  - name: svc{i}", f"    namespace: team{i // 15}", f"    selector: {{app: svc{i}}}",
+                  "    port: 80", "    targetPort: 8080", "    protocol: HTTP", "    healthCheck: {path: /healthz}"]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def flat_list(size: int) -> bytes:
+    """One flow list of `size` bytes with no anchor: as many values as the text allows."""
+    return b"x: [" + b"1," * (size // 2 - 4) + b"1]\n"
+
+
+def tiny_documents(size: int) -> bytes:
+    """`size` bytes of one-value documents."""
+    return b"a: 1\n---\n" * (size // 9)

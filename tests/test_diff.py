@@ -137,3 +137,32 @@ def test_a_damaged_render_folder_is_a_message(tmp_path: Path) -> None:
         (broken / env / "plan.json").write_text("[{truncated")
     result = run_cli("diff", good, broken)
     assert result.code == 1 and "damaged or incomplete" in result.err
+
+
+def _repo_with_spec(tmp_path: Path, folder: str) -> tuple[list[str], Path]:
+    repo = tmp_path / "repo"
+    (repo / folder).mkdir(parents=True)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    spec = spec_with_members()
+    write_spec(repo / folder, spec)
+    (repo / folder / "Pulumi.dev.yaml").write_text("config:\n  gcp:project: acme-dev\n")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    SCENARIOS["change-health-check-path"](spec)
+    write_spec(repo / folder, spec)
+    return git, repo / folder / "services.yaml"
+
+
+def test_base_ref_is_never_an_option_to_git(tmp_path: Path) -> None:
+    _, spec = _repo_with_spec(tmp_path, ".")
+    result = run_cli("diff", f"--base-ref=--output={tmp_path}/written-by-git", "--spec", spec)
+    assert result.code == 1 and "cannot read" in result.err
+    assert [p.name for p in tmp_path.rglob("written-by-git*")] == []
+
+
+def test_a_spec_under_a_folder_named_like_an_option(tmp_path: Path) -> None:
+    _, spec = _repo_with_spec(tmp_path, "--full-tree")
+    result = run_cli("diff", "--base-ref", "HEAD", "--spec", spec)
+    assert result.code == 0, result
+    assert "| argocd | changed | health check path /healthz -> /ready |" in result.out

@@ -210,3 +210,32 @@ def test_odd_tool_output_is_a_finding_not_a_traceback(cloud: Callable[..., CliRe
     damage(files)
     result = cloud(files, "--format", "json")  # run_cli asserts no traceback
     assert result.code == 1 and "fail" in statuses(result).values()
+
+
+@pytest.mark.parametrize(("neg", "zones"), [
+    ("--impersonate-service-account=attacker@evil.example", list(ZONES)),
+    ("--flags-file=/tmp/x", list(ZONES)),
+    (NEG, ["--log-http"]),
+    (NEG, [ZONES[0], "europe-west1-b --log-http"]),
+    ({"name": NEG}, list(ZONES)),
+])
+def test_cluster_values_never_reach_gcloud_as_flags(cloud: Callable[..., CliResult], neg: Any,
+                                                     zones: list[str]) -> None:
+    """Anyone who can annotate the Service writes neg-status; doctor must not hand it to gcloud as options."""
+    files = healthy()
+    _svc(files)["cloud.google.com/neg-status"] = json.dumps({"network_endpoint_groups": {"443": neg}, "zones": zones})
+    result = cloud(files, "--format", "json")
+    assert statuses(result)["neg-status"] == "fail"
+    assert "which no GCE object can be called" in json.loads(result.out)["checks"][1]["evidence"]
+    gcloud = [c for c in cloud.calls.read_text().splitlines() if c.startswith("gcloud compute")]  # type: ignore[attr-defined]
+    assert gcloud == []
+
+
+def test_a_pod_name_from_the_cluster_is_checked_before_kubectl_exec(cloud: Callable[..., CliResult]) -> None:
+    files = healthy()
+    for item in files["pods.argocd.json"]["items"]:
+        item["metadata"]["name"] = "--kubeconfig=/tmp/evil"
+    result = cloud(files, "--format", "json")
+    assert statuses(result)["listen"] == "skipped"
+    calls = cloud.calls.read_text().splitlines()  # type: ignore[attr-defined]
+    assert not [c for c in calls if c.startswith("kubectl exec")]

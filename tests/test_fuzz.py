@@ -12,7 +12,16 @@ import time
 
 import pytest
 
-from tests.fuzz import CASE_SECONDS, cases, run_case
+from tests.fuzz import (
+    CASE_SECONDS,
+    cases,
+    flat_list,
+    many_environments,
+    near_miss,
+    run_case,
+    shared_selector,
+    tiny_documents,
+)
 
 FUZZ_CASES = int(os.environ.get("FUZZ_CASES", "2000"))
 SLOW_CASES = int(os.environ.get("FUZZ_SLOW_CASES", "10000"))
@@ -59,3 +68,23 @@ def test_alias_bomb_is_refused_before_it_expands() -> None:
     assert outcome.problem is None
     assert time.monotonic() - started < 1.0
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 50
+
+
+# The shapes whose cost once grew faster than the input (issue 16), at sizes CI runs in seconds; bench/run.py
+# measures them at 1,000 objects and 16 MiB.
+SHAPES = {
+    "shared-selector": lambda: shared_selector(300),
+    "near-miss-names": lambda: near_miss(300),
+    "many-environments-one-anchor": lambda: many_environments(services=2000, environments=1000),
+    "huge-flat-list": lambda: flat_list(200_000),
+    "many-tiny-documents": lambda: tiny_documents(200_000),
+}
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_hostile_shapes(shape: str) -> None:
+    data = SHAPES[shape]()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    outcome = run_case(data)
+    assert outcome.problem is None, outcome.problem
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < MAX_RSS_GROWTH_MB

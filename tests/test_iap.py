@@ -93,6 +93,7 @@ class Fakes:
 @pytest.fixture
 def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fakes]:
     server = Fakes()
+    monkeypatch.setattr("iapgen.access.token.ALLOW_LOOPBACK_HTTP", True)  # the fake endpoint is plain http
     monkeypatch.setenv("IAPGEN_TOKEN_URI", f"{server.url}/token")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("IAPGEN_CLIENT_ID", DESKTOP.client_id)

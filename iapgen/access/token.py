@@ -14,7 +14,9 @@ Tokens and refresh tokens never appear in messages or errors.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import ipaddress
 import json
 import os
 import sys
@@ -30,6 +32,10 @@ AUTH_URI = "https://accounts.google.com/o/oauth2/v2/auth"
 # Full scope names: Google answers "email" with the userinfo.email URL, which oauthlib treats as a change.
 SCOPES = ("openid", "https://www.googleapis.com/auth/userinfo.email")
 EARLY = 120  # seconds before expiry that a cached ID token is renewed
+LOCK_WAIT = 30.0  # seconds a command waits for another holding the cache lock
+# Plain http to a loopback address, for tests with a fake token endpoint on 127.0.0.1 only; never from
+# configuration: the refresh token and client secret go to that URL.
+ALLOW_LOOPBACK_HTTP = False
 
 
 class TokenError(Exception):
@@ -42,6 +48,31 @@ class DesktopClient:
 
     client_id: str
     client_secret: str
+
+
+def check_token_uri(uri: str) -> str:
+    """The token endpoint URL if it is https:// to a host (no user:password@ part), else TokenError."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        host, _ = parts.hostname, parts.port  # the port is parsed to refuse a malformed one
+    except ValueError:
+        host = None
+    if host and not (parts.username or parts.password) and "@" not in parts.netloc:
+        if parts.scheme == "https":
+            return uri
+        if parts.scheme == "http" and ALLOW_LOOPBACK_HTTP and _loopback(host):
+            return uri
+    raise TokenError("the token endpoint must be an https:// URL naming a host, without user:password@ "
+                     "(the refresh token and client secret go there)")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def config_dir() -> Path:
@@ -69,35 +100,84 @@ class Cache:
             data = json.loads(self.path.read_text())
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             data = None
         if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
             raise TokenError(f"{self.path} is unreadable; delete it and sign in again (iapgen token --user)")
+        for entry in data.values():  # fields of the wrong type are forgotten, as if never cached
+            if not isinstance(entry.get("refresh_token", ""), str):
+                entry.pop("refresh_token")
+            tokens = entry.get("id_tokens", {})
+            if not isinstance(tokens, dict) or not all(isinstance(t, str) for t in tokens.values()):
+                entry.pop("id_tokens")
         return data
 
     def _folder(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self.path.parent, 0o700)
+        """The config folder, made private (0700); a symbolic link there is refused, not followed."""
+        folder = self.path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError as err:
+            if err.errno in (errno.ELOOP, errno.ENOTDIR) and folder.is_symlink():
+                raise TokenError(f"{folder} is a symbolic link; iapgen keeps refresh tokens only in a real folder: "
+                                 "replace the link with a folder") from None
+            raise TokenError(f"cannot use {folder} for credentials: {err.strerror} (set XDG_CONFIG_HOME to a "
+                             "writable folder)") from None
+        try:
+            os.fchmod(fd, 0o700)
+        finally:
+            os.close(fd)
 
     def save(self, data: dict[str, Any]) -> None:
         self._folder()
-        fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".credentials-")  # 0600, unique
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle)
-        os.replace(temporary, self.path)
+        try:
+            fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".credentials-")  # 0600, unique
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+            os.replace(temporary, self.path)
+        except OSError as err:
+            raise TokenError(f"cannot write {self.path}: {err.strerror}") from None
 
     @contextlib.contextmanager
     def entry(self, client_id: str) -> Iterator[dict[str, Any]]:
         """One client's entry, read and written under a lock: parallel commands share the file."""
         self._folder()
-        with open(self.path.parent / ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self._locked():
             data = self.load()
             entry = data.setdefault(client_id, {})
             try:
                 yield entry
             finally:  # also when a refresh fails: a revoked refresh token must be forgotten
                 self.save(data)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The cache lock, waited for at most LOCK_WAIT seconds; the holder's pid is in the lock file."""
+        path = self.path.parent / ".lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                raise TokenError(f"{path} is a symbolic link; remove it (iapgen creates the lock itself)") from None
+            raise TokenError(f"cannot open {path}: {err.strerror}") from None
+        try:
+            deadline = time.monotonic() + LOCK_WAIT
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+                        raise TokenError(f"{path} is held by process {holder} (another iapgen token or curl) for "
+                                         f"over {LOCK_WAIT:.0f}s; wait for it, or end it if it is stuck") from None
+                    time.sleep(0.05)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
 
 
 def browser_login(client: DesktopClient, auth_uri: str = AUTH_URI, token_uri: str = TOKEN_URI) -> str:
@@ -122,9 +202,7 @@ class UserTokens:
                  login: Callable[[DesktopClient], str] = browser_login, clock: Callable[[], float] = time.time,
                  session: Any = None):
         self.client, self.cache, self.login, self.clock = client, cache or Cache(), login, clock
-        self.token_uri = token_uri or os.environ.get("IAPGEN_TOKEN_URI") or TOKEN_URI
-        if not self.token_uri.startswith(("https://", "http://127.0.0.1:", "http://localhost:")):
-            raise TokenError("the token endpoint must be https:// (the refresh token goes there)")
+        self.token_uri = check_token_uri(token_uri or os.environ.get("IAPGEN_TOKEN_URI") or TOKEN_URI)
         self.session = session
 
     def id_token(self, audience: str, force_login: bool = False) -> str:

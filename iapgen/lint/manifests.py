@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from iapgen.errors import Finding, SpecError
-from iapgen.spec.yamlsource import Document, Loc, decode, parse_all, read_text
+from iapgen.spec import yamlsource
+from iapgen.spec.yamlsource import (
+    MAX_BYTES,
+    Document,
+    FileTooLarge,
+    Loc,
+    decode,
+    parse_all,
+    read_text,
+)
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -104,7 +113,7 @@ def load(paths: Iterable[str], stdin: bytes | None = None) -> Loaded:
     for name in expand(paths):
         try:
             if name == "-":
-                raw = stdin if stdin is not None else sys.stdin.buffer.read()
+                raw = stdin if stdin is not None else sys.stdin.buffer.read(MAX_BYTES + 1)  # no more than the cap
                 text = decode(raw, "<stdin>")
                 name = "<stdin>"
             else:
@@ -130,19 +139,25 @@ def _documents(text: str, name: str, findings: list[Finding]) -> list[Document]:
     try:
         return parse_all(text, name)
     except SpecError as err:
-        if not _DOCUMENT_MARKER.search(text):
+        if isinstance(err, FileTooLarge) or not _DOCUMENT_MARKER.search(text):
             findings.extend(err.findings)
             return []
     documents: list[Document] = []
+    budget = [yamlsource.MAX_FILE_NODES]  # the parts together hold no more than the whole file may
     starts = [0] + [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
+    if len(starts) > yamlsource.MAX_DOCUMENTS:
+        findings.append(Finding(name, None, "", yamlsource.too_many_documents(), "YAML_TOO_LARGE"))
+        return []
+    line = 1
     for start, end in zip(starts, [*starts[1:], len(text)], strict=True):
-        offset = text.count("\n", 0, start)
-        # Blank lines keep every line number where the user sees it.
-        part = "\n" * offset + text[start:end]
         try:
-            documents.extend(parse_all(part, name))
+            documents.extend(parse_all(text[start:end], name, first_line=line, budget=budget))
+        except FileTooLarge as err:
+            findings.extend(err.findings)
+            break
         except SpecError as err:
             findings.extend(err.findings)
+        line += text.count("\n", start, end)
     return documents
 
 

@@ -240,15 +240,23 @@ def render_ref(ref: str, spec: Path, into: Path) -> Path:
     try:
         top = Path(_git(folder, "rev-parse", "--show-toplevel").strip())
         rel = spec.resolve().relative_to(top)
+        # The ref is resolved to a commit id first, so no value the user passes reaches git as an option
+        # (--base-ref=--output=FILE), and paths go after "--" (a folder may be called --full-tree).
+        commit = _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
         checkout = into / "spec"
         checkout.mkdir(parents=True)
-        (checkout / spec.name).write_text(_git(top, "show", f"{ref}:{rel.as_posix()}"))
-        for name in _git(top, "ls-tree", "--name-only", ref, f"{rel.parent.as_posix()}/").split():
+        (checkout / spec.name).write_text(_git(top, "show", f"{commit}:{rel.as_posix()}"))
+        folder_spec = [f"{rel.parent.as_posix()}/"] if rel.parent.parts else []
+        for name in _git(top, "ls-tree", "--name-only", "-z", commit, "--", *folder_spec).split("\0"):
             base = Path(name).name
             if base.startswith("Pulumi.") and base.endswith(".yaml"):
-                (checkout / base).write_text(_git(top, "show", f"{ref}:{name}"))
-    except (subprocess.CalledProcessError, ValueError, OSError) as err:
-        raise DiffError(f"cannot read {spec} at {ref}: {getattr(err, 'stderr', '') or err}".strip()) from None
+                (checkout / base).write_text(_git(top, "show", f"{commit}:{name}"))
+    except subprocess.CalledProcessError as err:
+        why = (err.stderr or "").strip() or ("no such commit" if "rev-parse" in err.cmd
+                                             else f"git exited {err.returncode}")
+        raise DiffError(f"cannot read {spec} at {ref!r}: {why}") from None
+    except (ValueError, OSError) as err:
+        raise DiffError(f"cannot read {spec} at {ref!r}: {err}") from None
     out = into / "base"
     for env in load_spec(checkout / spec.name, f"{ref}:{spec}").spec.environments:
         write(out / env, render(str(checkout / spec.name), env).files)

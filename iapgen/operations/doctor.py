@@ -34,6 +34,13 @@ from iapgen.spec.validate import Exposure
 PASS, FAIL, SKIP = "pass", "fail", "skipped"
 TIMEOUT = 60
 
+# Values read from the cluster become arguments of gcloud and kubectl. Anyone who can annotate a Service
+# could write `--impersonate-service-account=...` as a NEG name, so each must be what it claims to be
+# (none of these can start with "-") before it reaches a command line.
+GCE_NAME = re.compile(r"[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?")
+ZONE = re.compile(r"[a-z]+(?:-[a-z]+[0-9]+)+-[a-z0-9]+")
+POD_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
+
 
 class DoctorError(Exception):
     """The checks cannot run at all (no kubectl, no credentials); the message says how to fix it."""
@@ -124,7 +131,17 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
     groups = status.get("network_endpoint_groups") if isinstance(status, dict) else None
     neg = groups.get(str(service.port)) if isinstance(groups, dict) else None
     zones = [z for z in (status.get("zones") or []) if isinstance(z, str)] if isinstance(status, dict) else []
-    if not neg:
+    bad = ([f"NEG name {_shown(neg)}"] if neg and not _is(GCE_NAME, neg) else []) + \
+        [f"zone {_shown(z)}" for z in zones if not _is(ZONE, z)]
+    if bad:
+        add("neg-status", FAIL, f"{NEG_STATUS} names {', '.join(bad)}, which no GCE object can be called; "
+            "iapgen passes none of it to gcloud", "the NEG controller never writes this: someone edited the "
+            f"annotation; find who (kubectl get events -n {ns}) and delete the annotation so the controller rewrites "
+            "it")
+        neg = None
+        for later in ("svcneg", "endpoints", "health", "logging"):
+            add(later, SKIP, "neg-status is not trustworthy")
+    elif not neg:
         add("neg-status", FAIL, "no cloud.google.com/neg-status for port "
             f"{service.port}: {annotations.get(NEG_STATUS, 'annotation missing')}",
             "NEGs appear once ready Pods match the selector "
@@ -258,7 +275,11 @@ def _listen(tools: Tools, exposure: Exposure, pods: Pods) -> Check:
     if not ok or not ready:
         return Check(name, "listen", SKIP, "no ready Pod to look inside")
     pod_object = min(ready.values(), key=lambda p: str(_mapping(p.get("metadata")).get("name")))
-    pod = str(_mapping(pod_object.get("metadata")).get("name"))
+    pod = _mapping(pod_object.get("metadata")).get("name")
+    if not _is(POD_NAME, pod):
+        return Check(name, "listen", SKIP, f"the ready Pod's name {_shown(pod)} is not a Pod name; not passing it "
+                     "to kubectl exec")
+    assert isinstance(pod, str)
     for command in (["ss", "-ltn"], ["netstat", "-ltn"]):
         ok, out = tools.text(["kubectl", "exec", "-n", ns, pod, "--", *command])
         if ok:
@@ -292,6 +313,15 @@ def _listen_from_args(exposure: Exposure, pod: str, pod_object: dict[str, Any]) 
                              "Pod IP")
     return Check(name, "listen", SKIP, f"{pod} has neither ss nor netstat, and its args name no loopback bind "
                  "address; nothing more to see from outside")
+
+
+def _is(pattern: re.Pattern[str], value: Any, limit: int = 253) -> bool:
+    return isinstance(value, str) and len(value) <= limit and pattern.fullmatch(value) is not None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -227,19 +227,24 @@ def check_folder(out: Path, writer: str = RENDER) -> list[str]:
             data = json.loads(manifest.read_text(encoding="utf-8"))
             recorded, recorded_writer = data["files"], data.get("writer", RENDER)
             previous = [str(p) for p in recorded if isinstance(p, str)]
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError, AttributeError, RecursionError):
             raise OutputFolderError(f"{manifest} is damaged; delete {out} yourself or choose another "
                                     "--out") from None
         if recorded_writer != writer:
             raise OutputFolderError(f"refusing to write into {out}: {recorded_writer} wrote it; choose a new or "
                                     "empty folder for --out")
     allowed = {os.path.normpath(p) for p in previous if _inside(out, p)} | {MANIFEST}
-    for path in sorted(out.rglob("*")):
-        rel = os.path.normpath(path.relative_to(out))
-        if path.is_symlink() or (path.is_file() and rel not in allowed) or not (path.is_file() or path.is_dir()):
-            raise OutputFolderError(
-                f"refusing to write into {out}: it holds {rel}, which {writer} did not write; "
-                "choose a new or empty folder for --out")
+    # Walked lazily, one folder at a time, stopping at the first foreign entry: `--out /` must not read the
+    # whole filesystem before it is refused.
+    for folder, dirs, files in os.walk(out):
+        dirs.sort()
+        for name in sorted(dirs + files):
+            path = Path(folder) / name
+            rel = os.path.normpath(path.relative_to(out))
+            if path.is_symlink() or (path.is_file() and rel not in allowed) or not (path.is_file() or path.is_dir()):
+                raise OutputFolderError(
+                    f"refusing to write into {out}: it holds {rel}, which {writer} did not write; "
+                    "choose a new or empty folder for --out")
     return [p for p in previous if os.path.normpath(p) != MANIFEST and _inside(out, p)]
 
 

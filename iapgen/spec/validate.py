@@ -28,6 +28,10 @@ from iapgen.spec.yamlsource import Document, Loc, load_one
 
 # Google's target HTTPS proxy takes at most 15 certificates; each Ingress holds one ManagedCertificate per host.
 MAX_HOSTS_PER_INGRESS = layout.HOSTS_PER_INGRESS
+# Every command validates every environment, so the work is environments x services: both are bounded,
+# and so is their product (one YAML anchor can name a thousand environments in a few lines).
+MAX_ENVIRONMENTS = 100
+MAX_DEPLOYMENTS = 100_000
 NOT_OVERRIDABLE = ("name", "overrides")
 
 
@@ -117,6 +121,7 @@ def validate_document(document: Document) -> LoadedSpec:
         spec = Spec.model_validate(document.data)
     except ValidationError as err:
         raise SpecError(_translate(err, document, Spec, base=())) from None
+    _check_size(document, spec)
     checker = _Checker(document, spec)
     exposures = checker.run()
     if checker.findings:
@@ -124,11 +129,25 @@ def validate_document(document: Document) -> LoadedSpec:
     return LoadedSpec(document.file, spec, exposures)
 
 
+def _check_size(document: Document, spec: Spec) -> None:
+    envs, services = len(spec.environments), len(spec.services)
+    if envs > MAX_ENVIRONMENTS:
+        raise SpecError.single(document.file, document.line_of(("environments",)), "environments",
+                               f"{envs:,} environments; iapgen validates every one on every command and takes at "
+                               f"most {MAX_ENVIRONMENTS}: split the spec", "YAML_TOO_LARGE")
+    if envs * services > MAX_DEPLOYMENTS:
+        raise SpecError.single(document.file, document.line_of(("environments",)), "environments",
+                               f"{envs:,} environments x {services:,} services = {envs * services:,} deployments to "
+                               f"validate; iapgen takes at most {MAX_DEPLOYMENTS:,}: split the spec",
+                               "YAML_TOO_LARGE")
+
+
 class _Checker:
     def __init__(self, document: Document, spec: Spec):
         self.document = document
         self.spec = spec
         self.findings: list[Finding] = []
+        self.checked: set[int] = set()  # services whose environment-independent rules ran
 
     def add(self, loc: Loc, message: str, rule: str) -> None:
         self.findings.append(Finding(self.document.file, self.document.line_of(loc),
@@ -191,18 +210,9 @@ class _Checker:
 
     def expose(self, index: int, service: Service, env_name: str, environment: Environment) -> Exposure:
         loc: Loc = ("services", index)
-        hc = service.health_check
-        if hc.port is not None:
-            message = rules.check_hc_port(hc.port, service.port, service.target_port)
-            if message:
-                self.add(self.where(loc, env_name, "healthCheck", "port"), message, "HC_PORT_NOT_TARGET")
-        if hc.protocol is not None:
-            message = rules.check_hc_protocol(hc.protocol, service.protocol)
-            if message:
-                self.add(self.where(loc, env_name, "healthCheck", "protocol"), message, "HC_PROTOCOL_MISMATCH")
-        message = rules.check_hc_timeout(hc.timeout_sec, hc.check_interval_sec)
-        if message:
-            self.add(self.where(loc, env_name, "healthCheck", "timeoutSec"), message, "HC_TIMEOUT_GT_INTERVAL")
+        if id(service) not in self.checked:  # a service without overrides is one object for every environment
+            self.checked.add(id(service))
+            self.check_service(loc, service, env_name)
         members = tuple(dict.fromkeys((*environment.iap.members, *service.iap.members)))
         if service.iap.enabled and not members:
             self.add(self.where(loc, env_name, "iap"),
@@ -222,6 +232,21 @@ class _Checker:
                      f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
                      "label over 63); set host: explicitly", "HOST_INVALID")
         return Exposure(env_name, environment, service, host, members)
+
+    def check_service(self, loc: Loc, service: Service, env_name: str) -> None:
+        """Rules that depend on the service alone (as overridden for `env_name`, when it is)."""
+        hc = service.health_check
+        if hc.port is not None:
+            message = rules.check_hc_port(hc.port, service.port, service.target_port)
+            if message:
+                self.add(self.where(loc, env_name, "healthCheck", "port"), message, "HC_PORT_NOT_TARGET")
+        if hc.protocol is not None:
+            message = rules.check_hc_protocol(hc.protocol, service.protocol)
+            if message:
+                self.add(self.where(loc, env_name, "healthCheck", "protocol"), message, "HC_PROTOCOL_MISMATCH")
+        message = rules.check_hc_timeout(hc.timeout_sec, hc.check_interval_sec)
+        if message:
+            self.add(self.where(loc, env_name, "healthCheck", "timeoutSec"), message, "HC_TIMEOUT_GT_INTERVAL")
 
     def where(self, loc: Loc, env_name: str, *field: str) -> Loc:
         """The location of a field as the user wrote it: in the override if it set it, else the base."""

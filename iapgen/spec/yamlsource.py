@@ -6,7 +6,10 @@ caps nesting depth) and builds plain Python values itself, so that it can:
 
 - record the line of every key and list item (`Document.line_of`),
 - reject duplicate keys, recursive aliases, unknown tags and non-UTF-8 input,
-- bound the work: file size, nesting depth and the number of nodes after alias expansion.
+- bound the work: file size, nesting depth, the number of values per document after alias
+  expansion, and the number of values per file. A text long enough to cross a limit has its
+  values counted from libyaml's event stream first, so it is refused at the first value over
+  the limit, before anything is composed or built in memory.
 """
 
 from __future__ import annotations
@@ -22,9 +25,19 @@ from iapgen.errors import SpecError, show
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 100
-MAX_NODES = 500_000
+MAX_NODES = 500_000  # values in one document, aliases expanded
+MAX_FILE_NODES = 1_000_000  # values in one file, all documents together
+MAX_DOCUMENTS = 50_000  # documents in one file (each costs more than its values)
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml._yaml import CParser as _Parser  # libyaml, as CSafeLoader uses it
+except ImportError:  # PyYAML built without libyaml
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -51,27 +64,121 @@ class Document:
         return self.start_line
 
 
+class FileTooLarge(SpecError):
+    """The file as a whole is over a limit: reading it in parts would not help."""
+
+
+class _TooLarge(Exception):
+    def __init__(self, mark: Any, message: str, whole_file: bool):
+        super().__init__(message)
+        self.mark, self.message, self.whole_file = mark, message, whole_file
+
+
+class _ResolveOnce:
+    """Remembers the implicit tag of each plain scalar: manifests repeat the same few thousand values, and
+    resolving one (a regular expression per candidate tag) is the largest cost of composing."""
+
+    _tags: dict[tuple[Any, ...], str]
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)  # type: ignore[misc]
+        key = (value, implicit)
+        tags = self.__dict__.setdefault("_tags", {})
+        tag = tags.get(key)
+        if tag is None:
+            if len(tags) > 4096:
+                tags.clear()
+            tag = tags[key] = super().resolve(kind, value, implicit)  # type: ignore[misc]
+        return tag
+
+
+class _FastLoader(_ResolveOnce, _Loader):
+    """libyaml's own composer, for texts that cannot reach the limits."""
+
+
+def too_many_documents() -> str:
+    return f"more than {MAX_DOCUMENTS:,} documents in one file; split it into several files"
+
+
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _count_nodes(text: str) -> None:
+    """Raise _TooLarge at the first node over a limit, from libyaml's event stream alone: nothing is
+    composed or built, so a 16 MiB flat list is refused after reading its first 500,000 values."""
+    parser = _Parser(text)
+    in_file = in_document = documents = 0
+    try:
+        while True:
+            event = parser.get_event()
+            kind = type(event)
+            if kind in _NODE_EVENTS:
+                in_file += 1
+                in_document += 1
+                mark = getattr(event, "start_mark", None)
+                if in_document > MAX_NODES:
+                    raise _TooLarge(mark, f"a document of more than {MAX_NODES:,} values "
+                                    "(one huge list or mapping); split it", False)
+                if in_file > MAX_FILE_NODES:
+                    raise _TooLarge(mark, f"more than {MAX_FILE_NODES:,} values in one file "
+                                    "(all its documents together); split it into several files", True)
+            elif kind is yaml.DocumentStartEvent:
+                in_document = 0
+                documents += 1
+                if documents > MAX_DOCUMENTS:
+                    raise _TooLarge(getattr(event, "start_mark", None), too_many_documents(), True)
+            elif kind is yaml.StreamEndEvent:
+                return
+    except yaml.YAMLError:
+        return  # the composer reports syntax errors, with their lines
+    finally:
+        parser.dispose()
+
+
+def _may_exceed(text: str) -> bool:
+    """Whether `text` could compose to more than MAX_FILE_NODES nodes. Every node is introduced by a
+    document start, a line break or one of `[{,:-?`, and each of those introduces at most three
+    (`- a: b` is a list, a mapping and two scalars behind two indicators); only texts above the bound
+    pay for counting events before they are composed."""
+    return 3 * (sum(text.count(c) for c in "[{,:-?\n") + 1) > MAX_FILE_NODES
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()  # scalars only: its collection state is never used
+
+
 class _Builder:
     """Turns a composed node graph into plain values, recording lines as it goes."""
 
-    def __init__(self, file: str, lines: dict[Loc, int]):
+    def __init__(self, file: str, lines: dict[Loc, int], budget: list[int] | None = None, aliases: bool = False,
+                 first_line: int = 1):
         self.file = file
+        self.first_line = first_line  # line of the text's first line in the file (lint splits broken files)
         self.lines = lines
         self.nodes = 0
+        self.budget = budget if budget is not None else [MAX_FILE_NODES]  # values left for the whole file
+        self.aliases = aliases
         self.active: set[int] = set()
-        self.constructor = yaml.SafeLoader("")
+        self.constructor = _CONSTRUCTOR
 
     def fail(self, node: yaml.Node, message: str, rule: str = "YAML_SYNTAX") -> SpecError:
-        return SpecError.single(self.file, node.start_mark.line + 1, "", message, rule)
+        return SpecError.single(self.file, node.start_mark.line + self.first_line, "", message, rule)
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.nodes += 1
+        self.budget[0] -= 1
         if self.nodes > MAX_NODES:
-            raise self.fail(node, f"document expands to more than {MAX_NODES:,} values "
-                            "(an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
+            raise self.fail(node, f"document expands to more than {MAX_NODES:,} values" +
+                            (" (an alias bomb?); remove repeated aliases" if self.aliases else "; split it"),
+                            "YAML_TOO_LARGE")
+        if self.budget[0] < 0:
+            aliases = " with their aliases" if self.aliases else ""
+            raise FileTooLarge.single(self.file, node.start_mark.line + self.first_line, "",
+                                      f"the documents of this file expand to more than {MAX_FILE_NODES:,} values"
+                                      f"{aliases}; split it into several files", "YAML_TOO_LARGE")
         if len(loc) > MAX_DEPTH:
             raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels", "YAML_TOO_LARGE")
-        self.lines.setdefault(loc, node.start_mark.line + 1)
+        self.lines.setdefault(loc, node.start_mark.line + self.first_line)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if id(node) in self.active:
@@ -119,7 +226,7 @@ class _Builder:
                 hash(key)
             except TypeError:
                 raise self.fail(key_node, f"mapping key {show(key)} cannot be used as a key") from None
-            line = key_node.start_mark.line + 1
+            line = key_node.start_mark.line + self.first_line
             if key in explicit_lines:
                 raise SpecError.single(
                     self.file, line, _dotted((*loc, key)),
@@ -213,26 +320,41 @@ def decode(raw: bytes, name: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_all(text: str, name: str) -> list[Document]:
-    """Every document in `text`, each with its line map. Empty documents are skipped.
+def parse_all(text: str, name: str, first_line: int = 1, budget: list[int] | None = None) -> list[Document]:
+    """Every document in `text`, each with its line map. Empty documents are skipped. `first_line` is
+    the line of the text's first line in the file; `budget` the values the file may still hold.
 
     Each document is built as soon as it is composed, so its node graph dies young: holding
     thousands of graphs at once costs more in garbage collection than the parsing itself.
     """
     documents = []
     has_anchor = "&" in text
+    budget = budget if budget is not None else [MAX_FILE_NODES]
+    loader = None
     try:
-        for node in yaml.compose_all(text, Loader=_Loader):
+        if _may_exceed(text):
+            _count_nodes(text)
+        loader = _FastLoader(text)
+        composed = 0
+        while loader.check_node():
+            node = loader.get_node()
+            composed += 1
+            if composed > MAX_DOCUMENTS:
+                raise _TooLarge(node.start_mark if node is not None else None, too_many_documents(), True)
             if node is not None:
-                documents.append(_document(node, name, has_anchor))
+                documents.append(_document(node, name, has_anchor, budget, first_line))
+    except _TooLarge as err:
+        line = err.mark.line + first_line if err.mark else None
+        raise (FileTooLarge if err.whole_file else SpecError).single(name, line, "", err.message,
+                               "YAML_TOO_LARGE") from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else None
+        line = mark.line + first_line if mark else None
         problem = err.problem or err.context or "invalid YAML"
         hint = "; YAML does not allow tabs for indentation" if "\\t" in problem else ""
         raise SpecError.single(name, line, "", f"YAML syntax error: {problem}{hint}", "YAML_SYNTAX") from None
     except yaml.reader.ReaderError as err:
-        line = text.count("\n", 0, err.position) + 1 if isinstance(err.position, int) else None
+        line = text.count("\n", 0, err.position) + first_line if isinstance(err.position, int) else None
         raise SpecError.single(name, line, "", f"contains a character YAML does not allow (#x{err.character:04x}); "
                                "remove it or save the file as plain UTF-8 text", "YAML_SYNTAX") from None
     except yaml.YAMLError as err:
@@ -240,22 +362,26 @@ def parse_all(text: str, name: str) -> list[Document]:
     except RecursionError:
         raise SpecError.single(name, None, "", f"nesting deeper than {MAX_DEPTH} levels",
                                "YAML_TOO_LARGE") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     return documents
 
 
-def _document(node: yaml.Node, name: str, has_anchor: bool) -> Document:
+def _document(node: yaml.Node, name: str, has_anchor: bool, budget: list[int] | None = None,
+              first_line: int = 1) -> Document:
     # Without an anchor ('&') nothing is shared, so the expanded size is the node count the
     # builder bounds anyway; only texts that could hold aliases pay for the graph walk.
     size = expanded_size(node) if has_anchor else 0
     if size == float("inf"):
-        raise SpecError.single(name, node.start_mark.line + 1, "", "recursive alias: a value contains itself",
+        raise SpecError.single(name, node.start_mark.line + first_line, "", "recursive alias: a value contains itself",
                                "YAML_SYNTAX")
     if size > MAX_NODES:
-        raise SpecError.single(name, node.start_mark.line + 1, "", f"document expands to more than {MAX_NODES:,} "
-                               "values (an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
+        raise SpecError.single(name, node.start_mark.line + first_line, "", f"document expands to more than "
+                               f"{MAX_NODES:,} values (an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
     lines: dict[Loc, int] = {}
-    data = _Builder(name, lines).build(node, ())
-    return Document(name, data, lines, node.start_mark.line + 1)
+    data = _Builder(name, lines, budget, has_anchor, first_line).build(node, ())
+    return Document(name, data, lines, node.start_mark.line + first_line)
 
 
 def load_one(path: Path, display: str | None = None) -> Document:

@@ -24,18 +24,23 @@ from iapgen.lint.checks import (  # noqa: F401
     workloads,
 )
 from iapgen.lint.checks.any_object import lint_any
-from iapgen.lint.checks.context import LINTERS, Context, Report
+from iapgen.lint.checks.context import LINTERS, MAX_HINT_COMPARISONS, Context, Report
 from iapgen.lint.checks.objects import NEG_STATUS, bind_settings, containers
 from iapgen.lint.manifests import Obj
 
 __all__ = ["NEG_STATUS", "bind_settings", "containers", "run"]
 
 
-def run(objects: list[Obj]) -> list[Finding]:
+def run(objects: list[Obj], notes: list[str] | None = None) -> list[Finding]:
+    """Every finding; what the run left out to stay bounded goes to `notes`."""
     context = Context(objects)
     report = Report()
     for obj in objects:
         lint_any(context, obj, report)
         for function in LINTERS.get(obj.kind, []):
             function(context, obj, report)
+    if context.hints_skipped and notes is not None:
+        notes.append(f"'did you mean' hints skipped for {context.hints_skipped} unresolved "
+                     f"name{'s' * (context.hints_skipped != 1)}: the run's {MAX_HINT_COMPARISONS:,} name "
+                     "comparisons were spent (names one letter off are still found)")
     return report.findings

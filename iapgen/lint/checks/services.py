@@ -23,11 +23,9 @@ from iapgen.lint.checks.objects import (
     ServicePort,
     app_protocols,
     as_dict,
-    as_int,
     intended_protocols,
     joined,
     parsed,
-    pod_ports,
     service_ports,
 )
 from iapgen.lint.manifests import Obj
@@ -240,8 +238,7 @@ def lint_target_port_names(ctx: Context, svc: Obj, report: Report) -> None:
         return
     for port in service_ports(svc):
         if isinstance(port.target, int):
-            for workload, pod, _ in workloads:
-                declared = {as_int(p.get("containerPort")) for p in pod_ports(pod)} - {None}
+            for workload, declared in ctx.selection(svc).without_port(port.target):
                 if declared and port.target not in declared:
                     report.add(svc, ("spec", "ports", port.index, "targetPort"), "TARGET_PORT_NOT_DECLARED",
                                f"targetPort {port.target} is not a containerPort of {workload.kind} {workload.name} "
@@ -250,8 +247,7 @@ def lint_target_port_names(ctx: Context, svc: Obj, report: Report) -> None:
             continue
         if not isinstance(port.target, str) or rules.decimal(port.target) is not None:
             continue
-        for workload, pod, _ in workloads:
-            names = {p.get("name") for p in pod_ports(pod)}
+        for workload, names in ctx.selection(svc).without_name(port.target):
             if port.target not in names:
                 report.add(svc, ("spec", "ports", port.index, "targetPort"), "TARGET_PORT_NAME_UNKNOWN",
                            f"targetPort {port.target!r} names no containerPort of {workload.kind} {workload.name} "

@@ -60,25 +60,30 @@ def lint_listen_address(ctx: Context, workload: Obj, report: Report) -> None:
 
 
 def _targeted_ports(ctx: Context, workload: Obj, pod: dict[str, Any]) -> set[int]:
-    labels, _, _ = pod_template(workload)
+    """Ports some Service selecting this workload targets, or whose BackendConfig probes. Services that
+    share a selector share one set, computed once: linting stays linear when thousands share one."""
     ports: set[int] = set()
-    for svc in ctx.peers("Service", workload):
-        selector = svc.spec.get("selector")
-        if not isinstance(selector, dict) or not selector or not all(labels.get(k) == v for k, v in selector.items()):
-            continue
-        if not any(w is workload for w, _, _ in ctx.workloads_for(svc)):
-            continue  # the Service picks other workloads (in its own file)
-        for port in service_ports(svc):
-            if isinstance(port.target, int):
-                ports.add(port.target)
-            elif isinstance(port.target, str):
-                named = ctx.named_port(svc, port.target)
-                if named:
-                    ports.add(named)
-        mapping = parsed(svc, BACKEND_CONFIG) or parsed(svc, BETA_BACKEND_CONFIG)
-        for port in service_ports(svc) if isinstance(mapping, dict) else []:
-            config = ctx.find("BackendConfig", svc.namespace, backend_config_for(mapping, port) or "", near=svc)
-            hc_port = as_int(as_dict(config.spec.get("healthCheck")).get("port")) if config else None
-            if hc_port:
-                ports.add(hc_port)  # the load balancer probes this one from outside the Pod too
+    for selection in ctx.selecting(workload):
+        key = ("targeted", id(selection))
+        if key not in ctx.memo:
+            ctx.memo[key] = set().union(*(_service_targets(ctx, svc) for svc in selection.services))
+        ports |= ctx.memo[key]
+    return ports
+
+
+def _service_targets(ctx: Context, svc: Obj) -> set[int]:
+    ports: set[int] = set()
+    for port in service_ports(svc):
+        if isinstance(port.target, int):
+            ports.add(port.target)
+        elif isinstance(port.target, str):
+            named = ctx.named_port(svc, port.target)
+            if named:
+                ports.add(named)
+    mapping = parsed(svc, BACKEND_CONFIG) or parsed(svc, BETA_BACKEND_CONFIG)
+    for port in service_ports(svc) if isinstance(mapping, dict) else []:
+        config = ctx.find("BackendConfig", svc.namespace, backend_config_for(mapping, port) or "", near=svc)
+        hc_port = as_int(as_dict(config.spec.get("healthCheck")).get("port")) if config else None
+        if hc_port:
+            ports.add(hc_port)  # the load balancer probes this one from outside the Pod too
     return ports
