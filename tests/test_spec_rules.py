@@ -120,6 +120,8 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "HOST_INVALID", "wildcard", "host:"),
     ("host-upper", set_path("services", 0, "host", value="Argo.Acme.Example"),
      "HOST_INVALID", "DNS name", "host:"),
+    ("host-over-managed-cert-limit", set_path("services", 0, "host", value="argocd." + "a" * 50 + ".example"),
+     "HOST_INVALID", "ManagedCertificate (GKE Ingress) takes domains of at most 63", "host:"),
     ("protocol-lower", set_path("services", 0, "protocol", value="https"),
      "PROTOCOL_INVALID", "write HTTPS", "protocol: https"),
     ("protocol-grpc", set_path("services", 0, "protocol", value="GRPC"),

@@ -31,6 +31,7 @@ MAX_HOSTS_PER_INGRESS = layout.HOSTS_PER_INGRESS
 # Every command validates every environment, so the work is environments x services: both are bounded,
 # and so is their product (one YAML anchor can name a thousand environments in a few lines).
 MAX_ENVIRONMENTS = 100
+MANAGED_CERT_DOMAIN_MAX = 63
 MAX_DEPLOYMENTS = 100_000
 NOT_OVERRIDABLE = ("name", "overrides")
 
@@ -231,6 +232,12 @@ class _Checker:
             self.add(self.where(loc, env_name, "name"),
                      f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
                      "label over 63); set host: explicitly", "HOST_INVALID")
+        elif environment.load_balancer == "ingress" and len(host) > MANAGED_CERT_DOMAIN_MAX:
+            # The ManagedCertificate CRD caps each domain at 63 characters: the object would be refused
+            # at apply time (docs/gke-behaviour.md#managed-certificate-per-host).
+            self.add(self.where(loc, env_name, "host" if service.host else "name"),
+                     f"host {show(host)} is {len(host)} characters; a ManagedCertificate (GKE Ingress) takes domains "
+                     f"of at most {MANAGED_CERT_DOMAIN_MAX}: use a shorter host", "HOST_INVALID")
         return Exposure(env_name, environment, service, host, members)
 
     def check_service(self, loc: Loc, service: Service, env_name: str) -> None:
