@@ -185,6 +185,19 @@ def near_miss(n: int) -> bytes:
     return "---\n".join(docs).encode()
 
 
+def unmatched_names(n: int) -> bytes:
+    """N BackendConfigs and N Services in one namespace and file, each Service naming a BackendConfig that
+    nothing resembles: every finding could name every BackendConfig that does exist."""
+    docs = []
+    for i in range(n):
+        docs.append(f"apiVersion: cloud.google.com/v1\nkind: BackendConfig\n"
+                    f"metadata: {{name: bc-{i:05d}, namespace: far}}\nspec: {{timeoutSec: 30}}\n")
+        docs.append(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: far\n  annotations:\n"
+                    f"    cloud.google.com/backend-config: '{{\"default\": \"{'q' * 12}-{i}\"}}'\n"
+                    f"spec:\n  selector: {{app: svc-{i}}}\n  ports:\n  - {{port: 80, targetPort: 8080}}\n")
+    return "---\n".join(docs).encode()
+
+
 def many_environments(services: int, environments: int) -> bytes:
     """A spec whose environments all share one anchored definition: small text, environments x services."""
     lines = ["environments:", "  e0: &env", "    project: acme-dev", "    domain: dev.acme.example",

@@ -19,7 +19,7 @@ from iapgen.lint import checks, manifests
 from iapgen.lint.checks import context as lint_context
 from iapgen.lint.command import as_json, as_text, lint
 from iapgen.spec import validate, yamlsource
-from tests.fuzz import flat_list, many_environments, near_miss, shared_selector, tiny_documents
+from tests.fuzz import flat_list, many_environments, near_miss, shared_selector, tiny_documents, unmatched_names
 
 
 def calls(function: Callable[[], Any]) -> int:
@@ -39,12 +39,18 @@ def calls(function: Callable[[], Any]) -> int:
     return count
 
 
-@pytest.mark.parametrize("shape", [shared_selector, near_miss])
+@pytest.mark.parametrize("shape", [shared_selector, near_miss, unmatched_names])
 def test_lint_work_grows_linearly_with_objects(shape: Callable[[int], bytes]) -> None:
     small, large = shape(30), shape(120)
     lint(["-"], stdin=small)  # imports and first-use caches out of the way
     ratio = calls(lambda: lint(["-"], stdin=large)) / calls(lambda: lint(["-"], stdin=small))
     assert ratio <= 5.0, f"4x the objects cost {ratio:.1f}x the calls"
+
+
+def test_a_name_that_matches_nothing_names_a_few_that_exist() -> None:
+    findings = [f for f in lint(["-"], stdin=unmatched_names(40)).findings if f.rule == "BACKENDCONFIG_NOT_FOUND"]
+    assert len(findings) == 40
+    assert all(f.severity == "error" and "and more" in f.message and f.message.count("bc-") == 10 for f in findings)
 
 
 def test_shared_selector_findings_are_unchanged() -> None:

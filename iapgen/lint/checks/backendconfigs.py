@@ -24,7 +24,6 @@ from iapgen.lint.checks.objects import (
     intended_protocols,
     joined,
     neg_for_ingress,
-    pod_ports,
     service_ports,
 )
 from iapgen.lint.manifests import Obj
@@ -142,15 +141,14 @@ def _lint_hc_port(ctx: Context, bc: Obj, hc_port: int, users: list[tuple[Obj, Se
         elif hc_port != target and hc_port not in _target_ports(ctx, svc):
             # Another targetPort of the same Service (Istio's status-port) is served by the same Pods. Only the
             # Service's own file counts: across files, same-labelled Pods are as likely another app's.
-            workloads = [w for w in ctx.workloads_for(svc) if w[0].file == svc.file]
-            declared = {as_int(p.get("containerPort")) for _, pod, _ in workloads for p in pod_ports(pod)} - {None}
+            visible, declared = ctx.declared_ports(svc)
             if declared and hc_port not in declared:
                 report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is neither targetPort "
                            f"{target} of {svc.ref} nor a containerPort of the Pods it selects (declared: "
                            f"{joined(declared)}); with NEGs the probe reaches PodIP:{hc_port}, where nothing listens: "
                            f"use {target} or omit port")
             elif not declared:
-                seen = "declare no containerPorts" if workloads else "are not in its file"
+                seen = "declare no containerPorts" if visible else "are not in its file"
                 report.add(bc, loc, "HC_PORT_NOT_TARGET", f"healthCheck.port {hc_port} is not targetPort {target} of "
                            f"{svc.ref}, and the Pods it selects {seen}; with NEGs the probe reaches PodIP:{hc_port}: "
                            f"declare that containerPort (a health-check sidecar), or use {target} or omit port",

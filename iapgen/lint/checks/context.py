@@ -52,7 +52,11 @@ class Context:
         self.by_name: dict[tuple[str, str], list[Obj]] = defaultdict(list)
         self.by_namespace: dict[tuple[str, str], list[Obj]] = defaultdict(list)
         self.unset: dict[str, list[Obj]] = defaultdict(list)
+        self.by_file: dict[tuple[str, str], list[Obj]] = defaultdict(list)
+        self.by_namespace_file: dict[tuple[str, str, str], list[Obj]] = defaultdict(list)
         for obj in objects:
+            self.by_file[(obj.kind, obj.file)].append(obj)
+            self.by_namespace_file[(obj.kind, obj.namespace, obj.file)].append(obj)
             self.by_kind[obj.kind].append(obj)
             self.by_key[(obj.kind, obj.namespace, obj.name)].append(obj)
             self.by_name[(obj.kind, obj.name)].append(obj)
@@ -207,6 +211,11 @@ class Context:
                         self._selecting[id(selected)].append(group)
         return self._selecting.get(id(workload), [])
 
+    def declared_ports(self, svc: Obj) -> tuple[bool, set[int | None]]:
+        """(whether the Service's own file holds workloads it selects, the containerPorts they declare):
+        across files, same-labelled Pods are as likely another app's. Computed once per selection and file."""
+        return self.selection(svc).ports_in_file(svc.file)
+
     def named_port(self, svc: Obj, name: int | str | None) -> int | None:
         """The containerPort a named targetPort resolves to in the workloads the Service selects."""
         if not isinstance(name, str):
@@ -285,6 +294,13 @@ class Selection:
         return self._memo(("name", name), lambda: [
             (w, names) for w, pod, _ in self.workloads
             for names in [{p.get("name") for p in pod_ports(pod)}] if name not in names])
+
+    def ports_in_file(self, file: str) -> tuple[bool, set[int | None]]:
+        """(whether any selected workload is in `file`, the containerPorts those declare)."""
+        return self._memo(("file", file), lambda: (
+            any(w.file == file for w, _, _ in self.workloads),
+            {as_int(p.get("containerPort")) for w, pod, _ in self.workloads if w.file == file
+             for p in pod_ports(pod)} - {None}))
 
     def _memo(self, key: Any, compute: Callable[[], Any]) -> Any:
         if key not in self._answers:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from iapgen.errors import show
@@ -213,22 +215,38 @@ def lint_backend_config_reference(ctx: Context, svc: Obj, report: Report) -> Non
 
 def _missing_backend_config(ctx: Context, svc: Obj, loc: tuple[Any, ...], name: str, report: Report) -> None:
     """A named BackendConfig that matches nothing: certain when the Service's own file holds its namespace's
-    BackendConfigs (an error), likely when the linted set or the file holds others (a warning)."""
-    there = ctx.peers("BackendConfig", svc)
-    same_file = [o for o in there if o.file == svc.file]
-    in_file = [o for o in ctx.by_kind.get("BackendConfig", []) if o.file == svc.file]
+    BackendConfigs (an error), likely when the linted set or the file holds others (a warning). Lookups go
+    through the context's indexes and messages name a few, so a thousand such Services stay linear."""
+    if svc.namespace_set:
+        there = ctx.by_namespace.get(("BackendConfig", svc.namespace), [])
+        same_file = ctx.by_namespace_file.get(("BackendConfig", svc.namespace, svc.file), [])
+    else:
+        there = ctx.peers("BackendConfig", svc)
+        same_file = [o for o in there if o.file == svc.file]
+    in_file = ctx.by_file.get(("BackendConfig", svc.file), [])
     if not there and not in_file:
         return  # no BackendConfigs to judge by: it may be applied from elsewhere
     if same_file:
         report.add(svc, loc, "BACKENDCONFIG_NOT_FOUND", f"names BackendConfig {name!r}, which this file does not "
-                   f"define in {svc.namespace} (it defines {joined(o.name for o in same_file)}); GKE reports 'no "
+                   f"define in {svc.namespace} (it defines {_few(o.name for o in same_file)}); GKE reports 'no "
                    "BackendConfig for service port exists' and the port gets no health check or IAP: fix the name")
         return
-    existing = (f"the linted files define {joined(o.name for o in there)} there" if there else
-                f"this file defines only {joined(f'{o.namespace}/{o.name}' for o in in_file)}")
+    existing = (f"the linted files define {_few(o.name for o in there)} there" if there else
+                f"this file defines only {_few(f'{o.namespace}/{o.name}' for o in in_file)}")
     report.add(svc, loc, "BACKENDCONFIG_NOT_FOUND", f"names BackendConfig {name!r}, which is not among the linted "
                f"objects in {svc.namespace} ({existing}); GKE looks it up in the Service's namespace: check the name "
                "or lint the file that defines it too", severity=WARNING)
+
+
+NAMES_SHOWN = 10
+
+
+def _few(names: Iterable[str]) -> str:
+    """Up to NAMES_SHOWN names for a message, and how many more there are."""
+    shown = list(itertools.islice(names, NAMES_SHOWN + 1))
+    if len(shown) <= NAMES_SHOWN:
+        return joined(shown)
+    return joined(shown[:NAMES_SHOWN]) + " and more"
 
 
 @linter("Service")
