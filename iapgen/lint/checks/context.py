@@ -55,6 +55,7 @@ class Context:
         self._backends: dict[int, list[tuple[Obj, tuple[Any, ...], dict[str, Any]]]] | None = None
         self._users: dict[int, list[tuple[Obj, ServicePort]]] | None = None
         self._workloads: dict[int, list[tuple[Obj, dict[str, Any], tuple[Any, ...]]]] = {}
+        self._memo: dict[str, Any] = {}
 
     def find(self, kind: str, namespace: str, name: str, near: Obj) -> Obj | None:
         candidates = self.by_key.get((kind, namespace, name)) or self.unplaced(kind, name, near)
@@ -111,6 +112,12 @@ class Context:
                     if found is not None:
                         self._users[id(found)].append((service, port))
         return self._users.get(id(config), [])
+
+    def memo(self, key: str, compute: Callable[[Context], Any]) -> Any:
+        """An index another module builds once per run (e.g. which GCPBackendPolicies target which Service)."""
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]
 
     def workloads_for(self, service: Obj) -> list[tuple[Obj, dict[str, Any], tuple[Any, ...]]]:
         """(workload, pod spec, location of the pod spec) of workloads the Service selects; computed once
