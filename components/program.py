@@ -21,6 +21,9 @@ from components.frontend import Frontend, FrontendArgs
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
 from components.lbbackend import LoadBalancerBackend, LoadBalancerBackendArgs
+from components.lbfrontend import Host, LbFrontend, LbFrontendArgs
+from components.negbackend import NegBackend, NegBackendArgs
+from components.standalone import Route, StandaloneFrontend, StandaloneFrontendArgs
 from iapgen.errors import SpecError
 from iapgen.operations.runbook import runbook
 from iapgen.spec.models import Environment
@@ -60,6 +63,9 @@ def build(loaded: LoadedSpec) -> None:
     project = environment.project
     config = pulumi.Config("iapgen")
     client_secret = oauth_client_secret(loaded, env, environment, config)
+    if environment.load_balancer == "standalone":
+        build_standalone(env, environment, exposures, client_secret, wait_seconds(loaded, config))
+        return
 
     backends: dict[str, Backend] = {}
     by_namespace: dict[str, list[Exposure]] = defaultdict(list)
@@ -103,6 +109,54 @@ def build(loaded: LoadedSpec) -> None:
             "healthCheck": lb[e.service.name].health_check,
             "iapAudience": lb[e.service.name].iap_audience,
             "healthCheckLogQuery": lb[e.service.name].log_query,
+        }
+        for e in exposures
+    })
+
+
+def build_standalone(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                     client_secret: pulumi.Output[str] | None, wait: int) -> None:
+    """loadBalancer: standalone: the stack owns the whole load balancer, one per environment."""
+    project = environment.project
+    project_wide = environment.iap.project_wide
+    if project_wide and environment.iap.members:
+        ProjectIap(f"{env}/project-iap", project, environment.iap.members)
+    backends = {
+        e.service.name: NegBackend(e.service.name, NegBackendArgs(
+            exposure=e, members=backend_members(e, project_wide), oauth_client_secret=client_secret,
+            wait_seconds=wait))
+        for e in exposures
+    }
+    # "/" keeps environment-level names apart from service names (DNS labels).
+    lb = LbFrontend(f"{env}/lb-frontend", LbFrontendArgs(
+        env=env, project=project, hosts=[Host(e.service.name, e.host) for e in exposures]))
+    StandaloneFrontend(f"{env}/standalone-frontend", StandaloneFrontendArgs(
+        env=env, project=project, network=environment.network or "", lb=lb,
+        routes=[Route(e.service.name, e.host, backends[e.service.name].backend_service_ref) for e in exposures],
+        target_ports=[e.service.target_port for e in exposures]))
+
+    pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
+    pulumi.export("environment", env)
+    pulumi.export("project", project)
+    pulumi.export("loadBalancer", "standalone")
+    address = {"name": lb.address_name, "ip": lb.address}
+    pulumi.export("addresses", {ns: address for ns in sorted({e.service.namespace for e in exposures})})
+    pulumi.export("certificateMap", lb.certificate_map_name)
+    pulumi.export("services", {
+        e.service.name: {
+            "url": e.url,
+            "host": e.host,
+            "namespace": e.service.namespace,
+            "service": backends[e.service.name].service_name,
+            "backendConfig": None,
+            "neg": e.neg_name,
+            "zones": list(environment.zones or ()),
+            "ip": lb.address,
+            "iapMembers": list(e.members) if e.service.iap.enabled else [],
+            "backendService": backends[e.service.name].backend_service,
+            "healthCheck": backends[e.service.name].health_check,
+            "iapAudience": backends[e.service.name].iap_audience,
+            "healthCheckLogQuery": backends[e.service.name].log_query,
         }
         for e in exposures
     })

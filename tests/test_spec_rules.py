@@ -31,6 +31,25 @@ def set_path(*path: str | int, value: Any) -> Mutation:
     return mutate
 
 
+def standalone(**fields: Any) -> Mutation:
+    """dev becomes a standalone environment, with fields replaced (None removes one)."""
+    def mutate(spec: dict[str, Any]) -> None:
+        dev = spec["environments"]["dev"]
+        dev.update(loadBalancer="standalone", zones=["europe-west1-b", "europe-west1-c"], network="gke-vpc")
+        for key, value in fields.items():
+            if value is None:
+                dev.pop(key)
+            else:
+                dev[key] = value
+    return mutate
+
+
+def colliding_environments(spec: dict[str, Any]) -> None:
+    standalone()(spec)
+    spec["environments"]["dev-b"] = dict(spec["environments"]["dev"])
+    spec["services"] = [service("b-c"), service("c")]
+
+
 def many_services_in_one_namespace(spec: dict[str, Any]) -> None:
     spec["services"] = [service(f"app{i}", namespace="shared") for i in range(16)]
 
@@ -110,6 +129,23 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "ENV_NAME_INVALID", "DNS-1035", "Staging_1:"),
     ("cert-limit", many_services_in_one_namespace, "INGRESS_CERT_LIMIT", "at most 15",
      "- name: app15>namespace: shared"),
+    ("lb-mode", standalone(loadBalancer="Standalone"), "LB_MODE_INVALID", "write standalone",
+     "loadBalancer: Standalone"),
+    ("zone-is-region", standalone(zones=["europe-west1", "europe-west1-b"]), "ZONE_INVALID", "that is a region",
+     "zones:>- europe-west1"),
+    ("zone-twice", standalone(zones=["europe-west1-b", "europe-west1-c", "europe-west1-b"]), "ZONE_INVALID",
+     "listed twice", "- europe-west1-c>- europe-west1-b"),
+    ("network-url", standalone(network="projects/acme-dev/global/networks/gke-vpc"), "NETWORK_INVALID",
+     "not its URL", "network:"),
+    ("standalone-no-zones", standalone(zones=None), "STANDALONE_FIELD_MISSING", "needs zones",
+     "loadBalancer: standalone"),
+    ("standalone-no-network", standalone(network=None), "STANDALONE_FIELD_MISSING", "needs network",
+     "loadBalancer: standalone"),
+    ("zones-in-ingress-mode", standalone(loadBalancer=None), "LB_FIELD_OTHER_MODE", "only with loadBalancer",
+     "zones:"),
+    ("neg-name-too-long", lambda s: (standalone()(s), svc(s).update(name="a" * 60)),
+     "NAME_TOO_LONG", "NEG, backend service and health check name", "name: aaaa"),
+    ("gce-name-collision", colliding_environments, "GCE_NAME_COLLISION", "'iapgen-dev-b-c'", "dev-b:"),
     ("unknown-field", lambda s: svc(s).update(helthCheck={"path": "/"}),
      "SPEC_SHAPE", "did you mean 'healthCheck'?", "helthCheck:"),
     ("missing-health-check", lambda s: svc(s).pop("healthCheck"),

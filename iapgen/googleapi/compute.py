@@ -156,6 +156,10 @@ class Client:
         if error:
             raise ApiError(f"operation {operation.get('name')} failed: {json.dumps(error)[:300]}")
 
+    def network_endpoint_group(self, zone: str, name: str) -> dict[str, Any]:
+        """networkEndpointGroups.get: one zonal NEG (NotFound until GKE has made it)."""
+        return self.request("GET", f"{self.compute}/projects/{self.project}/zones/{zone}/networkEndpointGroups/{name}")
+
     def by_link(self, self_link: str) -> dict[str, Any]:
         """GET a resource by its selfLink, re-rooted on the configured endpoint."""
         path = self_link.split("/compute/v1/", 1)[-1]

@@ -42,6 +42,27 @@ def svc(extra: str) -> str:
     return SVC + extra
 
 
+STANDALONE = ENV + """\
+    loadBalancer: standalone
+    zones: [europe-west1-b, europe-west1-c]
+    network: gke-vpc
+"""
+
+
+def standalone(replace: str = "", by: str = "", services: str = "") -> str:
+    """A whole spec with a standalone dev environment, one line of it replaced."""
+    text = STANDALONE.replace(replace, by) if replace else STANDALONE
+    return text + "services:\n" + (services or svc("  healthCheck: {path: /healthz}\n"))
+
+
+def two_standalone_envs(second_project: str) -> str:
+    second = STANDALONE.removeprefix("environments:\n").replace("  dev:", "  dev-b:").replace(
+        "project: acme-dev", f"project: {second_project}")
+    services = "".join(svc("  healthCheck: {path: /healthz}\n").replace("name: argocd", f"name: {name}")
+                       for name in ("b-c", "c"))
+    return STANDALONE + second + "services:\n" + services
+
+
 NEG_INGRESS = "    cloud.google.com/neg: '{\"ingress\": true}'"
 HTTPS_BACKEND = NEG_INGRESS + "\n    cloud.google.com/app-protocols: '{\"https\": \"HTTPS\"}'"
 
@@ -212,6 +233,19 @@ EXAMPLES: dict[str, list[Example]] = {
     "INGRESS_CERT_LIMIT": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
         "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc("  healthCheck: {path: /healthz}\n").replace(
             "name: argocd", f"name: app{i}") for i in range(15)))],
+    "LB_MODE_INVALID": [Example("spec", standalone("loadBalancer: standalone", "loadBalancer: neg"), standalone())],
+    "ZONE_INVALID": [
+        Example("spec", standalone("[europe-west1-b, europe-west1-c]", "[europe-west1]"), standalone()),
+        Example("spec", standalone("[europe-west1-b, europe-west1-c]", "[europe-west1-b, europe-west1-b]"),
+                standalone()),
+    ],
+    "NETWORK_INVALID": [Example("spec", standalone("network: gke-vpc",
+                                                   "network: projects/acme-dev/global/networks/gke-vpc"),
+                                standalone())],
+    "STANDALONE_FIELD_MISSING": [Example("spec", standalone("    network: gke-vpc\n", ""), standalone())],
+    "LB_FIELD_OTHER_MODE": [Example("spec", standalone("    loadBalancer: standalone\n", ""), standalone())],
+    # dev's service b-c and dev-b's service c would both be iapgen-dev-b-c in project acme-dev.
+    "GCE_NAME_COLLISION": [Example("spec", two_standalone_envs("acme-dev"), two_standalone_envs("acme-dev-b"))],
     "IAP_NO_MEMBERS": [Example("spec", ENV.replace("    iap: {members: [group:eng@acme.example]}\n", "")
                                + "services:\n" + svc("  healthCheck: {path: /healthz}\n"),
                                ENV.replace("    iap: {members: [group:eng@acme.example]}\n", "") + "services:\n"

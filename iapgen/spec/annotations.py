@@ -14,7 +14,7 @@ from iapgen.spec.validate import Exposure
 
 
 def service_annotations(exposure: Exposure) -> dict[str, str]:
-    """The three GKE annotations of one service's Service."""
+    """The three GKE annotations of one service's Service (ingress mode)."""
     service = exposure.service
     port_name = exposure.port_name
     return {
@@ -23,3 +23,14 @@ def service_annotations(exposure: Exposure) -> dict[str, str]:
         "cloud.google.com/backend-config": json.dumps(
             {"default": naming.backend_config(service.name)}, separators=(",", ":")),
     }
+
+
+def standalone_service_annotations(exposure: Exposure) -> dict[str, str]:
+    """The one annotation of a standalone-NEG Service: a NEG named by iapgen for the Service port.
+
+    Keyed by the Service `port`, never targetPort (docs/gke-behaviour.md#neg-exposed-ports-keys), with
+    a custom name (#neg-custom-names) so the backend service can name its NEGs before they exist. No
+    app-protocols or backend-config: nothing reads them for standalone NEGs.
+    """
+    exposed = {"exposed_ports": {str(exposure.service.port): {"name": exposure.neg_name}}}
+    return {"cloud.google.com/neg": json.dumps(exposed, separators=(",", ":"))}

@@ -60,6 +60,11 @@ Selector = Annotated[dict[Annotated[str, Field(max_length=317)], Annotated[str, 
 # YAML gives lists; tuples keep the frozen models hashable. strict=False applies to the list
 # itself only: its items stay strictly typed.
 Members = Annotated[tuple[Member, ...], Field(max_length=1500, strict=False)]
+LoadBalancer = Annotated[str, Field(max_length=32), _hint(enum=list(rules.LOAD_BALANCERS)),
+                         _checked(rules.check_load_balancer)]
+Zone = Annotated[str, Field(max_length=63), _hint(pattern=rules.ZONE.pattern), _checked(rules.check_zone)]
+Zones = Annotated[tuple[Zone, ...], Field(min_length=1, max_length=20, strict=False)]
+Network = Annotated[str, Field(max_length=63), _hint(pattern=rules.GCE_NAME.pattern), _checked(rules.check_network)]
 
 
 class Model(BaseModel):
@@ -143,6 +148,13 @@ class Environment(Model):
     project: ProjectId = Field(description="GCP project id, e.g. acme-dev.")
     domain: Host = Field(description="Default host suffix: a service's host is <name>.<domain>.")
     iap: EnvironmentIap = Field(default_factory=EnvironmentIap, description="IAP settings for every service.")
+    load_balancer: LoadBalancer = Field("ingress", description="How services are exposed: ingress (GKE Ingress "
+                                        "creates the load balancer) or standalone (the stack owns it, behind "
+                                        "standalone NEGs).")
+    zones: Zones | None = Field(None, description="standalone only: the zones the cluster's nodes run in, e.g. "
+                                "[europe-west1-b, europe-west1-c]; one NEG backend per zone.")
+    network: Network | None = Field(None, description="standalone only: the cluster's VPC network name; it gets "
+                                    "the firewall rule for Google's health-check and proxy ranges.")
 
 
 class Spec(Model):

@@ -73,7 +73,8 @@ _register("SERVICE_DUPLICATE", "Two services share a name; generated objects wou
 _register("HOST_DUPLICATE", "Two services of one environment claim the same host.",
           "gke-behaviour.md#ingress-one-rule-per-host, gke-behaviour.md#managed-certificate-per-host")
 _register("NAME_TOO_LONG", "A generated object name would exceed 63 characters.",
-          "gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip")
+          "gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip, "
+          "gke-behaviour.md#neg-custom-names")
 _register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.",
           "design.md#stack-config")
 _register("INGRESS_CERT_LIMIT", "More hosts in one namespace than one Ingress can hold certificates for.",
@@ -84,6 +85,12 @@ _register("OAUTH_SECRET_MISSING", "A custom IAP OAuth client needs its secret in
           "gke-behaviour.md#iap-oauth-client, design.md#stack-config")
 _register("IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
           "gke-behaviour.md#iap-enable-and-bind")
+_register("STANDALONE_FIELD_MISSING", "A standalone environment must list its zones and name its network.",
+          "gke-behaviour.md#neg-zones, gke-behaviour.md#hc-source-ranges, design.md#environments")
+_register("LB_FIELD_OTHER_MODE", "An environment sets a field that only another loadBalancer mode reads.",
+          "design.md#environments")
+_register("GCE_NAME_COLLISION", "Two environments in one project would generate the same GCE object name.",
+          "gke-behaviour.md#neg-custom-names, gke-behaviour.md#gce-and-kubernetes-names")
 
 def decimal(text: str) -> int | None:
     """A plain decimal port or key ("443"); None for anything else ("²", "--80", 5,000 digits)."""
@@ -97,6 +104,8 @@ DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 LABEL_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 PROJECT_ID = re.compile(r"^[a-z][-a-z0-9]{4,28}[a-z0-9]$")
+GCE_NAME = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]{1,2}-[a-z]$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
@@ -168,6 +177,40 @@ def check_host(value: str) -> str | None:
     if not HOSTNAME.fullmatch(value):
         return (f"{show(value)} is not a DNS name like argocd.acme.example: lower-case labels of "
                 "letters, digits and '-', separated by dots, at most 253 characters")
+    return None
+
+
+# --- load balancer mode -------------------------------------------------------------------
+
+LOAD_BALANCERS = ("ingress", "standalone")
+
+
+@rule("LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress) or standalone (a load balancer the stack owns).",
+      "design.md#environments")
+def check_load_balancer(value: str) -> str | None:
+    if value in LOAD_BALANCERS:
+        return None
+    hint = f"; write {value.lower()}" if value.lower() in LOAD_BALANCERS else ""
+    return f"invalid loadBalancer {show(value)}; allowed: {', '.join(LOAD_BALANCERS)}{hint}"
+
+
+@rule("ZONE_INVALID", "Zones are Compute Engine zone names such as europe-west1-b, each listed once.",
+      "gke-behaviour.md#neg-zones")
+def check_zone(value: str) -> str | None:
+    if not ZONE.fullmatch(value):
+        hint = " (that is a region: list its zones, e.g. europe-west1-b)" if re.fullmatch(
+            r"[a-z]+-[a-z]+[0-9]{1,2}", value) else ""
+        return (f"{show(value)} is not a Compute Engine zone like europe-west1-b{hint}; NEGs are zonal and the "
+                "backend service names one per zone")
+    return None
+
+
+@rule("NETWORK_INVALID", "network is the name of the cluster's VPC network (a GCE name).",
+      "gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#hc-source-ranges")
+def check_network(value: str) -> str | None:
+    if len(value) > 63 or not GCE_NAME.fullmatch(value):
+        return (f"{show(value)} is not a VPC network name (1-63 lower-case letters, digits and '-', starting with a "
+                "letter): give the network's name as `gcloud compute networks list` shows it, not its URL")
     return None
 
 

@@ -46,6 +46,16 @@ class Exposure:
         return naming.port_name(self.service.protocol)
 
     @property
+    def standalone(self) -> bool:
+        """Whether the stack owns this service's load balancer (loadBalancer: standalone)."""
+        return self.environment.load_balancer == "standalone"
+
+    @property
+    def neg_name(self) -> str:
+        """The standalone NEG's name (also its backend service's and health check's)."""
+        return naming.neg(self.env, self.service.name)
+
+    @property
     def url(self) -> str:
         return f"https://{self.host}/"
 
@@ -117,7 +127,9 @@ class _Checker:
                 if effective is not None:
                     resolved.append(self.expose(index, effective, env_name, environment))
             exposures[env_name] = tuple(resolved)
+            self.check_mode_fields(env_name, environment)
             self.check_environment(env_name, exposures[env_name])
+        self.check_gce_collisions(exposures)
         return exposures
 
     def check_names(self) -> None:
@@ -179,11 +191,19 @@ class _Checker:
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
-        ip_name = naming.static_ip(env_name, service.namespace)
-        if len(ip_name) > naming.GCE_NAME_MAX:
-            self.add(self.where(loc, env_name, "namespace"),
-                     f"the static IP name {ip_name!r} would be {len(ip_name)} characters (GCE allows "
-                     f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG")
+        if environment.load_balancer == "standalone":
+            neg_name = naming.neg(env_name, service.name)
+            if len(neg_name) > naming.GCE_NAME_MAX:
+                self.add(self.where(loc, env_name, "name"),
+                         f"the NEG, backend service and health check name {neg_name!r} would be {len(neg_name)} "
+                         f"characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or the "
+                         "environment name", "NAME_TOO_LONG")
+        else:
+            ip_name = naming.static_ip(env_name, service.namespace)
+            if len(ip_name) > naming.GCE_NAME_MAX:
+                self.add(self.where(loc, env_name, "namespace"),
+                         f"the static IP name {ip_name!r} would be {len(ip_name)} characters (GCE allows "
+                         f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG")
         host = service.host or f"{service.name}.{environment.domain}"
         if service.host is None and rules.check_host(host):
             self.add(self.where(loc, env_name, "name"),
@@ -221,13 +241,62 @@ class _Checker:
                          "HOST_DUPLICATE")
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
+        # A standalone environment's one certificate map has no per-proxy certificate limit.
+        standalone = self.spec.environments[env_name].load_balancer == "standalone"
         for namespace, members in per_namespace.items():
-            if len(members) > MAX_HOSTS_PER_INGRESS:
+            if len(members) > MAX_HOSTS_PER_INGRESS and not standalone:
                 index = index_of[members[MAX_HOSTS_PER_INGRESS].service.name]
                 self.add(self.where(("services", index), env_name, "namespace"),
                          f"namespace {namespace} has {len(members)} services in {env_name}; its one Ingress "
                          f"can hold at most {MAX_HOSTS_PER_INGRESS} certificates (a target HTTPS proxy "
                          "limit): move some services to another namespace", "INGRESS_CERT_LIMIT")
+
+    def check_mode_fields(self, env_name: str, environment: Environment) -> None:
+        """The fields a loadBalancer mode needs are there; those of another mode are not."""
+        loc: Loc = ("environments", env_name)
+        mode = environment.load_balancer
+        if mode == "standalone":
+            for field, why in (("zones", "the zones of the cluster's nodes, e.g. [europe-west1-b, europe-west1-c]: "
+                                "the backend service names one NEG per zone"),
+                               ("network", "the cluster's VPC network name: it gets the firewall rule that admits "
+                                "Google's health checks")):
+                if getattr(environment, field) is None:
+                    self.add((*loc, "loadBalancer"), f"loadBalancer: standalone needs {field}: {why}; add "
+                             f"environments.{env_name}.{field}", "STANDALONE_FIELD_MISSING")
+        else:
+            for field in ("zones", "network"):
+                if getattr(environment, field) is not None:
+                    self.add((*loc, field), f"{field} is read only with loadBalancer: standalone, but {env_name} "
+                             f"uses {mode}; remove it or set loadBalancer: standalone", "LB_FIELD_OTHER_MODE")
+        seen: set[str] = set()
+        for index, zone in enumerate(environment.zones or ()):
+            if zone in seen:
+                self.add((*loc, "zones", index), f"{zone} is listed twice; a backend service takes each NEG once, "
+                         "so list every zone once", "ZONE_INVALID")
+            seen.add(zone)
+
+    def check_gce_collisions(self, exposures: Mapping[str, tuple[Exposure, ...]]) -> None:
+        """Environments that share a project must not generate the same GCE name in one collection."""
+        owner: dict[tuple[str, str, str], str] = {}
+        clashes: dict[tuple[str, str], tuple[str, list[str]]] = {}
+        for env_name, environment in self.spec.environments.items():
+            names: dict[str, list[str]]
+            if environment.load_balancer == "standalone":
+                names = naming.standalone_gce_names(env_name, [e.service.name for e in exposures[env_name]])
+            else:
+                names = {"addresses": sorted({naming.static_ip(env_name, e.service.namespace)
+                                              for e in exposures[env_name]})}
+            for collection, generated in names.items():
+                for name in generated:
+                    other = owner.setdefault((environment.project, collection, name), env_name)
+                    if other != env_name:
+                        clashes.setdefault((env_name, other), (name, []))[1].append(collection)
+        for (env_name, other), (name, collections) in clashes.items():
+            project = self.spec.environments[env_name].project
+            self.add(("environments", env_name),
+                     f"{env_name} and {other} share project {project} and would both create {name!r} "
+                     f"({', '.join(dict.fromkeys(collections))}): one would take over the other's objects; rename "
+                     "a service or an environment, or give one its own project", "GCE_NAME_COLLISION")
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
