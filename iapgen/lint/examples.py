@@ -38,6 +38,16 @@ environments:
 """
 
 
+GATEWAY_ENV = """\
+environments:
+  dev:
+    project: acme-dev
+    domain: dev.acme.example
+    loadBalancer: gateway
+    iap: {members: [group:eng@acme.example], oauthClientId: 1234-abcd.apps.googleusercontent.com}
+"""
+
+
 def svc(extra: str) -> str:
     return SVC + extra
 
@@ -469,5 +479,14 @@ EXAMPLES: dict[str, list[Example]] = {
         "manifest", gateway("{namespaces: {from: Same}}") + "---\n" + http_route(),
         gateway("{namespaces: {from: Selector, selector: {matchExpressions: [{key: kubernetes.io/metadata.name, "
                 "operator: In, values: [web]}]}}}") + "---\n" + http_route())],
+    "GATEWAY_IAP_CLIENT": [Example(
+        "spec", GATEWAY_ENV.replace(", oauthClientId: 1234-abcd.apps.googleusercontent.com", "") + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /healthz}\n").splitlines()),
+        GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /healthz}\n").splitlines()))],
+    "HC_PATH_GATEWAY": [Example(
+        "spec", GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: '/health[z]'}\n").splitlines()),
+        GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /health%5Bz%5D}\n").splitlines()))],
 }
-

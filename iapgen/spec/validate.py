@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import naming, rules
+from iapgen.spec import gateway, naming, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
@@ -49,6 +49,16 @@ class Exposure:
     def standalone(self) -> bool:
         """Whether the stack owns this service's load balancer (loadBalancer: standalone)."""
         return self.environment.load_balancer == "standalone"
+
+    @property
+    def gateway(self) -> bool:
+        """Whether GKE's Gateway controller makes this service's load balancer (loadBalancer: gateway)."""
+        return self.environment.load_balancer == "gateway"
+
+    @property
+    def gateway_namespace(self) -> str:
+        options = self.environment.gateway
+        return options.namespace if options is not None else gateway.DEFAULT_NAMESPACE
 
     @property
     def neg_name(self) -> str:
@@ -191,11 +201,17 @@ class _Checker:
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
-        if environment.load_balancer == "standalone":
+        if environment.load_balancer == "gateway":
+            message = gateway.check_policy_path(hc.path)
+            if message:
+                self.add(self.where(loc, env_name, "healthCheck", "path"), message, "HC_PATH_GATEWAY")
+        if environment.load_balancer in ("standalone", "gateway"):
             neg_name = naming.neg(env_name, service.name)
+            what = "NEG, backend service and health check" if environment.load_balancer == "standalone" else \
+                "Certificate Manager certificate"
             if len(neg_name) > naming.GCE_NAME_MAX:
                 self.add(self.where(loc, env_name, "name"),
-                         f"the NEG, backend service and health check name {neg_name!r} would be {len(neg_name)} "
+                         f"the {what} name {neg_name!r} would be {len(neg_name)} "
                          f"characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or the "
                          "environment name", "NAME_TOO_LONG")
         else:
@@ -242,7 +258,14 @@ class _Checker:
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
         # A standalone environment's one certificate map has no per-proxy certificate limit.
-        standalone = self.spec.environments[env_name].load_balancer == "standalone"
+        environment = self.spec.environments[env_name]
+        standalone = environment.load_balancer in ("standalone", "gateway")
+        if environment.load_balancer == "gateway":
+            iap_on = [e.service.name for e in exposures if e.service.iap.enabled]
+            message = gateway.check_iap_client(bool(iap_on), environment.iap.oauth_client_id)
+            if message:
+                self.add(("environments", env_name, "loadBalancer"),
+                         f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})", "GATEWAY_IAP_CLIENT")
         for namespace, members in per_namespace.items():
             if len(members) > MAX_HOSTS_PER_INGRESS and not standalone:
                 index = index_of[members[MAX_HOSTS_PER_INGRESS].service.name]
@@ -268,6 +291,9 @@ class _Checker:
                 if getattr(environment, field) is not None:
                     self.add((*loc, field), f"{field} is read only with loadBalancer: standalone, but {env_name} "
                              f"uses {mode}; remove it or set loadBalancer: standalone", "LB_FIELD_OTHER_MODE")
+        if mode != "gateway" and environment.gateway is not None:
+            self.add((*loc, "gateway"), f"gateway is read only with loadBalancer: gateway, but {env_name} uses {mode}; "
+                     "remove it or set loadBalancer: gateway", "LB_FIELD_OTHER_MODE")
         seen: set[str] = set()
         for index, zone in enumerate(environment.zones or ()):
             if zone in seen:
@@ -283,6 +309,8 @@ class _Checker:
             names: dict[str, list[str]]
             if environment.load_balancer == "standalone":
                 names = naming.standalone_gce_names(env_name, [e.service.name for e in exposures[env_name]])
+            elif environment.load_balancer == "gateway":
+                names = gateway.gce_names(env_name, [e.service.name for e in exposures[env_name]])
             else:
                 names = {"addresses": sorted({naming.static_ip(env_name, e.service.namespace)
                                               for e in exposures[env_name]})}

@@ -17,6 +17,7 @@ from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.checks.objects import ServicePort, as_dict, as_int, as_list, joined, pod_ports, service_ports
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
+from iapgen.spec.gateway import METADATA_NAME  # also registers the gateway spec rules
 from iapgen.spec.rules import WARNING, rule
 
 POLICY_KINDS = ("HealthCheckPolicy", "GCPBackendPolicy")
@@ -25,7 +26,6 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 # HealthCheckPolicy's own defaults (its CRD): 5 s interval and timeout.
 HCP_DEFAULT_SECONDS = 5
 SAMPLE_RATE_MAX = 1_000_000
-METADATA_NAME = "kubernetes.io/metadata.name"
 
 rules._register("POLICY_TARGET_NOT_FOUND", "A HealthCheckPolicy or GCPBackendPolicy must target a Service "
                 "(group \"\", kind Service) in its own namespace.", "gke-behaviour.md#healthcheckpolicy, "
