@@ -13,8 +13,6 @@ has that description, match it. This dynamic resource reads; it changes nothing 
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,48 +21,13 @@ import pulumi.dynamic
 
 from components.hclogging import DEFAULT_WAIT_SECONDS, HealthCheckLoggingProvider, _pickler_restored, inspect
 from iapgen.googleapi.compute import ApiError, Client, NotFound
-
-PREFIX = "gkegw1-"
-_NAME = re.compile(r"^gkegw1-[a-z0-9]{4}-(?P<middle>.+)-[a-z0-9]{12}$")
-
-
-def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
-    """Whether a gkegw1- name can be the one GKE gives this Service port: its middle is
-    `<namespace>-<service>-<port>`, each field possibly cut short, none empty."""
-    match = _NAME.fullmatch(name)
-    if not match:
-        return False
-    middle, port_text = match.group("middle"), str(port)
-    for i in range(len(namespace), 0, -1):
-        head = namespace[:i] + "-"
-        if not middle.startswith(head):
-            continue
-        rest = middle[len(head):]
-        for j in range(len(service), 0, -1):
-            part = service[:j] + "-"
-            if rest.startswith(part) and rest[len(part):] and port_text.startswith(rest[len(part):]):
-                return True
-    return False
-
-
-def neg_matches(description: str, namespace: str, service: str, port: int, cluster_uid: str) -> bool | None:
-    """True/False when a NEG's description says whose it is; None when it says nothing usable."""
-    try:
-        parsed = json.loads(description)
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(parsed, dict) or "service-name" not in parsed:
-        return None
-    if cluster_uid and not str(parsed.get("cluster-uid", "")).startswith(cluster_uid[:8]):
-        return False
-    return (parsed.get("namespace"), parsed.get("service-name"), str(parsed.get("port"))) == \
-        (namespace, service, str(port))
+from iapgen.spec.gateway import BACKEND_PREFIX, name_fits, neg_matches
 
 
 def find_gateway_backend(client: Client, namespace: str, service: str, port: int,
                          cluster_uid: str = "") -> dict[str, Any] | None:
     """The backend service the Gateway controller made for this Service port, or None if there is none yet."""
-    candidates = [b for b in client.backend_services(f'name eq "{PREFIX}.*"')
+    candidates = [b for b in client.backend_services(f'name eq "{BACKEND_PREFIX}.*"')
                   if name_fits(str(b.get("name", "")), namespace, service, port)]
     confirmed, unsure = [], []
     for backend in candidates:

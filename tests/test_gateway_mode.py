@@ -209,3 +209,29 @@ def test_300_services_with_40_in_one_namespace_render_under_one_gateway(tmp_path
     assert admitted["values"] == sorted({"shared", *(f"team{i}" for i in range(26))})
     assert validate_objects([gateway]) == []
     assert elapsed < 120, elapsed
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (lambda s: s["services"][0]["healthCheck"].update(path="/ready"), "health check path /healthz -> /ready"),
+    (lambda s: s["services"][0].update(protocol="HTTP2"), "protocol HTTPS -> HTTP2"),
+    (lambda s: s["services"][0].update(iap={"members": ["user:bob@acme.example"]}),
+     "IAP member user:bob@acme.example added"),
+    (lambda s: s["services"][0].update(host="cd.acme.example"), "argocd.dev.acme.example -> cd.acme.example"),
+])
+def test_diff_says_what_a_gateway_change_deploys(tmp_path: Path, change: Any, said: str) -> None:
+    from iapgen.operations.diff import report
+    from iapgen.render.command import render, write
+
+    def render_into(folder: Path, spec: dict[str, Any]) -> Path:
+        folder.mkdir()
+        path = write_spec(folder, spec)
+        (folder / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret:\n    secure: v1:ZG8=\n")
+        write(folder / "out" / "dev", render(str(path), "dev").files)
+        return folder / "out"
+
+    base = gateway_spec([dict(s) for s in SEED])
+    head = yaml.safe_load(yaml.safe_dump(base))
+    change(head)
+    text = report(render_into(tmp_path / "base", base), render_into(tmp_path / "head", head))
+    row = next(line for line in text.splitlines() if line.startswith("| argocd | changed |"))
+    assert said in row, text

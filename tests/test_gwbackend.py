@@ -10,8 +10,9 @@ import google.oauth2.credentials
 import pytest
 from google.auth.transport.requests import AuthorizedSession
 
-from components.gwbackend import GatewayBackendProvider, name_fits, neg_matches
+from components.gwbackend import GatewayBackendProvider
 from iapgen.googleapi.compute import ApiError
+from iapgen.spec.gateway import name_fits, neg_matches
 from tests.fake_compute import PROJECT, PROJECT_NUMBER, TOKEN, FakeCompute
 
 NAME = "gkegw1-yi3w-argocd-argocd-443-4fdj4jjm3trk"

@@ -15,6 +15,10 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 
 
 def runbook(exposure: Exposure) -> str:
+    if exposure.gateway:
+        from iapgen.operations import gateway  # the gateway runbook imports this module's neighbours
+
+        return gateway.runbook(exposure)
     service = exposure.service
     selector = exposure.selector_text
     ip_name = naming.static_ip(exposure.env, service.namespace)

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from components.program import backend_members, build
+from iapgen.operations import gateway as gateway_ops
 from iapgen.operations.runbook import runbook
 from iapgen.render.offline import SECRET, OfflineRun, Registration, run_offline
 from iapgen.render.stackconfig import StackConfig, stack_config
@@ -73,8 +74,10 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
     environment, exposures = loaded.environment(env)
     for exposure in exposures:
         files[f"runbooks/{exposure.service.name}.md"] = runbook(exposure)
+    gateway = gateway_ops.summary_view(env, exposures, run.outputs)
     files["summary.md"] = render_template(
-        "summary.md.j2", env=env, environment=environment, spec_file=loaded.file,
+        "summary_gateway.md.j2" if gateway else "summary.md.j2", gateway=gateway,
+        env=env, environment=environment, spec_file=loaded.file,
         stack_file=config.file, services=[_service_view(e, run.outputs) for e in exposures],
         namespaces=_namespace_views(exposures, run.outputs, env), resource_count=len(run.resources),
         object_count=sum(1 for f in files if f.startswith("k8s/")))

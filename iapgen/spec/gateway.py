@@ -7,6 +7,7 @@ same names from here. Why each value: docs/gke-behaviour.md, "GKE Gateway".
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 
@@ -150,3 +151,42 @@ def gce_names(env: str, services: list[str]) -> dict[str, list[str]]:
     per_service = [naming.certificate_manager(env, s) for s in services]
     return {"addresses": [naming.environment_address(env)], "certificateMaps": [naming.certificate_map(env)],
             "certificates": per_service, "certificateMapEntries": per_service}
+
+
+# --- what the Gateway controller makes (docs/gke-behaviour.md#gateway-backend-service-naming) ---------
+
+BACKEND_PREFIX = "gkegw1-"  # the Gateway controller's backend services (gateway-backend-service-naming)
+_NAME = re.compile(r"^gkegw1-[a-z0-9]{4}-(?P<middle>.+)-[a-z0-9]{12}$")
+
+
+def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
+    """Whether a gkegw1- name can be the one GKE gives this Service port: its middle is
+    `<namespace>-<service>-<port>`, each field possibly cut short, none empty."""
+    match = _NAME.fullmatch(name)
+    if not match:
+        return False
+    middle, port_text = match.group("middle"), str(port)
+    for i in range(len(namespace), 0, -1):
+        head = namespace[:i] + "-"
+        if not middle.startswith(head):
+            continue
+        rest = middle[len(head):]
+        for j in range(len(service), 0, -1):
+            part = service[:j] + "-"
+            if rest.startswith(part) and rest[len(part):] and port_text.startswith(rest[len(part):]):
+                return True
+    return False
+
+
+def neg_matches(description: str, namespace: str, service: str, port: int, cluster_uid: str) -> bool | None:
+    """True/False when a NEG's description says whose it is; None when it says nothing usable."""
+    try:
+        parsed = json.loads(description)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(parsed, dict) or "service-name" not in parsed:
+        return None
+    if cluster_uid and not str(parsed.get("cluster-uid", "")).startswith(cluster_uid[:8]):
+        return False
+    return (parsed.get("namespace"), parsed.get("service-name"), str(parsed.get("port"))) == \
+        (namespace, service, str(port))
