@@ -48,6 +48,8 @@ class Service:
 class EnvReport:
     env: str
     rows: list[dict[str, str]] = field(default_factory=list)
+    mode_change: dict[str, str] | None = None
+    """{"from": ..., "to": ...} when the change moves the environment to another loadBalancer mode."""
     diagrams: list[dict[str, Any]] = field(default_factory=list)
     diffs: list[dict[str, str]] = field(default_factory=list)
 
@@ -71,6 +73,13 @@ def k8s_texts(folder: Path | None) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted((folder / "k8s").rglob("*.yaml"))}
 
 
+def mode(folder: Path | None) -> str | None:
+    """The environment's loadBalancer mode as rendered (outputs before standalone existed mean ingress)."""
+    if folder is None:
+        return None
+    return str(json.loads((folder / "outputs.json").read_text()).get("loadBalancer") or "ingress")
+
+
 def services(folder: Path | None) -> dict[str, Service]:
     """Each service's reviewable facts, read back from the rendered objects and plan."""
     if folder is None:
@@ -82,6 +91,8 @@ def services(folder: Path | None) -> dict[str, Service]:
     for entry in plan:
         if entry["type"].endswith(":WebBackendServiceIamMember") and entry["parent"]:
             members.setdefault(entry["parent"].split("/")[0], set()).add(entry["inputs"].get("member", "?"))
+    if mode(folder) == "standalone":
+        return standalone_services(objects, plan, members)
     found = {}
     for (kind, name), svc in objects.items():
         if kind != "Service":
@@ -106,6 +117,42 @@ def services(folder: Path | None) -> dict[str, Service]:
     return found
 
 
+HEALTH_CHECK_BLOCKS = ("httpHealthCheck", "httpsHealthCheck", "http2HealthCheck")
+
+
+def standalone_services(objects: dict[tuple[str, str], Any], plan: list[dict[str, Any]],
+                        members: dict[str, set[str]]) -> dict[str, Service]:
+    """The same facts for a standalone environment: the health check, backend service and URL map are
+    pulumi-gcp resources in the plan, parented to the service's component (or the environment's)."""
+    owned = {(e["type"].rsplit(":", 1)[-1], e["parent"]): e["inputs"] for e in plan if e["parent"]}
+    hosts: dict[str, str] = {}
+    for entry in plan:
+        if entry["type"] == "gcp:compute/uRLMap:URLMap":
+            for rule in entry["inputs"].get("hostRules") or []:
+                hosts[rule["pathMatcher"]] = ", ".join(rule["hosts"])
+    found = {}
+    for (kind, name), svc in objects.items():
+        if kind != "Service":
+            continue
+        port = svc["spec"]["ports"][0]
+        check = owned.get(("HealthCheck", name), {})
+        block: dict[str, Any] = next((check[b] for b in HEALTH_CHECK_BLOCKS if b in check), {})
+        backend = owned.get(("BackendService", name), {})
+        iap = backend.get("iap")
+        # A custom OAuth client's secret makes the whole block secret; it is set only with IAP on.
+        on = iap == "[secret]" or (isinstance(iap, dict) and iap.get("enabled"))
+        found[name] = Service(name, {
+            "namespace": svc["metadata"].get("namespace"), "host": hosts.get(name, ""),
+            "port": port.get("port"), "targetPort": port.get("targetPort"),
+            "protocol": backend.get("protocol"), "path": block.get("requestPath"),
+            "interval": check.get("checkIntervalSec"), "timeout": check.get("timeoutSec"),
+            "healthy": check.get("healthyThreshold"), "unhealthy": check.get("unhealthyThreshold"),
+            "iap": "on" if on else "off",
+            "lb": "owned by the stack (standalone)", "backend": backend.get("name"),
+        }, members.get(name, set()))
+    return found
+
+
 def changes(old: Service, new: Service) -> list[str]:
     said = [f"{LABELS[key]} {old.facts.get(key)} -> {new.facts.get(key)}" for key in LABELS
             if old.facts.get(key) != new.facts.get(key)]
@@ -122,6 +169,9 @@ def describe(service: Service) -> str:
 
 def compare_env(env: str, base: Path | None, head: Path | None) -> EnvReport:
     report = EnvReport(env)
+    old_mode, new_mode = mode(base), mode(head)
+    if old_mode and new_mode and old_mode != new_mode:
+        report.mode_change = {"from": old_mode, "to": new_mode}
     old, new = services(base), services(head)
     for name in sorted(set(old) | set(new)):
         if name not in old:
@@ -164,7 +214,8 @@ def fit(envs: list[EnvReport], limit: int) -> str:
 
     def build() -> str:
         return render_template("diff.md.j2", ingress=naming.INGRESS, envs=[
-            {"env": e.env, "rows": e.rows, "diagrams": keep_diagrams[i], "diffs": keep_diffs[i]}
+            {"env": e.env, "rows": e.rows, "mode_change": e.mode_change, "diagrams": keep_diagrams[i],
+             "diffs": keep_diffs[i]}
             for i, e in enumerate(envs)], dropped=dropped)
 
     text = build()

@@ -10,6 +10,10 @@ under the current kubectl context and gcloud account, and never changes anything
 5. health        the load balancer sees every endpoint HEALTHY
 6. logging       health-check logging is on
 7. listen        the server listens on targetPort on all interfaces, not on 127.0.0.1
+
+With `loadBalancer: standalone` the same checks read the objects the stack owns: the Service's one
+`exposed_ports` annotation, the NEG by the name iapgen chose in every zone the spec lists, and the
+backend service and health check of that name.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from typing import Any
 
 from iapgen.lint.checks import NEG_STATUS, values
 from iapgen.spec import rules
-from iapgen.spec.annotations import service_annotations
+from iapgen.spec.annotations import service_annotations, standalone_service_annotations
 from iapgen.spec.validate import Exposure
 
 PASS, FAIL, SKIP = "pass", "fail", "skipped"
@@ -110,11 +114,13 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
             add(later, SKIP, "no Service")
         return checks
     annotations = _mapping(_mapping(svc.get("metadata")).get("annotations"))
-    wrong = [key for key, value in service_annotations(exposure).items()
-             if _json(annotations.get(key)) != json.loads(value)]
+    expected = standalone_service_annotations(exposure) if exposure.standalone else service_annotations(exposure)
+    wrong = [key for key, value in expected.items() if _json(annotations.get(key)) != json.loads(value)]
     if wrong:
         add("annotations", FAIL, "; ".join(f"{k} is {annotations.get(k)!r}" for k in wrong),
-            f"someone changed them: run pulumi up (expected {service_annotations(exposure)})")
+            f"someone changed them: run pulumi up (expected {expected})")
+    elif exposure.standalone:
+        add("annotations", PASS, f"neg exposes port {service.port} as NEG {exposure.neg_name}, as iapgen renders it")
     else:
         add("annotations", PASS, "app-protocols, neg and backend-config as iapgen renders them")
 
@@ -129,6 +135,13 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
             f"({exposure.selector_text}); check kubectl get pods -n {ns} and kubectl describe ingress -n {ns}")
         for later in ("svcneg", "endpoints", "health", "logging"):
             add(later, SKIP, "no NEG yet")
+    elif exposure.standalone and (neg != exposure.neg_name or set(zones) != set(exposure.environment.zones or ())):
+        listed = list(exposure.environment.zones or ())
+        add("neg-status", FAIL, f"NEG {neg} in {', '.join(zones) or 'no zone yet'}; the backend service expects "
+            f"{exposure.neg_name} in {', '.join(listed)}",
+            "zones with Pods but not in the spec get no traffic; listed zones without a NEG have no nodes or Pods: "
+            f"make environments.{exposure.env}.zones the cluster's node zones (kubectl get nodes -L "
+            "topology.kubernetes.io/zone), then pulumi up")
     else:
         add("neg-status", PASS, f"NEG {neg} in {', '.join(zones) or 'no zone yet'}")
     pods = _ready_pods(tools, exposure)  # listed once: the endpoints and listen checks both read them
@@ -175,6 +188,7 @@ def _negs(tools: Tools, exposure: Exposure, neg: str, zones: list[str], project:
         out.append(Check(name, "logging", PASS, f"health check {neg} logs state changes"))
     else:
         out.append(Check(name, "logging", FAIL, f"health check {neg} has logging off",
+                         "run pulumi refresh and pulumi up: the stack declares it on" if exposure.standalone else
                          "run pulumi refresh and pulumi up: iapgen turns it back on"))
     return out
 

@@ -27,7 +27,7 @@ def runbook(exposure: Exposure) -> str:
         "address": naming.environment_address(exposure.env), "certificate_map": naming.certificate_map(exposure.env),
         "prefix": gw.BACKEND_PREFIX,
     }
-    return render_template("runbook_gateway.md.j2", s=view, env=exposure.env, project=exposure.environment.project)
+    return render_template("runbook-gateway.md.j2", s=view, env=exposure.env, project=exposure.environment.project)
 
 
 def summary_view(env: str, exposures: tuple[Exposure, ...], outputs: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -74,10 +74,11 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
     environment, exposures = loaded.environment(env)
     for exposure in exposures:
         files[f"runbooks/{exposure.service.name}.md"] = runbook(exposure)
-    gateway = gateway_ops.summary_view(env, exposures, run.outputs)
+    template = {"standalone": "summary-standalone.md.j2", "gateway": "summary-gateway.md.j2"}.get(
+        environment.load_balancer, "summary.md.j2")
     files["summary.md"] = render_template(
-        "summary_gateway.md.j2" if gateway else "summary.md.j2", gateway=gateway,
-        env=env, environment=environment, spec_file=loaded.file,
+        template, env=env, lb=_lb_view(env, run.outputs), gateway=gateway_ops.summary_view(env, exposures, run.outputs),
+        environment=environment, spec_file=loaded.file,
         stack_file=config.file, services=[_service_view(e, run.outputs) for e in exposures],
         namespaces=_namespace_views(exposures, run.outputs, env), resource_count=len(run.resources),
         object_count=sum(1 for f in files if f.startswith("k8s/")))
@@ -158,7 +159,15 @@ def _service_view(exposure: Exposure, outputs: Mapping[str, Any]) -> dict[str, A
         "members": exposure.members,
         "bound": backend_members(exposure, exposure.environment.iap.project_wide),
         "ip": outputs.get("services", {}).get(service.name, {}).get("ip", "<computed>"),
+        "neg": exposure.neg_name,
     }
+
+
+def _lb_view(env: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The environment's one load balancer (standalone mode)."""
+    addresses = list(outputs.get("addresses", {}).values())
+    return {"address_name": naming.environment_address(env), "certificate_map": naming.certificate_map(env),
+            "url_map": naming.url_map(env), "ip": addresses[0].get("ip", "<computed>") if addresses else "<computed>"}
 
 
 def _namespace_views(exposures: tuple[Exposure, ...], outputs: Mapping[str, Any], env: str) -> list[Any]:
