@@ -235,3 +235,4 @@ def test_diff_says_what_a_gateway_change_deploys(tmp_path: Path, change: Any, sa
     text = report(render_into(tmp_path / "base", base), render_into(tmp_path / "head", head))
     row = next(line for line in text.splitlines() if line.startswith("| argocd | changed |"))
     assert said in row, text
+    assert "GKE Gateway iapgen-gateway/iapgen" in text and "backend service gkegw1-..." in text  # the diagram

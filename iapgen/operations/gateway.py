@@ -61,4 +61,6 @@ def diff_facts(objects: Mapping[tuple[str, str], dict[str, Any]], name: str,
         "interval": default.get("checkIntervalSec"), "timeout": default.get("timeoutSec"),
         "healthy": default.get("healthyThreshold"), "unhealthy": default.get("unhealthyThreshold"),
         "iap": "on" if iap.get("enabled") else "off",
+        "lb": "GKE Gateway " + ", ".join(f"{p.get('namespace')}/{p.get('name')}" for p in route.get("parentRefs", [])),
+        "backend": f"{gw.BACKEND_PREFIX}...",
     }
