@@ -7,7 +7,9 @@ kind "manifest": Kubernetes YAML for `iapgen lint`; kind "file": raw file text f
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,34 @@ def standalone(replace: str = "", by: str = "", services: str = "") -> str:
     """A whole spec with a standalone dev environment, one line of it replaced."""
     text = STANDALONE.replace(replace, by) if replace else STANDALONE
     return text + "services:\n" + (services or svc("  healthCheck: {path: /healthz}\n"))
+
+
+def plan(check: dict[str, Any] | None = None, backend: dict[str, Any] | None = None,
+         neg: str = "iapgen-dev-web") -> str:
+    """A plan.json of `iapgen render` for one standalone service: its Service, health check and backend
+    service, with fields of the health check and backend service replaced (None removes one)."""
+    hc: dict[str, Any] = {"name": "iapgen-dev-web", "project": "acme-dev", "logConfig": {"enable": True},
+                          "httpsHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": "/healthz"}}
+    bs: dict[str, Any] = {
+        "name": "iapgen-dev-web", "project": "acme-dev", "loadBalancingScheme": "EXTERNAL_MANAGED",
+        "protocol": "HTTPS", "healthChecks": "projects/acme-dev/global/healthChecks/iapgen-dev-web",
+        "backends": [{"group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web",
+                      "balancingMode": "RATE", "maxRatePerEndpoint": 1}]}
+    svc = {"apiVersion": "v1", "kind": "Service",
+           "metadata": {"name": "web", "namespace": "web", "annotations": {
+               "cloud.google.com/neg": json.dumps({"exposed_ports": {"443": {"name": neg}}})}},
+           "spec": {"type": "ClusterIP", "selector": {"app": "web"},
+                    "ports": [{"name": "https", "port": 443, "targetPort": 8080, "protocol": "TCP"}]}}
+    for inputs, changes in ((hc, check or {}), (bs, backend or {})):
+        for key, value in changes.items():
+            if value is None:
+                inputs.pop(key, None)
+            else:
+                inputs[key] = value
+    entries = [("kubernetes:core/v1:Service", "web-service", svc),
+               ("gcp:compute/healthCheck:HealthCheck", "web-health-check", hc),
+               ("gcp:compute/backendService:BackendService", "web-backend-service", bs)]
+    return json.dumps([{"type": t, "name": n, "parent": "web", "inputs": i} for t, n, i in entries], indent=1) + "\n"
 
 
 def two_standalone_envs(second_project: str) -> str:
@@ -243,6 +273,12 @@ EXAMPLES: dict[str, list[Example]] = {
     "INGRESS_CERT_LIMIT": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
         "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc("  healthCheck: {path: /healthz}\n").replace(
             "name: argocd", f"name: app{i}") for i in range(15)))],
+    "GCP_HC_ONE_BLOCK": [Example("manifest", plan({"httpHealthCheck": {"requestPath": "/"}}), plan())],
+    "GCP_HC_LOGGING_OFF": [Example("manifest", plan({"logConfig": None}), plan())],
+    "GCP_LB_SCHEME_IMPLICIT": [Example("manifest", plan(backend={"loadBalancingScheme": None}), plan())],
+    "GCP_NEG_BACKEND_RATE": [Example("manifest", plan(backend={"backends": [{
+        "group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web"}]}), plan())],
+    "GCP_NEG_NOT_EXPOSED": [Example("manifest", plan(neg="iapgen-dev-website"), plan())],
     "LB_MODE_INVALID": [Example("spec", standalone("loadBalancer: standalone", "loadBalancer: neg"), standalone())],
     "ZONE_INVALID": [
         Example("spec", standalone("[europe-west1-b, europe-west1-c]", "[europe-west1]"), standalone()),

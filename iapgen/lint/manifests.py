@@ -1,7 +1,8 @@
 """Kubernetes manifests as `iapgen lint` reads them: anyone's YAML, with lines kept.
 
 Accepts files, folders (recursively: *.yaml, *.yml, *.json), and "-" for standard input;
-multi-document YAML; and `kind: List` as `kubectl get -o yaml` prints it. A file that is
+multi-document YAML; `kind: List` as `kubectl get -o yaml` prints it; and the plan.json of `iapgen render`,
+whose pulumi-gcp health checks and backend services are linted too. A file that is
 not valid YAML becomes a finding for that file; the other files are still read.
 """
 
@@ -145,7 +146,23 @@ def _documents(text: str, name: str, findings: list[Finding]) -> list[Document]:
     return documents
 
 
+PLAN_TYPES = ("gcp:compute/healthCheck:HealthCheck", "gcp:compute/backendService:BackendService")
+
+
+def _plan_objects(document: Document, data: list[Any]) -> Iterator[Obj]:
+    """The pulumi-gcp health checks and backend services of an `iapgen render` plan.json, as objects whose
+    kind is the type token (the plan's Kubernetes objects are linted from k8s/, where render writes them)."""
+    for index, entry in enumerate(data):
+        if isinstance(entry, dict) and entry.get("type") in PLAN_TYPES and isinstance(entry.get("inputs"), dict):
+            inputs = entry["inputs"]
+            meta = {"name": inputs.get("name") or entry.get("name"), "namespace": inputs.get("project") or "?"}
+            yield Obj(document, (index, "inputs"), {**inputs, "kind": entry["type"], "metadata": meta})
+
+
 def _objects(document: Document, base: Loc, data: Any) -> Iterator[Obj]:
+    if isinstance(data, list) and not base and any(isinstance(e, dict) and "inputs" in e for e in data):
+        yield from _plan_objects(document, data)
+        return
     if not isinstance(data, dict) or "kind" not in data:
         return  # not a Kubernetes object (a values file, a kustomization patch, ...): nothing to judge
     items = data.get("items")

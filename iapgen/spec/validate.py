@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import gateway, naming, rules
+from iapgen.spec import gateway, lbchecks, naming, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
@@ -137,9 +137,11 @@ class _Checker:
                 if effective is not None:
                     resolved.append(self.expose(index, effective, env_name, environment))
             exposures[env_name] = tuple(resolved)
-            self.check_mode_fields(env_name, environment)
+            for loc, message, rule in lbchecks.mode_fields(env_name, environment):
+                self.add(loc, message, rule)
             self.check_environment(env_name, exposures[env_name])
-        self.check_gce_collisions(exposures)
+        for loc, message, rule in lbchecks.gce_collisions(self.spec.environments, exposures):
+            self.add(loc, message, rule)
         return exposures
 
     def check_names(self) -> None:
@@ -260,12 +262,8 @@ class _Checker:
         # A standalone environment's one certificate map has no per-proxy certificate limit.
         environment = self.spec.environments[env_name]
         standalone = environment.load_balancer in ("standalone", "gateway")
-        if environment.load_balancer == "gateway":
-            iap_on = [e.service.name for e in exposures if e.service.iap.enabled]
-            message = gateway.check_iap_client(bool(iap_on), environment.iap.oauth_client_id)
-            if message:
-                self.add(("environments", env_name, "loadBalancer"),
-                         f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})", "GATEWAY_IAP_CLIENT")
+        for loc, message, rule in lbchecks.gateway_iap(env_name, environment, exposures):
+            self.add(loc, message, rule)
         for namespace, members in per_namespace.items():
             if len(members) > MAX_HOSTS_PER_INGRESS and not standalone:
                 index = index_of[members[MAX_HOSTS_PER_INGRESS].service.name]
@@ -273,58 +271,6 @@ class _Checker:
                          f"namespace {namespace} has {len(members)} services in {env_name}; its one Ingress "
                          f"can hold at most {MAX_HOSTS_PER_INGRESS} certificates (a target HTTPS proxy "
                          "limit): move some services to another namespace", "INGRESS_CERT_LIMIT")
-
-    def check_mode_fields(self, env_name: str, environment: Environment) -> None:
-        """The fields a loadBalancer mode needs are there; those of another mode are not."""
-        loc: Loc = ("environments", env_name)
-        mode = environment.load_balancer
-        if mode == "standalone":
-            for field, why in (("zones", "the zones of the cluster's nodes, e.g. [europe-west1-b, europe-west1-c]: "
-                                "the backend service names one NEG per zone"),
-                               ("network", "the cluster's VPC network name: it gets the firewall rule that admits "
-                                "Google's health checks")):
-                if getattr(environment, field) is None:
-                    self.add((*loc, "loadBalancer"), f"loadBalancer: standalone needs {field}: {why}; add "
-                             f"environments.{env_name}.{field}", "STANDALONE_FIELD_MISSING")
-        else:
-            for field in ("zones", "network"):
-                if getattr(environment, field) is not None:
-                    self.add((*loc, field), f"{field} is read only with loadBalancer: standalone, but {env_name} "
-                             f"uses {mode}; remove it or set loadBalancer: standalone", "LB_FIELD_OTHER_MODE")
-        if mode != "gateway" and environment.gateway is not None:
-            self.add((*loc, "gateway"), f"gateway is read only with loadBalancer: gateway, but {env_name} uses {mode}; "
-                     "remove it or set loadBalancer: gateway", "LB_FIELD_OTHER_MODE")
-        seen: set[str] = set()
-        for index, zone in enumerate(environment.zones or ()):
-            if zone in seen:
-                self.add((*loc, "zones", index), f"{zone} is listed twice; a backend service takes each NEG once, "
-                         "so list every zone once", "ZONE_INVALID")
-            seen.add(zone)
-
-    def check_gce_collisions(self, exposures: Mapping[str, tuple[Exposure, ...]]) -> None:
-        """Environments that share a project must not generate the same GCE name in one collection."""
-        owner: dict[tuple[str, str, str], str] = {}
-        clashes: dict[tuple[str, str], tuple[str, list[str]]] = {}
-        for env_name, environment in self.spec.environments.items():
-            names: dict[str, list[str]]
-            if environment.load_balancer == "standalone":
-                names = naming.standalone_gce_names(env_name, [e.service.name for e in exposures[env_name]])
-            elif environment.load_balancer == "gateway":
-                names = gateway.gce_names(env_name, [e.service.name for e in exposures[env_name]])
-            else:
-                names = {"addresses": sorted({naming.static_ip(env_name, e.service.namespace)
-                                              for e in exposures[env_name]})}
-            for collection, generated in names.items():
-                for name in generated:
-                    other = owner.setdefault((environment.project, collection, name), env_name)
-                    if other != env_name:
-                        clashes.setdefault((env_name, other), (name, []))[1].append(collection)
-        for (env_name, other), (name, collections) in clashes.items():
-            project = self.spec.environments[env_name].project
-            self.add(("environments", env_name),
-                     f"{env_name} and {other} share project {project} and would both create {name!r} "
-                     f"({', '.join(dict.fromkeys(collections))}): one would take over the other's objects; rename "
-                     "a service or an environment, or give one its own project", "GCE_NAME_COLLISION")
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
