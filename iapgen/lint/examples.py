@@ -524,5 +524,9 @@ EXAMPLES: dict[str, list[Example]] = {
         "spec", GATEWAY_ENV + "services:\n"
         + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: '/health[z]'}\n").splitlines()),
         GATEWAY_ENV + "services:\n"
-        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /health%5Bz%5D}\n").splitlines()))],
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /health%5Bz%5D}\n").splitlines())),
+        Example("manifest", GATEWAY_SERVICE + "---\n" + health_check_policy(
+            "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health#z'}"),
+            GATEWAY_SERVICE + "---\n" + health_check_policy(
+                "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health%23z'}"))],
 }

@@ -17,7 +17,7 @@ from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.checks.objects import ServicePort, as_dict, as_int, as_list, joined, pod_ports, service_ports
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
-from iapgen.spec.gateway import METADATA_NAME  # also registers the gateway spec rules
+from iapgen.spec.gateway import METADATA_NAME, check_policy_path  # also registers the gateway spec rules
 from iapgen.spec.rules import WARNING, rule
 
 POLICY_KINDS = ("HealthCheckPolicy", "GCPBackendPolicy")
@@ -119,6 +119,8 @@ def lint_health_check_policy(ctx: Context, policy: Obj, report: Report) -> None:
             message = rules.check_hc_path(str(block["requestPath"]))
             if message:
                 report.add(policy, (*block_loc, "requestPath"), "HC_PATH", f"requestPath {message}")
+            elif (message := check_policy_path(str(block["requestPath"]))):
+                report.add(policy, (*block_loc, "requestPath"), "HC_PATH_GATEWAY", f"requestPath {message}")
     _lint_timings(policy, default, report)
     if svc is None:
         return
