@@ -86,6 +86,8 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
 
 
 DYNAMIC_PROVIDER = "<dynamic provider: components.hclogging.HealthCheckLoggingProvider>"
+# Dynamic resources whose provider is another class, by the resource's type name.
+DYNAMIC_PROVIDERS = {"GatewayBackend": "<dynamic provider: components.gwbackend.GatewayBackendProvider>"}
 
 
 def plan(run: OfflineRun) -> list[dict[str, Any]]:
@@ -98,7 +100,7 @@ def reviewable(registration: Registration) -> dict[str, Any]:
     """Inputs as a reviewer should see them: Secret values masked, the pickled dynamic provider named."""
     inputs = _sorted(registration.inputs)  # protobuf map order varies between processes
     if "__provider" in inputs:
-        inputs["__provider"] = DYNAMIC_PROVIDER
+        inputs["__provider"] = DYNAMIC_PROVIDERS.get(registration.type.rsplit(":", 1)[-1], DYNAMIC_PROVIDER)
     if registration.type == "kubernetes:core/v1:Secret":
         for key in ("data", "stringData"):
             if isinstance(inputs.get(key), dict):
