@@ -236,3 +236,21 @@ def test_diff_says_what_a_gateway_change_deploys(tmp_path: Path, change: Any, sa
     row = next(line for line in text.splitlines() if line.startswith("| argocd | changed |"))
     assert said in row, text
     assert "GKE Gateway iapgen-gateway/iapgen" in text and "backend service gkegw1-..." in text  # the diagram
+
+
+def test_diff_warns_when_an_environment_moves_to_gateway(tmp_path: Path) -> None:
+    from iapgen.operations.diff import report
+    from iapgen.render.command import render, write
+
+    def render_into(folder: Path, spec: dict[str, Any]) -> Path:
+        folder.mkdir()
+        path = write_spec(folder, spec)
+        (folder / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret:\n    secure: v1:ZG8=\n")
+        write(folder / "out" / "dev", render(str(path), "dev").files)
+        return folder / "out"
+
+    head = gateway_spec([dict(s) for s in SEED])
+    base = yaml.safe_load(yaml.safe_dump(head))
+    del base["environments"]["dev"]["loadBalancer"]
+    text = report(render_into(tmp_path / "base", base), render_into(tmp_path / "head", head))
+    assert "moves from `loadBalancer: ingress` to `loadBalancer: gateway`" in text
