@@ -54,10 +54,11 @@ class GatewayFrontend(pulumi.ComponentResource):
         super().__init__("iapgen:gateway:GatewayFrontend", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         namespaces = sorted({e.service.namespace for e in args.exposures})
-        namespace = k8s.core.v1.Namespace(
+        # A service namespace exists already (iapgen never creates those); otherwise the Gateway's is iapgen's.
+        created: list[pulumi.Resource] = [] if args.namespace in namespaces else [k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels=dict(MANAGED_BY)),
-            opts=child)
-        after_namespace = pulumi.ResourceOptions(parent=self, depends_on=[namespace])
+            opts=child)]
+        after_namespace = pulumi.ResourceOptions(parent=self, depends_on=created)
         self.gateway = k8s.apiextensions.CustomResource(
             f"{name}-gateway",
             api_version=GATEWAY_API,
@@ -66,7 +67,7 @@ class GatewayFrontend(pulumi.ComponentResource):
                 name=gw.GATEWAY, namespace=args.namespace, labels=dict(MANAGED_BY),
                 annotations={gw.CERTMAP_ANNOTATION: naming.certificate_map(args.env)}),
             spec=gw.gateway_spec(naming.environment_address(args.env), namespaces),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[namespace, args.lb],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*created, args.lb],
                                         # A first Gateway takes several minutes to program.
                                         custom_timeouts=pulumi.CustomTimeouts(create="20m", update="20m")),
         )

@@ -254,3 +254,17 @@ def test_diff_warns_when_an_environment_moves_to_gateway(tmp_path: Path) -> None
     del base["environments"]["dev"]["loadBalancer"]
     text = report(render_into(tmp_path / "base", base), render_into(tmp_path / "head", head))
     assert "moves from `loadBalancer: ingress` to `loadBalancer: gateway`" in text
+
+
+def test_a_gateway_in_a_service_namespace_does_not_create_that_namespace(plan_for: PlanFor) -> None:
+    plan = plan_for(gateway_spec(SEED, gateway={"namespace": "argocd"}), config=SECRET)
+    assert plan.of_type("core/v1:Namespace") == []
+    assert objects(plan, "Gateway")["iapgen"]["metadata"]["namespace"] == "argocd"
+
+
+def test_an_environment_without_services_admits_no_other_namespace(tmp_path: Path) -> None:
+    out = rendered(tmp_path, gateway_spec([]))
+    gateway = next(o for o in k8s_objects(out) if o["kind"] == "Gateway")
+    assert [listener["allowedRoutes"]["namespaces"] for listener in gateway["spec"]["listeners"]] == [
+        {"from": "Same"}, {"from": "Same"}]
+    assert validate_objects([gateway]) == []

@@ -8,6 +8,7 @@ from typing import Any
 
 from iapgen.spec import gateway as gw
 from iapgen.spec import naming
+from iapgen.spec.models import Environment
 from iapgen.spec.validate import Exposure
 from iapgen.templating import render_template
 
@@ -30,13 +31,15 @@ def runbook(exposure: Exposure) -> str:
     return render_template("runbook-gateway.md.j2", s=view, env=exposure.env, project=exposure.environment.project)
 
 
-def summary_view(env: str, exposures: tuple[Exposure, ...], outputs: Mapping[str, Any]) -> dict[str, Any] | None:
+def summary_view(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                 outputs: Mapping[str, Any]) -> dict[str, Any] | None:
     """What the summary says about the environment's one Gateway; None outside gateway mode."""
-    if not exposures or not exposures[0].gateway:
+    if environment.load_balancer != "gateway":
         return None
     namespaces = sorted({e.service.namespace for e in exposures})
     first: dict[str, Any] = next(iter(outputs.get("addresses", {}).values()), {})
-    return {"namespace": exposures[0].gateway_namespace, "name": gw.GATEWAY, "class": gw.GATEWAY_CLASS,
+    namespace = environment.gateway.namespace if environment.gateway else gw.DEFAULT_NAMESPACE
+    return {"namespace": namespace, "name": gw.GATEWAY, "class": gw.GATEWAY_CLASS,
             "address_name": naming.environment_address(env), "ip": first.get("ip", "<computed>"),
             "certificate_map": naming.certificate_map(env), "namespaces": namespaces,
             "hosts": [e.host for e in exposures]}

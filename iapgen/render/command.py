@@ -77,7 +77,8 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
     template = {"standalone": "summary-standalone.md.j2", "gateway": "summary-gateway.md.j2"}.get(
         environment.load_balancer, "summary.md.j2")
     files["summary.md"] = render_template(
-        template, env=env, lb=_lb_view(env, run.outputs), gateway=gateway_ops.summary_view(env, exposures, run.outputs),
+        template, env=env, lb=_lb_view(env, run.outputs),
+        gateway=gateway_ops.summary_view(env, environment, exposures, run.outputs),
         environment=environment, spec_file=loaded.file,
         stack_file=config.file, services=[_service_view(e, run.outputs) for e in exposures],
         namespaces=_namespace_views(exposures, run.outputs, env), resource_count=len(run.resources),

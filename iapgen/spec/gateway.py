@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 
 from iapgen.errors import show
 from iapgen.spec import naming
@@ -57,9 +57,11 @@ def app_protocol(protocol: str) -> str:
     return APP_PROTOCOL[protocol]
 
 
-def allowed_routes(namespaces: Iterable[str]) -> dict[str, object]:
+def allowed_routes(namespaces: Collection[str]) -> dict[str, object]:
     """Admit HTTPRoutes from exactly these namespaces, by their immutable name label
-    (gke-behaviour.md#gateway-allowed-routes)."""
+    (gke-behaviour.md#gateway-allowed-routes); with none, only the Gateway's own (an `In` needs values)."""
+    if not namespaces:
+        return {"namespaces": {"from": "Same"}, "kinds": [dict(ROUTES)]}
     return {
         "namespaces": {"from": "Selector", "selector": {"matchExpressions": [
             {"key": METADATA_NAME, "operator": "In", "values": sorted(set(namespaces))}]}},
@@ -67,7 +69,7 @@ def allowed_routes(namespaces: Iterable[str]) -> dict[str, object]:
     }
 
 
-def gateway_spec(address_name: str, namespaces: Iterable[str]) -> dict[str, object]:
+def gateway_spec(address_name: str, namespaces: Collection[str]) -> dict[str, object]:
     """The environment's Gateway: HTTPS with the certificate map (an annotation, not tls), HTTP only to
     redirect, the reserved address (gke-behaviour.md#gateway-class)."""
     allowed = allowed_routes(namespaces)
