@@ -124,3 +124,18 @@ def test_policy_targeting_a_service_in_another_namespace(tmp_path: Path) -> None
 
 def test_policy_whose_service_is_not_among_the_inputs_is_not_judged(tmp_path: Path) -> None:
     assert found(tmp_path, health_check_policy(target="elsewhere")) == set()
+
+
+@pytest.mark.parametrize(("config", "fragment"), [
+    ("{httpsHealthCheck: {requestPath: /healthz}}", "config has no type"),
+    ("{type: HTTPS, httpsHealthCheck: {requestPath: /healthz}, httpHealthCheck: {requestPath: /}}",
+     "needs exactly httpsHealthCheck"),
+    ("{type: SSL, sslHealthCheck: {}}", "must be one of"),
+])
+def test_health_check_policy_config_shape(tmp_path: Path, config: str, fragment: str) -> None:
+    policy = ("apiVersion: networking.gke.io/v1\nkind: HealthCheckPolicy\nmetadata: {name: web, namespace: web}\n"
+              f"spec:\n  default: {{config: {config}}}\n  targetRef: {{group: '', kind: Service, name: web}}\n")
+    path = tmp_path / "m.yaml"
+    path.write_text(policy)
+    messages = [f.message for f in lint([str(path)]).findings if f.rule == "HC_POLICY_CONFIG"]
+    assert len(messages) == 1 and fragment in messages[0], messages

@@ -500,6 +500,9 @@ EXAMPLES: dict[str, list[Example]] = {
     "HC_PORT_SPECIFICATION": [Example(
         "manifest", GATEWAY_SERVICE + "---\n" + health_check_policy("{port: 8080, requestPath: /healthz}"),
         GATEWAY_SERVICE + "---\n" + health_check_policy())],
+    "HC_POLICY_CONFIG": [Example(
+        "manifest", GATEWAY_SERVICE + "---\n" + health_check_policy().replace("httpsHealthCheck:", "httpHealthCheck:"),
+        GATEWAY_SERVICE + "---\n" + health_check_policy())],
     "BACKEND_POLICY_DUPLICATE": [Example(
         "manifest", GATEWAY_SERVICE + "---\n" + backend_policy() + "---\n"
         + backend_policy("{timeoutSec: 120}", name="web-timeout"),

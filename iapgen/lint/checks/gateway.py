@@ -57,6 +57,24 @@ def check_port_specification(specification: object, has_port: bool, has_port_nam
     return None
 
 
+@rule("HC_POLICY_CONFIG", "HealthCheckPolicy config: a type and exactly the one block for that type "
+      "(httpHealthCheck for HTTP, ...).", "gke-behaviour.md#healthcheckpolicy")
+def check_policy_config(config: dict[str, Any]) -> str | None:
+    blocks = [key for key in config if key != "type"]
+    hc_type = config.get("type")
+    if hc_type is None:
+        return (f"config has no type; the API server requires type plus one block (e.g. type: HTTPS with "
+                f"httpsHealthCheck){': here ' + ', '.join(map(str, blocks)) if blocks else ''}")
+    wanted = HC_BLOCKS.get(str(hc_type))
+    if wanted is None:
+        return f"config.type {show(hc_type)} must be one of {', '.join(HC_BLOCKS)}"
+    if blocks != [wanted]:
+        found = ", ".join(map(str, blocks)) or "none"
+        return (f"type {hc_type} needs exactly {wanted} (found: {found}); the API server rejects it ('{wanted} "
+                f"must be specified for type {hc_type}')")
+    return None
+
+
 @rule("BACKEND_POLICY_SAMPLE_RATE", "GCPBackendPolicy logging.sampleRate is an integer from 0 to 1000000 "
       "(parts per million).", "gke-behaviour.md#gcpbackendpolicy-iap")
 def check_policy_sample_rate(value: object) -> str | None:
@@ -106,6 +124,10 @@ def lint_health_check_policy(ctx: Context, policy: Obj, report: Report) -> None:
     svc = _target(ctx, policy, report)
     default = as_dict(policy.spec.get("default"))
     config = as_dict(default.get("config"))
+    if "config" in default:
+        message = check_policy_config(config)
+        if message:
+            report.add(policy, ("spec", "default", "config"), "HC_POLICY_CONFIG", message)
     hc_type = config.get("type", "HTTP")
     block_name = HC_BLOCKS.get(str(hc_type))
     block = as_dict(config.get(block_name)) if block_name else {}
