@@ -268,3 +268,14 @@ def test_an_environment_without_services_admits_no_other_namespace(tmp_path: Pat
     assert [listener["allowedRoutes"]["namespaces"] for listener in gateway["spec"]["listeners"]] == [
         {"from": "Same"}, {"from": "Same"}]
     assert validate_objects([gateway]) == []
+
+
+def test_the_client_secret_reaches_only_the_secret_objects(tmp_path: Path) -> None:
+    spec_path = write_spec(tmp_path, gateway_spec(SEED))
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret: do-not-leak-3f9a\n")
+    out = tmp_path / "out"
+    assert run_cli("render", "--env", "dev", "--spec", spec_path, "--out", out, "-q").code == 0
+    written = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()}
+    assert [rel for rel, text in written.items() if "do-not-leak-3f9a" in text] == []
+    secrets = [e for e in yaml.safe_load(written["plan.json"]) if e["type"] == "kubernetes:core/v1:Secret"]
+    assert len(secrets) == 3 and all(e["inputs"]["stringData"] == "[secret]" for e in secrets)
