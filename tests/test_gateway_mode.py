@@ -147,6 +147,9 @@ def test_iap_members_are_bound_on_the_backend_gke_makes(seed: Plan) -> None:
     assert sorted((m.name.split("-iap-")[0], m.inputs["member"]) for m in members) == [
         ("argocd", "group:eng@acme.example"), ("gradio", "group:eng@acme.example"),
         ("orders", "group:eng@acme.example")]
+    assert sorted(m.inputs["webBackendService"] for m in members) == [
+        "gkegw1-abcd-argocd-argocd-443-000000000000", "gkegw1-abcd-ml-gradio-7860-000000000000",
+        "gkegw1-abcd-orders-orders-8443-000000000000"]  # the backend GatewayBackend found
     lookups = {r.inputs["service"]: r.inputs for r in seed.of_type("GatewayBackend")}
     assert {s: (i["namespace"], i["port"]) for s, i in lookups.items()} == {
         "argocd": ("argocd", 443), "gradio": ("ml", 7860), "orders": ("orders", 8443)}
