@@ -282,3 +282,13 @@ def test_the_client_secret_reaches_only_the_secret_objects(tmp_path: Path) -> No
     assert [rel for rel, text in written.items() if "do-not-leak-3f9a" in text] == []
     secrets = [e for e in yaml.safe_load(written["plan.json"]) if e["type"] == "kubernetes:core/v1:Secret"]
     assert len(secrets) == 3 and all(e["inputs"]["stringData"] == "[secret]" for e in secrets)
+
+
+def test_runbook_names_the_gateway_objects_and_the_log_query(seed: Plan) -> None:
+    book = seed.run.outputs["runbooks"]["orders"]
+    for needle in ("kubectl get gateway iapgen -n iapgen-gateway", "kubectl get httproute orders -n orders",
+                   "kubectl get healthcheckpolicy orders -n orders", "kubectl get gcpbackendpolicy orders -n orders",
+                   'logName="projects/acme-dev/logs/compute.googleapis.com%2Fhealthchecks"',
+                   "NotAllowedByListeners", "http2HealthCheck", "https://127.0.0.1:9443/readyz"):
+        assert needle in book, needle
+    assert "BackendConfig" not in book and "kubectl describe ingress" not in book
