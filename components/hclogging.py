@@ -136,22 +136,29 @@ class HealthCheckLoggingProvider(pulumi.dynamic.ResourceProvider):
         timeout = float(props.get("waitSeconds") or DEFAULT_WAIT_SECONDS)
         waited, delay = 0.0, 2.0
         while True:
-            backend = find_backend(client, namespace, service, port, str(props.get("portName", "")),
-                                   str(props.get("clusterUid") or ""))
+            backend = self._find(client, props)
             if backend is not None:
                 return backend
             if waited >= timeout:
                 raise BackendNotReady(
                     f"no backend service for Service {namespace}/{service} port {port} appeared in project "
-                    f"{client.project} within {timeout:.0f}s. GKE creates it once the Ingress routes to that port, "
-                    f"the Service has NEGs and ready Pods match its selector. Check: kubectl get svc {service} -n "
-                    f"{namespace} -o jsonpath='{{.metadata.annotations.cloud\\.google\\.com/neg-status}}' (empty: "
-                    f"no NEG yet), kubectl get pods -n {namespace} (ready Pods?), kubectl describe ingress -n "
-                    f"{namespace} (sync errors); then run pulumi up again")
+                    f"{client.project} within {timeout:.0f}s. {self._not_ready_hint(namespace, service)}; then run "
+                    "pulumi up again")
             step = min(delay, timeout - waited)
             self.sleep(step)
             waited += step
             delay = min(delay * 2, 30.0)
+
+    def _find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The backend service GKE made for the Service port in `props`, or None if there is none yet."""
+        return find_backend(client, str(props["namespace"]), str(props["service"]), int(props["port"]),
+                            str(props.get("portName", "")), str(props.get("clusterUid") or ""))
+
+    def _not_ready_hint(self, namespace: str, service: str) -> str:
+        return (f"GKE creates it once the Ingress routes to that port, the Service has NEGs and ready Pods match its "
+                f"selector. Check: kubectl get svc {service} -n {namespace} -o jsonpath='{{.metadata.annotations."
+                f"cloud\\.google\\.com/neg-status}}' (empty: no NEG yet), kubectl get pods -n {namespace} (ready "
+                f"Pods?), kubectl describe ingress -n {namespace} (sync errors)")
 
     def _state(self, client: Client, props: dict[str, Any], backend: Backend) -> dict[str, Any]:
         # A project's number never changes: refreshes reuse the one in state instead of asking again.

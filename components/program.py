@@ -21,11 +21,9 @@ from components.frontend import Frontend, FrontendArgs
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
 from components.lbbackend import LoadBalancerBackend, LoadBalancerBackendArgs
-from components.lbfrontend import Host, LbFrontend, LbFrontendArgs
-from components.negbackend import NegBackend, NegBackendArgs
-from components.standalone import Route, StandaloneFrontend, StandaloneFrontendArgs
 from iapgen.errors import SpecError
 from iapgen.operations.runbook import runbook
+from iapgen.spec import gateway as gateway_spec
 from iapgen.spec import naming
 from iapgen.spec.models import Environment
 from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
@@ -66,6 +64,10 @@ def build(loaded: LoadedSpec) -> None:
     client_secret = oauth_client_secret(loaded, env, environment, config)
     if environment.load_balancer == "standalone":
         build_standalone(env, environment, exposures, client_secret, wait_seconds(loaded, config))
+        return
+    if environment.load_balancer == "gateway":
+        build_gateway(env, environment, exposures, client_secret, wait_seconds(loaded, config),
+                      config.get("clusterUid") or "")
         return
 
     backends: dict[str, Backend] = {}
@@ -122,6 +124,11 @@ def build(loaded: LoadedSpec) -> None:
 def build_standalone(env: str, environment: Environment, exposures: tuple[Exposure, ...],
                      client_secret: pulumi.Output[str] | None, wait: int) -> None:
     """loadBalancer: standalone: the stack owns the whole load balancer, one per environment."""
+    # Imported per mode: each pulumi_gcp resource module costs a second of cold start (make bench).
+    from components.lbfrontend import Host, LbFrontend, LbFrontendArgs
+    from components.negbackend import NegBackend, NegBackendArgs
+    from components.standalone import Route, StandaloneFrontend, StandaloneFrontendArgs
+
     project = environment.project
     project_wide = environment.iap.project_wide
     if project_wide and environment.iap.members:
@@ -162,6 +169,59 @@ def build_standalone(env: str, environment: Environment, exposures: tuple[Exposu
             "healthCheck": backends[e.service.name].health_check,
             "iapAudience": backends[e.service.name].iap_audience,
             "healthCheckLogQuery": backends[e.service.name].log_query,
+        }
+        for e in exposures
+    })
+
+
+def build_gateway(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                  client_secret: pulumi.Output[str] | None, wait: int, cluster_uid: str) -> None:
+    """loadBalancer: gateway: one GKE Gateway for the environment; GKE's Gateway controller makes the load
+    balancer, the stack owns its IP and certificates (LbFrontend) and binds IAP on the backends it finds."""
+    from components.gateway import GatewayFrontend, GatewayFrontendArgs, GatewayService, GatewayServiceArgs
+    from components.lbfrontend import Host, LbFrontend, LbFrontendArgs
+
+    project = environment.project
+    project_wide = environment.iap.project_wide
+    if project_wide and environment.iap.members:
+        ProjectIap(f"{env}/project-iap", project, environment.iap.members)
+    # "/" keeps environment-level names apart from service names (DNS labels).
+    lb = LbFrontend(f"{env}/lb-frontend", LbFrontendArgs(
+        env=env, project=project, hosts=[Host(e.service.name, e.host) for e in exposures]))
+    gateway_namespace = environment.gateway.namespace if environment.gateway else gateway_spec.DEFAULT_NAMESPACE
+    frontend = GatewayFrontend(f"{env}/gateway", GatewayFrontendArgs(
+        env=env, namespace=gateway_namespace, lb=lb, exposures=exposures, oauth_client_secret=client_secret))
+    services = {
+        e.service.name: GatewayService(e.service.name, GatewayServiceArgs(
+            exposure=e, members=backend_members(e, project_wide), frontend=frontend, cluster_uid=cluster_uid,
+            wait_seconds=wait))
+        for e in exposures
+    }
+
+    pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
+    pulumi.export("environment", env)
+    pulumi.export("project", project)
+    pulumi.export("loadBalancer", "gateway")
+    pulumi.export("gateway", {"namespace": gateway_namespace, "name": gateway_spec.GATEWAY})
+    address = {"name": lb.address_name, "ip": lb.address}
+    pulumi.export("addresses", {ns: address for ns in sorted({e.service.namespace for e in exposures})})
+    pulumi.export("certificateMap", lb.certificate_map_name)
+    pulumi.export("services", {
+        e.service.name: {
+            "url": e.url,
+            "host": e.host,
+            "namespace": e.service.namespace,
+            "service": services[e.service.name].service_name,
+            "backendConfig": None,
+            "httpRoute": gateway_spec.route_name(e.service.name),
+            "healthCheckPolicy": gateway_spec.policy_name(e.service.name),
+            "gcpBackendPolicy": gateway_spec.policy_name(e.service.name),
+            "ip": lb.address,
+            "iapMembers": list(e.members) if e.service.iap.enabled else [],
+            "backendService": services[e.service.name].backend_service,
+            "healthCheck": services[e.service.name].health_check,
+            "iapAudience": services[e.service.name].iap_audience,
+            "healthCheckLogQuery": services[e.service.name].log_query,
         }
         for e in exposures
     })

@@ -120,18 +120,24 @@ def core_schema(group: str, version: str, kind: str) -> Schema | None:
     return Schema(validator, schema, f"kubernetes-validate:{_core_dir().name}/{name}", is_crd=False)
 
 
-def openapi_to_jsonschema(node: Json) -> Json:
-    """CRD structural OpenAPI v3 schema -> JSON Schema 2020-12 that accepts what the API server accepts."""
+def openapi_to_jsonschema(node: Json, junction: bool = False) -> Json:
+    """CRD structural OpenAPI v3 schema -> JSON Schema 2020-12 that accepts what the API server accepts.
+
+    `junction`: the node is a branch of allOf/anyOf/oneOf/not. Structural schemas allow only value
+    validations there; their `properties` constrain the fields they name and prune nothing, so a branch
+    must not reject the object's other fields (Gateway `spec.addresses[]` is such a oneOf)."""
     if isinstance(node, list):
-        return [openapi_to_jsonschema(x) for x in node]
+        return [openapi_to_jsonschema(x, junction) for x in node]
     if not isinstance(node, dict):
         return node
     out: dict[str, Json] = {}
     for key, value in node.items():
         if key in ("properties", "patternProperties", "$defs", "definitions"):
             out[key] = {name: openapi_to_jsonschema(sub) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"):
+        elif key in ("items", "additionalProperties"):
             out[key] = openapi_to_jsonschema(value)
+        elif key in ("not", "allOf", "anyOf", "oneOf"):
+            out[key] = openapi_to_jsonschema(value, junction=True)
         else:
             out[key] = value
     if out.get("x-kubernetes-int-or-string"):
@@ -146,7 +152,7 @@ def openapi_to_jsonschema(node: Json) -> Json:
         if out.get(bound) is False:
             out.pop(bound)
     preserves_unknown = out.get("x-kubernetes-preserve-unknown-fields")
-    if "properties" in out and "additionalProperties" not in out and not preserves_unknown:
+    if "properties" in out and "additionalProperties" not in out and not preserves_unknown and not junction:
         out["additionalProperties"] = False  # unknown fields are rejected (strict field validation)
     return out
 

@@ -134,9 +134,16 @@ def test_a_static_ip_name_two_ingresses_would_share_is_refused(tmp_path: Path) -
 
 def test_the_static_ip_name_of_a_later_ingress_must_fit_63_characters(tmp_path: Path) -> None:
     namespace = "n" * (63 - len("iapgen-dev-"))  # Ingress 1's name is exactly 63 characters
-    load_spec(write_spec(tmp_path, crowded_spec({namespace: 15})))
+
+    def spec(count: int) -> dict[str, Any]:
+        crowded = crowded_spec({namespace: count})
+        for i, entry in enumerate(crowded["services"]):  # hosts a ManagedCertificate can hold (<= 63)
+            entry["host"] = f"app{i}.dev.acme.example"
+        return crowded
+
+    load_spec(write_spec(tmp_path, spec(15)))
     with pytest.raises(SpecError) as caught:
-        load_spec(write_spec(tmp_path, crowded_spec({namespace: 16})))
+        load_spec(write_spec(tmp_path, spec(16)))
     assert [f.rule for f in caught.value.findings] == ["NAME_TOO_LONG"]
     assert naming.static_ip("dev", namespace, 2) in caught.value.findings[0].message
 

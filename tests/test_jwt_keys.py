@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import sys
 import threading
 import time
 from typing import Any
@@ -149,11 +150,21 @@ def nested(levels: int) -> bytes:
     return b'{"alg": "ES256", "kid": "iap-1", "x": ' + b"[" * levels + b"]" * levels + b"}"
 
 
+@pytest.fixture(params=[None, 100_000], ids=["default-limit", "raised-limit"])
+def recursion_limit(request: pytest.FixtureRequest) -> Any:
+    """The refusal must not depend on the process's recursion limit (apps and libraries raise it)."""
+    before = sys.getrecursionlimit()
+    if request.param:
+        sys.setrecursionlimit(request.param)
+    yield
+    sys.setrecursionlimit(before)
+
+
 @pytest.mark.parametrize("token", [
     pytest.param(lambda: f"{b64(nested(1000))}.{b64(b'{}')}.c2ln", id="nested-header"),
     pytest.param(lambda: f"{b64(FLAT_HEADER)}.{b64(nested(1000))}.c2ln", id="nested-payload"),
 ])
-def test_deeply_nested_tokens_are_invalid_not_a_recursion_error(token: Any) -> None:
+def test_deeply_nested_tokens_are_invalid_not_a_recursion_error(token: Any, recursion_limit: None) -> None:
     keys = Keys(fetch=Endpoint())
     with pytest.raises(InvalidAssertion, match="not a JWT"):
         verify(token(), AUDIENCE, keys)

@@ -263,3 +263,16 @@ def test_agrees_with_the_team_tool_on_the_corpus_and_its_samples(shared_tool: Mo
     # the samples' own contract (tools/selftest.sh): good/ passes, every file in bad/ fails
     assert all(verdicts[n] == 0 for n in verdicts if n.startswith("good/"))
     assert all(verdicts[n] > 0 for n in verdicts if n.startswith("bad/"))
+
+
+def test_a_oneof_branch_does_not_reject_the_fields_it_does_not_name() -> None:
+    """Gateway spec.addresses[] is oneOf [IPAddress with an IP value, any other type]: a NamedAddress with a
+    value is valid (the API server's structural schema prunes nothing inside oneOf branches)."""
+    gateway = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": meta("web"),
+               "spec": {"gatewayClassName": "gke-l7-global-external-managed",
+                        "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}],
+                        "addresses": [{"type": "NamedAddress", "value": "iapgen-dev"}]}}
+    assert validate_objects([gateway]) == []
+    bad_ip = copy.deepcopy(gateway)
+    bad_ip["spec"]["addresses"] = [{"type": "IPAddress", "value": "not-an-ip"}, {"type": "Bogus", "extra": 1}]
+    assert len(validate_objects([bad_ip])) >= 1

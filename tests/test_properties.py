@@ -223,3 +223,28 @@ def test_example_spec_is_a_fixed_point_of_check() -> None:
     from tests.conftest import REPO
 
     assert load_spec(REPO / "services.yaml").exposures["dev"]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(specs())
+def test_valid_specs_render_to_valid_objects_in_gateway_mode(spec: dict[str, Any]) -> None:
+    """The same services in a gateway environment: every object passes lint and the official schemas (CEL
+    rules of HealthCheckPolicy and the Gateway API included)."""
+    dev = spec["environments"]["dev"]
+    dev["loadBalancer"] = "gateway"
+    dev["iap"]["oauthClientId"] = "1234-abcd.apps.googleusercontent.com"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "services.yaml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        (Path(tmp) / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret:\n    secure: v1:ZG8=\n")
+        files = render(str(path), "dev").files
+        k8s = Path(tmp) / "k8s"
+        for rel, text in files.items():
+            if rel.startswith("k8s/"):
+                (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+                (Path(tmp) / rel).write_text(text)
+        objects = load_objects(k8s)
+        assert sum(1 for o in objects if o["kind"] == "HealthCheckPolicy") == len(spec["services"])
+        assert lint([str(k8s)]).findings == []
+        report = validate_manifests(k8s)
+        assert report["invalid"] == 0, report["findings"]

@@ -54,6 +54,20 @@ def standalone(**fields: Any) -> Mutation:
     return mutate
 
 
+def gateway_mode(**fields: Any) -> Mutation:
+    """dev becomes a gateway environment with a custom OAuth client, with fields replaced (None removes one)."""
+    def mutate(spec: dict[str, Any]) -> None:
+        dev = spec["environments"]["dev"]
+        dev.update(loadBalancer="gateway")
+        dev["iap"]["oauthClientId"] = "1234-abcd.apps.googleusercontent.com"
+        for key, value in fields.items():
+            if value is None:
+                dev["iap"].pop(key) if key == "oauthClientId" else dev.pop(key)
+            else:
+                dev[key] = value
+    return mutate
+
+
 def colliding_environments(spec: dict[str, Any]) -> None:
     standalone()(spec)
     spec["environments"]["dev-b"] = dict(spec["environments"]["dev"])
@@ -155,6 +169,12 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "zones:"),
     ("neg-name-too-long", lambda s: (standalone()(s), svc(s).update(name="a" * 60)),
      "NAME_TOO_LONG", "NEG, backend service and health check name", "name: aaaa"),
+    ("gateway-no-client", gateway_mode(oauthClientId=None), "GATEWAY_IAP_CLIENT", "requires clientID",
+     "loadBalancer: gateway"),
+    ("gateway-hc-path", lambda s: (gateway_mode()(s), hc(s).update(path="/health#z")), "HC_PATH_GATEWAY",
+     "percent-encode", "path: /health#z"),
+    ("gateway-field-in-ingress-mode", set_path("environments", "dev", "gateway", value={"namespace": "gw"}),
+     "LB_FIELD_OTHER_MODE", "only with loadBalancer: gateway", "gateway:"),
     ("gce-name-collision", colliding_environments, "GCE_NAME_COLLISION", "'iapgen-dev-b-c'", "dev-b:"),
     ("unknown-field", lambda s: svc(s).update(helthCheck={"path": "/"}),
      "SPEC_SHAPE", "did you mean 'healthCheck'?", "helthCheck:"),

@@ -11,6 +11,8 @@ health checks carry no assertion, so the middleware lets the health-check path t
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 import re
@@ -33,6 +35,7 @@ RETRY_FIRST, RETRY_MAX = 1.0, 300.0  # after a failed fetch, wait 1 s, 2 s, 4 s 
 FETCH_WAIT = 10.0  # how long a request that has no usable key waits for the fetch in flight
 FETCH_ABANDON = 120.0  # a fetch still running after this long is given up on, and another may start
 MAX_ASSERTION = 8192  # characters; IAP's are about 1,000
+MAX_NESTING = 16  # JSON depth of a header or payload; IAP's are at most 3 deep
 
 
 class InvalidAssertion(Exception):
@@ -143,6 +146,29 @@ def _short(value: Any) -> str:
 _MISSING_CLAIM = re.compile(r"required claim (iat|exp)\b")
 
 
+def _too_deep(assertion: str) -> bool:
+    """Whether the header or payload nests JSON deeper than MAX_NESTING. Checked before any JSON parser
+    sees it: how deep a parser gets before RecursionError depends on the process's recursion limit."""
+    for segment in assertion.split(".")[:2]:
+        try:
+            text = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        except (ValueError, binascii.Error):
+            return False  # not base64: the decoder below says so
+        depth, in_string, escaped = 0, False, False
+        for byte in text:
+            if in_string:
+                escaped, in_string = (False, True) if escaped else (byte == 0x5C, byte != 0x22)
+            elif byte == 0x22:
+                in_string = True
+            elif byte in (0x5B, 0x7B):
+                depth += 1
+                if depth > MAX_NESTING:
+                    return True
+            elif byte in (0x5D, 0x7D):
+                depth -= 1
+    return False
+
+
 def verify(assertion: str, audience: str, keys: Keys | None = None) -> dict[str, Any]:
     """The assertion's claims if IAP issued it for `audience`; InvalidAssertion otherwise."""
     if not isinstance(audience, str) or not audience:
@@ -150,6 +176,8 @@ def verify(assertion: str, audience: str, keys: Keys | None = None) -> dict[str,
     keys = keys or _default_keys()
     if not isinstance(assertion, str) or len(assertion) > MAX_ASSERTION:
         raise InvalidAssertion(f"not a JWT (IAP's assertions are under {MAX_ASSERTION} characters)")
+    if _too_deep(assertion):
+        raise InvalidAssertion(f"not a JWT (JSON nested over {MAX_NESTING} levels)")
     try:
         header = jwt.decode_header(assertion)
     except (ValueError, TypeError, RecursionError, auth_exceptions.GoogleAuthError):

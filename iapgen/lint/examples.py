@@ -40,6 +40,16 @@ environments:
 """
 
 
+GATEWAY_ENV = """\
+environments:
+  dev:
+    project: acme-dev
+    domain: dev.acme.example
+    loadBalancer: gateway
+    iap: {members: [group:eng@acme.example], oauthClientId: 1234-abcd.apps.googleusercontent.com}
+"""
+
+
 def svc(extra: str) -> str:
     return SVC + extra
 
@@ -156,6 +166,74 @@ spec:
     spec:
       containers:
 {container}"""
+
+
+GATEWAY_SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: web}
+spec:
+  selector: {app: web}
+  ports:
+  - {name: https, port: 443, targetPort: 8080, appProtocol: HTTPS}
+"""
+
+
+def health_check_policy(block: str = "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: /healthz}",
+                        hc_type: str = "HTTPS", target: str = "web", namespace: str = "web", extra: str = "") -> str:
+    block_name = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}[hc_type]
+    return f"""\
+apiVersion: networking.gke.io/v1
+kind: HealthCheckPolicy
+metadata: {{name: web, namespace: {namespace}}}
+spec:
+  default:
+{extra}    logConfig: {{enabled: true}}
+    config:
+      type: {hc_type}
+      {block_name}: {block}
+  targetRef: {{group: "", kind: Service, name: {target}}}
+"""
+
+
+def backend_policy(default: str = "{iap: {enabled: true, clientID: 1234-abcd.apps.googleusercontent.com, "
+                   "oauth2ClientSecret: {name: iapgen-oauth}}}", name: str = "web", target: str = "web") -> str:
+    return f"""\
+apiVersion: networking.gke.io/v1
+kind: GCPBackendPolicy
+metadata: {{name: {name}, namespace: web}}
+spec:
+  default: {default}
+  targetRef: {{group: "", kind: Service, name: {target}}}
+"""
+
+
+def gateway(allowed: str = "{namespaces: {from: All}}") -> str:
+    return f"""\
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: iapgen
+  namespace: iapgen-gateway
+  annotations: {{networking.gke.io/certmap: iapgen-dev}}
+spec:
+  gatewayClassName: gke-l7-global-external-managed
+  listeners:
+  - {{name: https, protocol: HTTPS, port: 443, allowedRoutes: {allowed}}}
+"""
+
+
+def http_route(port: str = "443", parent: str = "{name: iapgen, namespace: iapgen-gateway, sectionName: https}") -> str:
+    return f"""\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {{name: web, namespace: web}}
+spec:
+  parentRefs: [{parent}]
+  hostnames: [web.acme.example]
+  rules:
+  - backendRefs: [{{name: web, port: {port}}}]
+"""
 
 
 EXAMPLES: dict[str, list[Example]] = {
@@ -286,12 +364,17 @@ EXAMPLES: dict[str, list[Example]] = {
             service_manifest(USES_BC) + "---\n" + deployment(
                 "      - {name: web, image: web:1, ports: [{containerPort: 8080}, {containerPort: 9000}]}\n")
             + "---\n" + backend_config("  healthCheck: {type: HTTP, port: 9000, requestPath: /healthz}\n")),
+        Example("manifest", GATEWAY_SERVICE + "---\n" + health_check_policy(
+            "{portSpecification: USE_FIXED_PORT, port: 443, requestPath: /healthz}"),
+            GATEWAY_SERVICE + "---\n" + health_check_policy()),
     ],
     "HC_PROTOCOL_MISMATCH": [
         Example("service", svc("  healthCheck: {path: /healthz, protocol: HTTP}\n"),
                 svc("  healthCheck: {path: /healthz}\n")),
         Example("manifest", service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTP}\n"),
                 service_manifest(USES_BC) + "---\n" + backend_config("  healthCheck: {type: HTTPS}\n")),
+        Example("manifest", GATEWAY_SERVICE + "---\n" + health_check_policy(hc_type="HTTP"),
+                GATEWAY_SERVICE + "---\n" + health_check_policy()),
     ],
     "OAUTH_CLIENT_ID_INVALID": [Example("spec", ENV.replace("    iap: {members: [group:eng@acme.example]}", "    iap: {members: [group:eng@acme.example], oauthClientId: my-iap-client}") + "services: []\n",
                                         ENV.replace("    iap: {members: [group:eng@acme.example]}", "    iap: {members: [group:eng@acme.example], oauthClientId: 1234-abcd.apps.googleusercontent.com}") + "services: []\n")],
@@ -439,4 +522,43 @@ EXAMPLES: dict[str, list[Example]] = {
         service_manifest() + "---\n" + deployment(
             "      - name: web\n        image: web\n        args: [--bind=0.0.0.0:8080]\n"
             "        ports: [{containerPort: 8080}]\n"))],
+    # --- GKE Gateway ------------------------------------------------------------------
+    "POLICY_TARGET_NOT_FOUND": [Example(
+        "manifest", GATEWAY_SERVICE + "---\n" + health_check_policy(namespace="default"),
+        GATEWAY_SERVICE + "---\n" + health_check_policy())],
+    "HC_PORT_SPECIFICATION": [Example(
+        "manifest", GATEWAY_SERVICE + "---\n" + health_check_policy("{port: 8080, requestPath: /healthz}"),
+        GATEWAY_SERVICE + "---\n" + health_check_policy())],
+    "HC_POLICY_CONFIG": [Example(
+        "manifest", GATEWAY_SERVICE + "---\n" + health_check_policy().replace("httpsHealthCheck:", "httpHealthCheck:"),
+        GATEWAY_SERVICE + "---\n" + health_check_policy())],
+    "BACKEND_POLICY_DUPLICATE": [Example(
+        "manifest", GATEWAY_SERVICE + "---\n" + backend_policy() + "---\n"
+        + backend_policy("{timeoutSec: 120}", name="web-timeout"),
+        GATEWAY_SERVICE + "---\n" + backend_policy("{timeoutSec: 120, iap: {enabled: true, clientID: "
+                                                    "1234-abcd.apps.googleusercontent.com, oauth2ClientSecret: "
+                                                    "{name: iapgen-oauth}}}"))],
+    "BACKEND_POLICY_SAMPLE_RATE": [Example(
+        "manifest", backend_policy("{logging: {enabled: true, sampleRate: 0.5}}"),
+        backend_policy("{logging: {enabled: true, sampleRate: 500000}}"))],
+    "ROUTE_BACKEND_PORT": [Example("manifest", GATEWAY_SERVICE + "---\n" + http_route("8080"),
+                                   GATEWAY_SERVICE + "---\n" + http_route())],
+    "ROUTE_NOT_ALLOWED": [Example(
+        "manifest", gateway("{namespaces: {from: Same}}") + "---\n" + http_route(),
+        gateway("{namespaces: {from: Selector, selector: {matchExpressions: [{key: kubernetes.io/metadata.name, "
+                "operator: In, values: [web]}]}}}") + "---\n" + http_route())],
+    "GATEWAY_IAP_CLIENT": [Example(
+        "spec", GATEWAY_ENV.replace(", oauthClientId: 1234-abcd.apps.googleusercontent.com", "") + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /healthz}\n").splitlines()),
+        GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /healthz}\n").splitlines()))],
+    "HC_PATH_GATEWAY": [Example(
+        "spec", GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: '/health[z]'}\n").splitlines()),
+        GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /health%5Bz%5D}\n").splitlines())),
+        Example("manifest", GATEWAY_SERVICE + "---\n" + health_check_policy(
+            "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health#z'}"),
+            GATEWAY_SERVICE + "---\n" + health_check_policy(
+                "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health%23z'}"))],
 }

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from iapgen.operations import gateway as gateway_ops
 from iapgen.templating import render_template
 
 COMMENT_LIMIT = 65_536
@@ -98,6 +99,10 @@ def services(folder: Path | None) -> dict[str, Service]:
     found = {}
     for (kind, name), svc in objects.items():
         if kind != "Service":
+            continue
+        gateway_facts = gateway_ops.diff_facts(objects, name, svc)
+        if gateway_facts is not None:
+            found[name] = Service(name, gateway_facts, members.get(name, set()))
             continue
         port = svc["spec"]["ports"][0]
         protocols = json.loads(svc["metadata"].get("annotations", {}).get("cloud.google.com/app-protocols", "{}"))

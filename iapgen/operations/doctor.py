@@ -103,6 +103,10 @@ def preflight(tools: Tools, project: str | None = None) -> str:
 
 
 def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
+    if exposure.gateway:
+        from iapgen.operations import gateway_doctor  # it builds on this module's checks
+
+        return gateway_doctor.diagnose(tools, exposure)
     service = exposure.service
     name, ns, project = service.name, service.namespace, exposure.environment.project
     checks: list[Check] = []

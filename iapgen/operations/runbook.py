@@ -17,6 +17,10 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 def runbook(exposure: Exposure) -> str:
     if exposure.standalone:
         return standalone_runbook(exposure)
+    if exposure.gateway:
+        from iapgen.operations import gateway  # the gateway runbook imports this module's neighbours
+
+        return gateway.runbook(exposure)
     service = exposure.service
     selector = exposure.selector_text
     ip_name = exposure.static_ip_name

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from components.program import backend_members, build
+from iapgen.operations import gateway as gateway_ops
 from iapgen.operations.runbook import runbook
 from iapgen.render.offline import SECRET, OfflineRun, Registration, run_offline
 from iapgen.render.stackconfig import StackConfig, stack_config
@@ -74,9 +75,11 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
     environment, exposures = loaded.environment(env)
     for exposure in exposures:
         files[f"runbooks/{exposure.service.name}.md"] = runbook(exposure)
-    standalone = environment.load_balancer == "standalone"
+    template = {"standalone": "summary-standalone.md.j2", "gateway": "summary-gateway.md.j2"}.get(
+        environment.load_balancer, "summary.md.j2")
     files["summary.md"] = render_template(
-        "summary-standalone.md.j2" if standalone else "summary.md.j2", env=env, lb=_lb_view(env, run.outputs),
+        template, env=env, lb=_lb_view(env, run.outputs),
+        gateway=gateway_ops.summary_view(env, environment, exposures, run.outputs),
         environment=environment, spec_file=loaded.file,
         stack_file=config.file, services=[_service_view(e, run.outputs) for e in exposures],
         namespaces=_namespace_views(exposures, run.outputs, env), resource_count=len(run.resources),
@@ -85,6 +88,8 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
 
 
 DYNAMIC_PROVIDER = "<dynamic provider: components.hclogging.HealthCheckLoggingProvider>"
+# Dynamic resources whose provider is another class, by the resource's type name.
+DYNAMIC_PROVIDERS = {"GatewayBackend": "<dynamic provider: components.gwbackend.GatewayBackendProvider>"}
 
 
 def plan(run: OfflineRun) -> list[dict[str, Any]]:
@@ -97,7 +102,7 @@ def reviewable(registration: Registration) -> dict[str, Any]:
     """Inputs as a reviewer should see them: Secret values masked, the pickled dynamic provider named."""
     inputs = _sorted(registration.inputs)  # protobuf map order varies between processes
     if "__provider" in inputs:
-        inputs["__provider"] = DYNAMIC_PROVIDER
+        inputs["__provider"] = DYNAMIC_PROVIDERS.get(registration.type.rsplit(":", 1)[-1], DYNAMIC_PROVIDER)
     if registration.type == "kubernetes:core/v1:Secret":
         for key in ("data", "stringData"):
             if isinstance(inputs.get(key), dict):

@@ -4,10 +4,10 @@ rule id)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from iapgen.spec import naming
+from iapgen.spec import gateway, naming
 from iapgen.spec.models import Environment
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ def mode_fields(env_name: str, environment: Environment) -> list[Found]:
             if getattr(environment, field) is not None:
                 found.append(((*loc, field), f"{field} is read only with loadBalancer: standalone, but {env_name} "
                               f"uses {mode}; remove it or set loadBalancer: standalone", "LB_FIELD_OTHER_MODE"))
+    if mode != "gateway" and environment.gateway is not None:
+        found.append(((*loc, "gateway"), f"gateway is read only with loadBalancer: gateway, but {env_name} uses "
+                      f"{mode}; remove it or set loadBalancer: gateway", "LB_FIELD_OTHER_MODE"))
     seen: set[str] = set()
     for index, zone in enumerate(environment.zones or ()):
         if zone in seen:
@@ -41,6 +44,18 @@ def mode_fields(env_name: str, environment: Environment) -> list[Found]:
                           "so list every zone once", "ZONE_INVALID"))
         seen.add(zone)
     return found
+
+
+def gateway_iap(env_name: str, environment: Environment, exposures: Iterable[Exposure]) -> list[Found]:
+    """Gateway IAP needs the environment's custom OAuth client (gke-behaviour.md#gcpbackendpolicy-iap)."""
+    if environment.load_balancer != "gateway":
+        return []
+    iap_on = [e.service.name for e in exposures if e.service.iap.enabled]
+    message = gateway.check_iap_client(bool(iap_on), environment.iap.oauth_client_id)
+    if not message:
+        return []
+    return [(("environments", env_name, "loadBalancer"),
+             f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})", "GATEWAY_IAP_CLIENT")]
 
 
 def gce_collisions(environments: Mapping[str, Environment],
@@ -52,6 +67,8 @@ def gce_collisions(environments: Mapping[str, Environment],
         names: dict[str, list[str]]
         if environment.load_balancer == "standalone":
             names = naming.standalone_gce_names(env_name, [e.service.name for e in exposures[env_name]])
+        elif environment.load_balancer == "gateway":
+            names = gateway.gce_names(env_name, [e.service.name for e in exposures[env_name]])
         else:
             names = {"addresses": sorted({naming.static_ip(env_name, e.service.namespace)
                                           for e in exposures[env_name]})}

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from iapgen.spec import rules
+from iapgen.spec.gateway import DEFAULT_NAMESPACE as GATEWAY_NAMESPACE
 
 
 def _checked(check: Callable[..., str | None], *extra: Any) -> AfterValidator:
@@ -166,6 +167,13 @@ class Service(Model):
         "key by key, lists and scalars are replaced.")
 
 
+class Gateway(Model):
+    """gateway only: where the environment's one GKE Gateway lives."""
+
+    namespace: Namespace = Field(GATEWAY_NAMESPACE, description="Namespace of the shared Gateway; iapgen creates "
+                                 f"and owns it (default {GATEWAY_NAMESPACE}).")
+
+
 class Environment(Model):
     """One deployment target; its key is the Pulumi stack name."""
 
@@ -173,12 +181,14 @@ class Environment(Model):
     domain: Host = Field(description="Default host suffix: a service's host is <name>.<domain>.")
     iap: EnvironmentIap = Field(default_factory=EnvironmentIap, description="IAP settings for every service.")
     load_balancer: LoadBalancer = Field("ingress", description="How services are exposed: ingress (GKE Ingress "
-                                        "creates the load balancer) or standalone (the stack owns it, behind "
-                                        "standalone NEGs).")
+                                        "creates the load balancer), standalone (the stack owns it, behind "
+                                        "standalone NEGs) or gateway (one GKE Gateway for the environment).")
     zones: Zones | None = Field(None, description="standalone only: the zones the cluster's nodes run in, e.g. "
                                 "[europe-west1-b, europe-west1-c]; one NEG backend per zone.")
     network: Network | None = Field(None, description="standalone only: the cluster's VPC network name; it gets "
                                     "the firewall rule for Google's health-check and proxy ranges.")
+    gateway: Gateway | None = Field(None, description="gateway only: where the shared Gateway lives, e.g. "
+                                    "{namespace: iapgen-gateway}.")
 
 
 class Spec(Model):

@@ -204,10 +204,11 @@ def check_host(value: str) -> str | None:
 
 # --- load balancer mode -------------------------------------------------------------------
 
-LOAD_BALANCERS = ("ingress", "standalone")
+LOAD_BALANCERS = ("ingress", "standalone", "gateway")
 
 
-@rule("LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress) or standalone (a load balancer the stack owns).",
+@rule("LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress), standalone (a load balancer the stack owns) or "
+      "gateway (GKE Gateway).",
       "design.md#environments")
 def check_load_balancer(value: str) -> str | None:
     if value in LOAD_BALANCERS:

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import layout, lbchecks, naming, pinned, rules
+from iapgen.spec import gateway, layout, lbchecks, naming, pinned, rules
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
@@ -71,6 +71,16 @@ class Exposure:
     def standalone(self) -> bool:
         """Whether the stack owns this service's load balancer (loadBalancer: standalone)."""
         return self.environment.load_balancer == "standalone"
+
+    @property
+    def gateway(self) -> bool:
+        """Whether GKE's Gateway controller makes this service's load balancer (loadBalancer: gateway)."""
+        return self.environment.load_balancer == "gateway"
+
+    @property
+    def gateway_namespace(self) -> str:
+        options = self.environment.gateway
+        return options.namespace if options is not None else gateway.DEFAULT_NAMESPACE
 
     @property
     def neg_name(self) -> str:
@@ -220,11 +230,17 @@ class _Checker:
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
-        if environment.load_balancer == "standalone":
+        if environment.load_balancer == "gateway":
+            message = gateway.check_policy_path(service.health_check.path)
+            if message:
+                self.add(self.where(loc, env_name, "healthCheck", "path"), message, "HC_PATH_GATEWAY")
+        if environment.load_balancer in ("standalone", "gateway"):
             neg_name = naming.neg(env_name, service.name)
+            what = "NEG, backend service and health check" if environment.load_balancer == "standalone" else \
+                "Certificate Manager certificate"
             if len(neg_name) > naming.GCE_NAME_MAX:
                 self.add(self.where(loc, env_name, "name"),
-                         f"the NEG, backend service and health check name {neg_name!r} would be {len(neg_name)} "
+                         f"the {what} name {neg_name!r} would be {len(neg_name)} "
                          f"characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or the "
                          "environment name", "NAME_TOO_LONG")
         host = service.host or f"{service.name}.{environment.domain}"
@@ -286,7 +302,10 @@ class _Checker:
                          "HOST_DUPLICATE")
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
-        if self.spec.environments[env_name].load_balancer == "standalone":
+        environment = self.spec.environments[env_name]
+        for loc, message, rule in lbchecks.gateway_iap(env_name, environment, exposures):
+            self.add(loc, message, rule)
+        if environment.load_balancer in ("standalone", "gateway"):
             # No Ingress: one certificate map serves every host (no per-proxy certificate limit), and the
             # names an adopted Ingress pins do not apply.
             return exposures

@@ -23,6 +23,8 @@ def fixture(tool: str, args: list[str]) -> str | None:
             return f"svc.{after('-n')}.{args[2]}.json"
         if args[:2] == ["get", "svcneg"]:
             return f"svcneg.{after('-n')}.{after('-l').split('=', 1)[1]}.json"
+        if args[0] == "get" and args[1] in ("httproute", "healthcheckpolicy", "gcpbackendpolicy"):
+            return f"{args[1]}.{after('-n')}.{args[2]}.json"
         if args[:2] == ["get", "pods"]:
             return f"pods.{after('-n')}.json"
         if args[0] == "exec":
@@ -33,6 +35,8 @@ def fixture(tool: str, args: list[str]) -> str | None:
             return "auth.json"
         if args[:3] == ["compute", "network-endpoint-groups", "list-network-endpoints"]:
             return f"endpoints.{args[3]}.{after('--zone')}.json"
+        if args[:3] == ["compute", "backend-services", "list"]:
+            return "backend-services.json"
         if args[:3] == ["compute", "backend-services", "get-health"]:
             return f"health.{args[3]}.json"
         if args[:3] == ["compute", "health-checks", "describe"]:

@@ -1,5 +1,5 @@
 """The manifest rules: what `iapgen lint` checks in anyone's Services, BackendConfigs, Ingresses,
-FrontendConfigs and workloads.
+FrontendConfigs, workloads and GKE Gateway objects.
 
 Each linter takes one object and the `Context` of every object linted with it, and reports
 findings under catalogue rule ids. Value logic shared with spec validation lives in
@@ -17,6 +17,7 @@ from iapgen.lint.checks import (  # noqa: F401
     any_object,
     backendconfigs,
     catalogue,
+    gateway,
     ingresses,
     pulumi_gcp,
     services,

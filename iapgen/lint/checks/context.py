@@ -72,6 +72,7 @@ class Context:
         self.hint_budget = MAX_HINT_COMPARISONS
         self.hints_skipped = 0
         self.memo: dict[Any, Any] = {}  # per-run caches of linters, keyed by (linter, object id)
+        self._indexes: dict[str, Any] = {}  # indexes other check modules build once per run (index())
 
     def find(self, kind: str, namespace: str, name: str, near: Obj) -> Obj | None:
         candidates = self.by_key.get((kind, namespace, name)) or self.unplaced(kind, name, near)
@@ -177,6 +178,12 @@ class Context:
                     if found is not None:
                         self._users[id(found)].append((service, port))
         return self._users.get(id(config), [])
+
+    def index(self, key: str, compute: Callable[[Context], Any]) -> Any:
+        """An index another module builds once per run (e.g. which GCPBackendPolicies target which Service)."""
+        if key not in self._indexes:
+            self._indexes[key] = compute(self)
+        return self._indexes[key]
 
     def workloads_for(self, service: Obj) -> list[Workload]:
         """(workload, pod spec, location of the pod spec) of workloads the Service selects; computed once

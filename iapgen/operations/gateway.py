@@ -1,0 +1,69 @@
+"""Gateway mode's runbook, summary view and diff facts: what on-call and reviewers read about the objects
+a `loadBalancer: gateway` environment renders (docs/gke-behaviour.md, "GKE Gateway")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from iapgen.spec import gateway as gw
+from iapgen.spec import naming
+from iapgen.spec.models import Environment
+from iapgen.spec.validate import Exposure
+from iapgen.templating import render_template
+
+
+def runbook(exposure: Exposure) -> str:
+    service = exposure.service
+    view = {
+        "name": service.name, "namespace": service.namespace, "url": exposure.url, "host": exposure.host,
+        "port": service.port, "port_name": exposure.port_name, "target_port": service.target_port,
+        "protocol": service.protocol, "path": service.health_check.path,
+        "timeout": service.health_check.timeout_sec, "selector_arg": exposure.selector_text,
+        "hc_block": gw.HC_BLOCK[service.protocol], "scheme": "http" if service.protocol == "HTTP" else "https",
+        "members": ", ".join(exposure.members) if service.iap.enabled else "",
+        "iap": "on" if service.iap.enabled else f"off ({service.iap.reason})",
+        "route": gw.route_name(service.name), "policy": gw.policy_name(service.name),
+        "gateway": gw.GATEWAY, "gateway_namespace": exposure.gateway_namespace,
+        "address": naming.environment_address(exposure.env), "certificate_map": naming.certificate_map(exposure.env),
+        "prefix": gw.BACKEND_PREFIX,
+    }
+    return render_template("runbook-gateway.md.j2", s=view, env=exposure.env, project=exposure.environment.project)
+
+
+def summary_view(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                 outputs: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What the summary says about the environment's one Gateway; None outside gateway mode."""
+    if environment.load_balancer != "gateway":
+        return None
+    namespaces = sorted({e.service.namespace for e in exposures})
+    first: dict[str, Any] = next(iter(outputs.get("addresses", {}).values()), {})
+    namespace = environment.gateway.namespace if environment.gateway else gw.DEFAULT_NAMESPACE
+    return {"namespace": namespace, "name": gw.GATEWAY, "class": gw.GATEWAY_CLASS,
+            "address_name": naming.environment_address(env), "ip": first.get("ip", "<computed>"),
+            "certificate_map": naming.certificate_map(env), "namespaces": namespaces,
+            "hosts": [e.host for e in exposures]}
+
+
+def diff_facts(objects: Mapping[tuple[str, str], dict[str, Any]], name: str,
+               svc: dict[str, Any]) -> dict[str, Any] | None:
+    """A gateway service's reviewable facts from its rendered objects; None for other modes."""
+    policy = objects.get(("HealthCheckPolicy", name))
+    if policy is None:
+        return None
+    port = svc["spec"]["ports"][0]
+    default = policy.get("spec", {}).get("default", {})
+    config = default.get("config", {})
+    block = config.get(gw.HC_BLOCK.get(config.get("type", "HTTP"), ""), {})
+    route = objects.get(("HTTPRoute", name), {}).get("spec", {})
+    iap = objects.get(("GCPBackendPolicy", name), {}).get("spec", {}).get("default", {}).get("iap", {})
+    return {
+        "namespace": svc["metadata"].get("namespace"), "host": ", ".join(route.get("hostnames", [])),
+        "port": port.get("port"), "targetPort": port.get("targetPort"),
+        "protocol": port.get("appProtocol", "HTTP"), "path": block.get("requestPath"),
+        "interval": default.get("checkIntervalSec"), "timeout": default.get("timeoutSec"),
+        "healthy": default.get("healthyThreshold"), "unhealthy": default.get("unhealthyThreshold"),
+        "iap": "on" if iap.get("enabled") else "off",
+        "lb": "GKE Gateway " + ", ".join(f"{p.get('namespace')}/{p.get('name')}" for p in route.get("parentRefs", [])),
+        "backend": f"{gw.BACKEND_PREFIX}...",
+    }

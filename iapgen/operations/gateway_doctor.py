@@ -1,0 +1,172 @@
+"""`iapgen doctor` for a service in a `loadBalancer: gateway` environment: read-only, like doctor.py.
+
+1. app-protocol  the Service port's appProtocol is the protocol GKE Gateway must speak
+2. route         the HTTPRoute is Accepted and ResolvedRefs by the environment's Gateway
+3. policies      HealthCheckPolicy and GCPBackendPolicy are Attached (not Conflicted)
+4. neg-status    the NEG controller wrote cloud.google.com/neg-status for the Service port
+5. endpoints     each NEG's endpoints are exactly the ready Pods' IP:targetPort
+6. health        the gkegw1-... backend service (the one whose NEGs are the Service's) sees every endpoint HEALTHY
+7. logging       its health check logs (HealthCheckPolicy logConfig.enabled)
+8. listen        the server listens on targetPort on all interfaces
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iapgen.lint.checks import NEG_STATUS
+from iapgen.operations.doctor import (
+    FAIL,
+    PASS,
+    SKIP,
+    Check,
+    Tools,
+    _endpoints,
+    _items,
+    _json,
+    _listen,
+    _mapping,
+    _ready_pods,
+)
+from iapgen.spec import gateway as gw
+from iapgen.spec.validate import Exposure
+
+
+def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
+    service = exposure.service
+    name, ns, project = service.name, service.namespace, exposure.environment.project
+    checks: list[Check] = []
+
+    def add(check: str, status: str, evidence: str, fix: str = "") -> None:
+        checks.append(Check(name, check, status, evidence, fix))
+
+    ok, svc = tools.json(["kubectl", "get", "svc", name, "-n", ns, "-o", "json"])
+    if not ok or not isinstance(svc, dict):
+        add("app-protocol", FAIL, f"Service {ns}/{name} not found: {svc}", "run pulumi up for this environment")
+        for later in ("route", "policies", "neg-status", "endpoints", "health", "logging", "listen"):
+            add(later, SKIP, "no Service")
+        return checks
+    ports = [p for p in _items(_mapping(svc.get("spec")).get("ports")) if p.get("port") == service.port]
+    expected = gw.app_protocol(service.protocol)
+    if ports and ports[0].get("appProtocol") == expected:
+        add("app-protocol", PASS, f"port {service.port} has appProtocol {expected}")
+    else:
+        found = ports[0].get("appProtocol", "unset") if ports else f"no port {service.port}"
+        add("app-protocol", FAIL, f"port {service.port}: appProtocol {found}, expected {expected}",
+            f"someone changed the Service: run pulumi up (GKE Gateway speaks {found if ports else '?'} otherwise)")
+    checks.append(_route(tools, exposure))
+    checks.append(_policies(tools, exposure))
+
+    annotations = _mapping(_mapping(svc.get("metadata")).get("annotations"))
+    status = _json(annotations.get(NEG_STATUS))
+    groups = status.get("network_endpoint_groups") if isinstance(status, dict) else None
+    neg = groups.get(str(service.port)) if isinstance(groups, dict) else None
+    zones = [z for z in (status.get("zones") or []) if isinstance(z, str)] if isinstance(status, dict) else []
+    pods = _ready_pods(tools, exposure)
+    if not neg:
+        add("neg-status", FAIL, f"no cloud.google.com/neg-status for port {service.port}",
+            "GKE adds NEGs once an accepted HTTPRoute routes to the Service and ready Pods match "
+            f"{exposure.selector_text}: see the route check and kubectl get pods -n {ns}")
+        for later in ("endpoints", "health", "logging"):
+            add(later, SKIP, "no NEG yet")
+    else:
+        add("neg-status", PASS, f"NEG {neg} in {', '.join(zones) or 'no zone yet'}")
+        checks.append(_endpoints(tools, exposure, neg, zones, project, pods))
+        checks += _backend(tools, exposure, neg, project)
+    checks.append(_listen(tools, exposure, pods))
+    return checks
+
+
+def _conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {str(c.get("type")): c for c in _items(status.get("conditions"))}
+
+
+def _route(tools: Tools, exposure: Exposure) -> Check:
+    service = exposure.service
+    name, ns = service.name, service.namespace
+    ok, route = tools.json(["kubectl", "get", "httproute", gw.route_name(name), "-n", ns, "-o", "json"])
+    if not ok or not isinstance(route, dict):
+        return Check(name, "route", FAIL, f"HTTPRoute {ns}/{gw.route_name(name)} not found: {route}",
+                     "run pulumi up for this environment")
+    parents = [p for p in _items(_mapping(route.get("status")).get("parents"))
+               if _mapping(p.get("parentRef")).get("name") == gw.GATEWAY]
+    if not parents:
+        return Check(name, "route", FAIL, f"no status from Gateway {exposure.gateway_namespace}/{gw.GATEWAY} yet",
+                     f"kubectl get gateway -n {exposure.gateway_namespace} (Programmed?); the controller may lag")
+    conditions = _conditions(parents[0])
+    bad = [f"{t}={c.get('status')} ({c.get('reason', '')}: {c.get('message', '')})"
+           for t in ("Accepted", "ResolvedRefs") for c in [conditions.get(t, {"status": "missing"})]
+           if c.get("status") != "True"]
+    if bad:
+        return Check(name, "route", FAIL, "; ".join(bad),
+                     "NotAllowedByListeners: the Gateway does not admit the namespace (run pulumi up); "
+                     "BackendNotFound: the Service or its port is missing")
+    return Check(name, "route", PASS, f"Accepted and ResolvedRefs by {exposure.gateway_namespace}/{gw.GATEWAY}")
+
+
+def _policies(tools: Tools, exposure: Exposure) -> Check:
+    service = exposure.service
+    name, ns = service.name, service.namespace
+    problems, fine = [], []
+    for kind in ("healthcheckpolicy", "gcpbackendpolicy"):
+        ok, policy = tools.json(["kubectl", "get", kind, gw.policy_name(name), "-n", ns, "-o", "json"])
+        if not ok or not isinstance(policy, dict):
+            problems.append(f"{kind} {ns}/{gw.policy_name(name)} not found")
+            continue
+        status = _mapping(policy.get("status"))
+        # Older CRDs report status.conditions; current ones per ancestor (status.ancestors[].conditions).
+        conditions = _conditions(status)
+        for ancestor in _items(status.get("ancestors")):
+            conditions.update(_conditions(ancestor))
+        attached = conditions.get("Attached", {})
+        if attached.get("status") == "True":
+            fine.append(kind)
+        else:
+            problems.append(f"{kind}: Attached={attached.get('status', 'missing')} ({attached.get('reason', '')}: "
+                            f"{attached.get('message', '')})")
+    if problems:
+        return Check(name, "policies", FAIL, "; ".join(problems),
+                     f"Conflicted: another policy of that kind targets Service {name} (the oldest wins): kubectl get "
+                     f"healthcheckpolicy,gcpbackendpolicy -n {ns}; not found: run pulumi up")
+    return Check(name, "policies", PASS, f"{' and '.join(fine)} Attached")
+
+
+def _backend(tools: Tools, exposure: Exposure, neg: str, project: str) -> list[Check]:
+    name = exposure.service.name
+    ok, listed = tools.json(["gcloud", "compute", "backend-services", "list", "--global", "--project", project,
+                             f"--filter=name~^{gw.BACKEND_PREFIX}", "--format=json"])
+    mine = [b for b in _items(listed) if any(str(e.get("group", "")).endswith(f"/networkEndpointGroups/{neg}")
+                                             for e in _items(b.get("backends")))] if ok else []
+    if not mine:
+        evidence = f"no {gw.BACKEND_PREFIX}... backend service uses NEG {neg}" + ("" if ok else f": {listed}")
+        return [Check(name, "health", FAIL, evidence, "the Gateway controller has not built the backend: check the "
+                      "route and policies above, and kubectl describe gateway"),
+                Check(name, "logging", SKIP, "no backend service")]
+    backend = str(mine[0].get("name"))
+    out = []
+    ok, health = tools.json(["gcloud", "compute", "backend-services", "get-health", backend, "--global", "--project",
+                             project, "--format=json"])
+    states = [(s.get("ipAddress"), s.get("port"), s.get("healthState")) for entry in (_items(health) if ok else [])
+              for s in _items(_mapping(entry.get("status")).get("healthStatus"))]
+    unhealthy = [f"{ip}:{port} {state}" for ip, port, state in states if state != "HEALTHY"]
+    if states and not unhealthy:
+        out.append(Check(name, "health", PASS, f"{backend}: {len(states)} endpoints HEALTHY"))
+    else:
+        hc = exposure.service.health_check
+        out.append(Check(name, "health", FAIL, f"{backend}: " + (", ".join(unhealthy) or "no endpoint reported"),
+                         f"the probe is {exposure.service.protocol} {hc.path} on :{exposure.service.target_port}; "
+                         f"see runbooks/{name}.md"))
+    checks = [str(c) for c in mine[0].get("healthChecks") or []]
+    if not checks:
+        out.append(Check(name, "logging", FAIL, f"{backend} has no health check", "check the HealthCheckPolicy"))
+        return out
+    check_name = checks[0].rsplit("/", 1)[-1]
+    ok, check = tools.json(["gcloud", "compute", "health-checks", "describe", check_name, "--global", "--project",
+                            project, "--format=json"])
+    if ok and _mapping(_mapping(check).get("logConfig")).get("enable") is True:
+        out.append(Check(name, "logging", PASS, f"health check {check_name} logs state changes"))
+    else:
+        out.append(Check(name, "logging", FAIL, f"health check {check_name}: " + ("logging off" if ok else str(check)),
+                         f"HealthCheckPolicy {gw.policy_name(name)} sets logConfig.enabled: true; if it is Attached "
+                         "and logging is still off, run pulumi up (someone edited the policy)"))
+    return out

@@ -1,0 +1,194 @@
+"""Gateway mode (`loadBalancer: gateway`): the rules only this mode needs, and the Kubernetes objects one
+environment becomes, as plain dicts.
+
+The Pulumi side (components/gateway.py) registers these dicts; `iapgen doctor` and the runbook read the
+same names from here. Why each value: docs/gke-behaviour.md, "GKE Gateway".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+
+from iapgen.errors import show
+from iapgen.spec import naming
+from iapgen.spec.rules import rule
+
+GATEWAY_CLASS = "gke-l7-global-external-managed"
+DEFAULT_NAMESPACE = "iapgen-gateway"
+GATEWAY = "iapgen"
+HTTPS_LISTENER = "https"
+HTTP_LISTENER = "http"
+REDIRECT_ROUTE = "iapgen-https-redirect"
+OAUTH_SECRET = "iapgen-oauth"
+CERTMAP_ANNOTATION = "networking.gke.io/certmap"
+METADATA_NAME = "kubernetes.io/metadata.name"
+ROUTES = {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}
+# The Service port's appProtocol per spec protocol (gke-behaviour.md#gateway-backend-app-protocol).
+APP_PROTOCOL = {"HTTP": "HTTP", "HTTPS": "HTTPS", "HTTP2": "HTTP2"}
+HC_BLOCK = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
+# HealthCheckPolicy requestPath pattern (its CRD); the spec's own HC_PATH allows more.
+POLICY_PATH = re.compile(r"\/[A-Za-z0-9\/\-._~%!?$&'()*+,;=:]*$")
+
+
+@rule("GATEWAY_IAP_CLIENT", "Gateway mode: IAP through GCPBackendPolicy needs a custom OAuth client "
+      "(iap.oauthClientId).", "gke-behaviour.md#gcpbackendpolicy-iap")
+def check_iap_client(iap_enabled: bool, client_id: str | None) -> str | None:
+    if iap_enabled and not client_id:
+        return ("IAP is on in gateway mode but the environment names no iap.oauthClientId; GKE Gateway's "
+                "GCPBackendPolicy requires clientID and a client secret (the Google-managed client that "
+                "BackendConfig can use is not available for Gateway): create an OAuth client, set "
+                "iap.oauthClientId and `pulumi config set --secret iapgen:oauthClientSecret ...`")
+    return None
+
+
+@rule("HC_PATH_GATEWAY", "Gateway mode: the health-check path must match HealthCheckPolicy's requestPath "
+      "pattern (no spaces, @, #, [, ], quotes).", "gke-behaviour.md#healthcheckpolicy")
+def check_policy_path(path: str) -> str | None:
+    if POLICY_PATH.fullmatch(path):
+        return None
+    bad = sorted({ch for ch in path if not POLICY_PATH.fullmatch("/" + ch)})
+    return (f"{show(path)} has {' '.join(repr(ch) for ch in bad)}, which HealthCheckPolicy's requestPath does "
+            "not allow (the API server rejects the policy): percent-encode them")
+
+
+def app_protocol(protocol: str) -> str:
+    return APP_PROTOCOL[protocol]
+
+
+def allowed_routes(namespaces: Collection[str]) -> dict[str, object]:
+    """Admit HTTPRoutes from exactly these namespaces, by their immutable name label
+    (gke-behaviour.md#gateway-allowed-routes); with none, only the Gateway's own (an `In` needs values)."""
+    if not namespaces:
+        return {"namespaces": {"from": "Same"}, "kinds": [dict(ROUTES)]}
+    return {
+        "namespaces": {"from": "Selector", "selector": {"matchExpressions": [
+            {"key": METADATA_NAME, "operator": "In", "values": sorted(set(namespaces))}]}},
+        "kinds": [dict(ROUTES)],
+    }
+
+
+def gateway_spec(address_name: str, namespaces: Collection[str]) -> dict[str, object]:
+    """The environment's Gateway: HTTPS with the certificate map (an annotation, not tls), HTTP only to
+    redirect, the reserved address (gke-behaviour.md#gateway-class)."""
+    allowed = allowed_routes(namespaces)
+    return {
+        "gatewayClassName": GATEWAY_CLASS,
+        "listeners": [
+            {"name": HTTPS_LISTENER, "protocol": "HTTPS", "port": 443, "allowedRoutes": allowed},
+            {"name": HTTP_LISTENER, "protocol": "HTTP", "port": 80,
+             "allowedRoutes": {"namespaces": {"from": "Same"}, "kinds": [dict(ROUTES)]}},
+        ],
+        "addresses": [{"type": "NamedAddress", "value": address_name}],
+    }
+
+
+def parent(listener: str, namespace: str) -> dict[str, object]:
+    return {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": GATEWAY, "namespace": namespace,
+            "sectionName": listener}
+
+
+def redirect_route_spec(namespace: str) -> dict[str, object]:
+    """The HTTP listener's only route: every request to https, 301."""
+    return {
+        "parentRefs": [parent(HTTP_LISTENER, namespace)],
+        "rules": [{"filters": [{"type": "RequestRedirect",
+                                "requestRedirect": {"scheme": "https", "statusCode": 301}}]}],
+    }
+
+
+def route_spec(host: str, service: str, port: int, gateway_namespace: str) -> dict[str, object]:
+    """One service's route: its host on the HTTPS listener, every path to the Service port."""
+    return {
+        "parentRefs": [parent(HTTPS_LISTENER, gateway_namespace)],
+        "hostnames": [host],
+        "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                   "backendRefs": [{"group": "", "kind": "Service", "name": service, "port": port}]}],
+    }
+
+
+def target(service: str) -> dict[str, str]:
+    return {"group": "", "kind": "Service", "name": service}
+
+
+def health_check_policy_spec(service: str, protocol: str, target_port: int, path: str, interval: int, timeout: int,
+                             healthy: int, unhealthy: int) -> dict[str, object]:
+    """Type = protocol; the container port, fixed and explicit (NEG probes reach the Pod IP); every timing;
+    logging on (gke-behaviour.md#healthcheckpolicy)."""
+    return {
+        "default": {
+            "checkIntervalSec": interval,
+            "timeoutSec": timeout,
+            "healthyThreshold": healthy,
+            "unhealthyThreshold": unhealthy,
+            "logConfig": {"enabled": True},
+            "config": {"type": protocol, HC_BLOCK[protocol]: {
+                "portSpecification": "USE_FIXED_PORT", "port": target_port, "requestPath": path}},
+        },
+        "targetRef": target(service),
+    }
+
+
+def backend_policy_spec(service: str, iap_enabled: bool, client_id: str | None) -> dict[str, object]:
+    """IAP with the environment's custom client; the secret is named, never inlined
+    (gke-behaviour.md#gcpbackendpolicy-iap)."""
+    iap: dict[str, object] = {"enabled": iap_enabled}
+    if iap_enabled and client_id:
+        iap["clientID"] = client_id
+        iap["oauth2ClientSecret"] = {"name": OAUTH_SECRET}
+    return {"default": {"iap": iap}, "targetRef": target(service)}
+
+
+def route_name(service: str) -> str:
+    return service
+
+
+def policy_name(service: str) -> str:
+    return service
+
+
+def gce_names(env: str, services: list[str]) -> dict[str, list[str]]:
+    """Every project-wide name a gateway environment generates itself (the Gateway controller names the rest)."""
+    per_service = [naming.certificate_manager(env, s) for s in services]
+    return {"addresses": [naming.environment_address(env)], "certificateMaps": [naming.certificate_map(env)],
+            "certificates": per_service, "certificateMapEntries": per_service}
+
+
+# --- what the Gateway controller makes (docs/gke-behaviour.md#gateway-backend-service-naming) ---------
+
+BACKEND_PREFIX = "gkegw1-"  # the Gateway controller's backend services (gateway-backend-service-naming)
+_NAME = re.compile(r"^gkegw1-[a-z0-9]{4}-(?P<middle>.+)-[a-z0-9]{12}$")
+
+
+def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
+    """Whether a gkegw1- name can be the one GKE gives this Service port: its middle is
+    `<namespace>-<service>-<port>`, each field possibly cut short, none empty."""
+    match = _NAME.fullmatch(name)
+    if not match:
+        return False
+    middle, port_text = match.group("middle"), str(port)
+    for i in range(len(namespace), 0, -1):
+        head = namespace[:i] + "-"
+        if not middle.startswith(head):
+            continue
+        rest = middle[len(head):]
+        for j in range(len(service), 0, -1):
+            part = service[:j] + "-"
+            if rest.startswith(part) and rest[len(part):] and port_text.startswith(rest[len(part):]):
+                return True
+    return False
+
+
+def neg_matches(description: str, namespace: str, service: str, port: int, cluster_uid: str) -> bool | None:
+    """True/False when a NEG's description says whose it is; None when it says nothing usable."""
+    try:
+        parsed = json.loads(description)
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(parsed, dict) or "service-name" not in parsed:
+        return None
+    if cluster_uid and not str(parsed.get("cluster-uid", "")).startswith(cluster_uid[:8]):
+        return False
+    return (parsed.get("namespace"), parsed.get("service-name"), str(parsed.get("port"))) == \
+        (namespace, service, str(port))
