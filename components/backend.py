@@ -22,7 +22,7 @@ import pulumi_kubernetes as k8s
 from components.iap import OAUTH_SECRET
 from iapgen.spec import pinned
 from iapgen.spec.annotations import service_annotations
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "iapgen"}
 

@@ -31,7 +31,7 @@ from pulumi_gcp.compute.global_address import GlobalAddress
 from components import iap
 from components.backend import MANAGED_BY
 from iapgen.spec import naming, pinned
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 # Every field of a global address but labels is immutable: a difference replaces it, and a new address is a new
 # IP. An adopted address keeps whatever it was created with (docs/gke-behaviour.md#adoption-immutable-fields).

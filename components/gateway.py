@@ -27,7 +27,7 @@ from components.gwbackend import GatewayBackend, GatewayBackendArgs
 from components.lbfrontend import LbFrontend
 from iapgen.spec import gateway as gw
 from iapgen.spec import naming
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 GATEWAY_API = "gateway.networking.k8s.io/v1"
 GKE_NETWORKING = "networking.gke.io/v1"

@@ -15,7 +15,7 @@ import pulumi
 
 from components import iap
 from components.hclogging import HealthCheckLogging, HealthCheckLoggingArgs
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from components.backend import MANAGED_BY
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.negwait import NegReady, NegReadyArgs, neg_group
 from iapgen.spec.annotations import standalone_service_annotations
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 LOAD_BALANCING_SCHEME = "EXTERNAL_MANAGED"
 BALANCING_MODE = "RATE"

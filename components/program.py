@@ -25,8 +25,9 @@ from iapgen.errors import SpecError
 from iapgen.operations.runbook import runbook
 from iapgen.spec import gateway as gateway_spec
 from iapgen.spec import naming
+from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
-from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
+from iapgen.spec.validate import LoadedSpec, load_spec
 
 DEFAULT_SPEC = "services.yaml"
 

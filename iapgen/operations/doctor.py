@@ -29,7 +29,7 @@ from typing import Any
 from iapgen.lint.checks import NEG_STATUS, values
 from iapgen.spec import rules
 from iapgen.spec.annotations import service_annotations, standalone_service_annotations
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 PASS, FAIL, SKIP = "pass", "fail", "skipped"
 TIMEOUT = 60

@@ -8,8 +8,8 @@ from typing import Any
 
 from iapgen.spec import gateway as gw
 from iapgen.spec import naming
+from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
-from iapgen.spec.validate import Exposure
 from iapgen.templating import render_template
 
 

@@ -29,7 +29,7 @@ from iapgen.operations.doctor import (
     _ready_pods,
 )
 from iapgen.spec import gateway as gw
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 
 def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:

@@ -8,7 +8,7 @@ themselves (from the Service's neg-status annotation).
 from __future__ import annotations
 
 from iapgen.spec import naming
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 from iapgen.templating import render_template
 
 HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}

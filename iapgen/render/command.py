@@ -29,7 +29,8 @@ from iapgen.operations.runbook import runbook
 from iapgen.render.offline import SECRET, OfflineRun, Registration, run_offline
 from iapgen.render.stackconfig import StackConfig, stack_config
 from iapgen.spec import naming
-from iapgen.spec.validate import Exposure, LoadedSpec, load_spec
+from iapgen.spec.exposure import Exposure
+from iapgen.spec.validate import LoadedSpec, load_spec
 from iapgen.templating import render_template
 
 MANIFEST = ".iapgen-render.json"

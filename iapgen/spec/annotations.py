@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from iapgen.spec import pinned
-from iapgen.spec.validate import Exposure
+from iapgen.spec.exposure import Exposure
 
 
 def service_annotations(exposure: Exposure) -> dict[str, str]:
