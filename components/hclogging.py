@@ -18,15 +18,15 @@ import contextlib
 import json
 import pickle
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
 
-from iapgen.googleapi.compute import COMPUTE, RESOURCE_MANAGER, ApiError, Client, NotFound
+from components.computeprovider import ComputeApiProvider
+from iapgen.googleapi.compute import ApiError, Client, NotFound
 
 DEFAULT_WAIT_SECONDS = 900  # NEGs appear only once Pods run; a first Ingress takes minutes
 IDENTITY = ("project", "namespace", "service", "port")
@@ -113,22 +113,8 @@ def log_query(project: str, neg_ids: tuple[str, ...]) -> str:
     return query
 
 
-class HealthCheckLoggingProvider(pulumi.dynamic.ResourceProvider):
-    """Create/read/update/delete for HealthCheckLogging. `session_factory` and `sleep` are for tests."""
-
-    serialize_as_secret_always = False
-
-    def __init__(self, session_factory: Callable[[], Any] | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
-        super().__init__()
-        self.session_factory = session_factory
-        self.sleep = sleep
-
-    def _client(self, props: dict[str, Any]) -> Client:
-        return Client(str(props["project"]), session=self.session_factory() if self.session_factory else None,
-                      compute=str(props.get("computeEndpoint") or COMPUTE),
-                      resource_manager=str(props.get("resourceManagerEndpoint") or RESOURCE_MANAGER),
-                      sleep=self.sleep)
+class HealthCheckLoggingProvider(ComputeApiProvider):
+    """Create/read/update/delete for HealthCheckLogging."""
 
     def _wait_for_backend(self, client: Client, props: dict[str, Any]) -> dict[str, Any]:
         """Poll with backoff until GKE has made the backend service, or fail saying what to check."""

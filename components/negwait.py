@@ -16,16 +16,16 @@ GKE owns the NEGs: deleting this resource deletes nothing.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
 
+from components.computeprovider import ComputeApiProvider
 from components.hclogging import DEFAULT_WAIT_SECONDS, _pickler_restored, log_query
-from iapgen.googleapi.compute import COMPUTE, RESOURCE_MANAGER, ApiError, Client, NotFound
+from iapgen.googleapi.compute import ApiError, Client, NotFound
 
 IDENTITY = ("project", "negName")
 
@@ -51,22 +51,8 @@ def made_for(neg: dict[str, Any], namespace: str, service: str) -> bool:
     return bool(described.get("namespace") == namespace and described.get("service-name") == service)
 
 
-class NegReadyProvider(pulumi.dynamic.ResourceProvider):
-    """Create/read/update/delete for NegReady. `session_factory` and `sleep` are for tests."""
-
-    serialize_as_secret_always = False
-
-    def __init__(self, session_factory: Callable[[], Any] | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
-        super().__init__()
-        self.session_factory = session_factory
-        self.sleep = sleep
-
-    def _client(self, props: dict[str, Any]) -> Client:
-        return Client(str(props["project"]), session=self.session_factory() if self.session_factory else None,
-                      compute=str(props.get("computeEndpoint") or COMPUTE),
-                      resource_manager=str(props.get("resourceManagerEndpoint") or RESOURCE_MANAGER),
-                      sleep=self.sleep)
+class NegReadyProvider(ComputeApiProvider):
+    """Create/read/update/delete for NegReady."""
 
     def _find(self, client: Client, props: dict[str, Any]) -> dict[str, dict[str, Any]]:
         """The NEGs that exist now, by zone."""
