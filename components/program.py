@@ -13,6 +13,7 @@ Stack config (Pulumi.<stack>.yaml):
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any, Protocol
 
 import pulumi
 
@@ -105,21 +106,31 @@ def build(loaded: LoadedSpec) -> None:
         naming.address_key(ns, number): {"name": ip.name, "ip": ip.address}
         for ns, f in frontends.items() for number, ip in sorted(f.addresses.items())})
     pulumi.export("services", {
-        e.service.name: {
-            "url": e.url,
-            "host": e.host,
-            "namespace": e.service.namespace,
-            "service": backends[e.service.name].service_name,
-            "backendConfig": backends[e.service.name].backend_config_name,
-            "ip": frontends[e.service.namespace].address_for(e).address,
-            "iapMembers": list(e.members) if e.service.iap.enabled else [],
-            "backendService": lb[e.service.name].backend_service,
-            "healthCheck": lb[e.service.name].health_check,
-            "iapAudience": lb[e.service.name].iap_audience,
-            "healthCheckLogQuery": lb[e.service.name].log_query,
-        }
+        e.service.name: service_output(
+            e, backends[e.service.name].service_name, frontends[e.service.namespace].address_for(e).address,
+            lb[e.service.name], backendConfig=backends[e.service.name].backend_config_name)
         for e in exposures
     })
+
+
+class _Backend(Protocol):
+    """What every mode's per-service component tells about the backend service behind it."""
+
+    backend_service: pulumi.Output[str]
+    health_check: pulumi.Output[str]
+    iap_audience: pulumi.Output[str]
+    log_query: pulumi.Output[str]
+
+
+def service_output(e: Exposure, service_name: pulumi.Output[str], ip: pulumi.Output[str], backend: _Backend,
+                   **mode_fields: Any) -> dict[str, Any]:
+    """One entry of the stack output `services`: the same keys in every mode, plus the mode's own."""
+    return {
+        "url": e.url, "host": e.host, "namespace": e.service.namespace, "service": service_name,
+        "backendConfig": None, "ip": ip, "iapMembers": list(e.members) if e.service.iap.enabled else [],
+        "backendService": backend.backend_service, "healthCheck": backend.health_check,
+        "iapAudience": backend.iap_audience, "healthCheckLogQuery": backend.log_query, **mode_fields,
+    }
 
 
 def build_standalone(env: str, environment: Environment, exposures: tuple[Exposure, ...],
@@ -156,21 +167,9 @@ def build_standalone(env: str, environment: Environment, exposures: tuple[Exposu
     pulumi.export("addresses", {ns: address for ns in sorted({e.service.namespace for e in exposures})})
     pulumi.export("certificateMap", lb.certificate_map_name)
     pulumi.export("services", {
-        e.service.name: {
-            "url": e.url,
-            "host": e.host,
-            "namespace": e.service.namespace,
-            "service": backends[e.service.name].service_name,
-            "backendConfig": None,
-            "neg": e.neg_name,
-            "zones": list(environment.zones or ()),
-            "ip": lb.address,
-            "iapMembers": list(e.members) if e.service.iap.enabled else [],
-            "backendService": backends[e.service.name].backend_service,
-            "healthCheck": backends[e.service.name].health_check,
-            "iapAudience": backends[e.service.name].iap_audience,
-            "healthCheckLogQuery": backends[e.service.name].log_query,
-        }
+        e.service.name: service_output(
+            e, backends[e.service.name].service_name, lb.address, backends[e.service.name],
+            neg=e.neg_name, zones=list(environment.zones or ()))
         for e in exposures
     })
 
@@ -208,22 +207,11 @@ def build_gateway(env: str, environment: Environment, exposures: tuple[Exposure,
     pulumi.export("addresses", {ns: address for ns in sorted({e.service.namespace for e in exposures})})
     pulumi.export("certificateMap", lb.certificate_map_name)
     pulumi.export("services", {
-        e.service.name: {
-            "url": e.url,
-            "host": e.host,
-            "namespace": e.service.namespace,
-            "service": services[e.service.name].service_name,
-            "backendConfig": None,
-            "httpRoute": gateway_spec.route_name(e.service.name),
-            "healthCheckPolicy": gateway_spec.policy_name(e.service.name),
-            "gcpBackendPolicy": gateway_spec.policy_name(e.service.name),
-            "ip": lb.address,
-            "iapMembers": list(e.members) if e.service.iap.enabled else [],
-            "backendService": services[e.service.name].backend_service,
-            "healthCheck": services[e.service.name].health_check,
-            "iapAudience": services[e.service.name].iap_audience,
-            "healthCheckLogQuery": services[e.service.name].log_query,
-        }
+        e.service.name: service_output(
+            e, services[e.service.name].service_name, lb.address, services[e.service.name],
+            httpRoute=gateway_spec.route_name(e.service.name),
+            healthCheckPolicy=gateway_spec.policy_name(e.service.name),
+            gcpBackendPolicy=gateway_spec.policy_name(e.service.name))
         for e in exposures
     })
 
