@@ -301,3 +301,50 @@ def test_a_service_name_taken_in_another_namespace_is_reported_not_adopted(tmp_p
     assert "- Service docs2/wiki: spec service names are unique across namespaces and wiki is already adopted from " \
            "namespace docs" in (out / "report.md").read_text()
     assert [e.service.namespace for e in load_spec(out / "services.yaml").exposures["prod"]] == ["docs"]
+
+
+def crowded_namespace(count: int) -> str:
+    """`count` apps in namespace tools behind one live Ingress with a static IP and no certificate."""
+    services = "".join(f"""---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app{i:02d}
+  namespace: tools
+  annotations: {{cloud.google.com/neg: '{{"ingress": true}}'}}
+spec:
+  selector: {{app: app{i:02d}}}
+  ports:
+  - {{name: http, port: 80, targetPort: 8080}}
+""" for i in range(count))
+    rules = "".join(f"""  - host: app{i:02d}.acme.example
+    http:
+      paths:
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: app{i:02d}, port: {{number: 80}}}}}}}}
+""" for i in range(count))
+    return services + f"""---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: tools
+  namespace: tools
+  annotations: {{kubernetes.io/ingress.global-static-ip-name: tools-ip}}
+spec:
+  rules:
+{rules}"""
+
+
+def test_a_namespace_past_15_hosts_is_adopted_onto_pinned_ingresses(tmp_path: Path) -> None:
+    """The live Ingress keeps 15 hosts; the others get `ingress: 2` and their move is loud."""
+    manifest = tmp_path / "live.yaml"
+    manifest.write_text(crowded_namespace(17))
+    out = tmp_path / "out"
+    result = run_cli("import", str(manifest), "--env", "prod", "--project", "acme-prod", "--out", str(out), *MEMBER)
+    assert result.code == 0, result.err
+    spec = load_spec(out / "services.yaml")
+    placed = {e.service.name: (e.ingress_number, e.ingress_name, e.static_ip_name) for e in spec.exposures["prod"]}
+    assert placed["app00"] == placed["app14"] == (1, "tools", "tools-ip")
+    assert placed["app15"] == placed["app16"] == (2, "iapgen-2", "iapgen-prod-tools-2")
+    loud = (out / "report.md").read_text().split("## Read first")[1].split("## Fixes")[0]
+    assert "host app15.acme.example moves from Ingress tools to iapgen-2" in loud
+    assert "app14.acme.example moves" not in loud

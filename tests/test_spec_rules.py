@@ -37,8 +37,12 @@ def many_services_pinned_to_one_ingress(spec: dict[str, Any]) -> None:
 
 def colliding_static_ip_names(spec: dict[str, Any]) -> None:
     """Namespace team's Ingress 2 and namespace team-2's Ingress 1 would both be iapgen-dev-team-2."""
-    spec["services"] = [service(f"app{i}", namespace="team") for i in range(16)] + [
-        service("other", namespace="team-2")]
+    spec["services"] = [service(f"app{i}", namespace="team") for i in range(15)] + [
+        service("app15", namespace="team", ingress=2), service("other", namespace="team-2")]
+
+
+def sixteen_unpinned(spec: dict[str, Any]) -> None:
+    spec["services"] = [service(f"app{i}", namespace="shared") for i in range(16)]
 
 
 def standalone(**fields: Any) -> Mutation:
@@ -151,6 +155,8 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "ENV_NAME_INVALID", "DNS-1035", "Staging_1:"),
     ("cert-limit", many_services_pinned_to_one_ingress, "INGRESS_CERT_LIMIT", "at most 15",
      "- name: app15>ingress: 2"),
+    ("pin-required", sixteen_unpinned, "INGRESS_PIN_REQUIRED", "add `ingress: 2` to app15 (iapgen-2 has room)",
+     "- name: app15"),
     ("static-ip-collision", colliding_static_ip_names, "NAME_COLLISION", "'iapgen-dev-team-2'",
      "- name: other>namespace: team-2"),
     ("lb-mode", standalone(loadBalancer="Standalone"), "LB_MODE_INVALID", "write standalone",
@@ -190,7 +196,8 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
     ("pinned-certificate-taken", lambda s: s["services"].append(service("dex", names={"certificate": "argocd"})),
      "PINNED_NAME_CONFLICT", "already the certificate of argocd", "- name: dex>certificate: argocd"),
     ("pinned-ingress-on-two-ingresses", lambda s: s.update(services=[
-        service(f"app{i}", namespace="shared", names={"ingress": "live"}) for i in range(16)]),
+        service(f"app{i}", namespace="shared", names={"ingress": "live"}, **({"ingress": 2} if i == 15 else {}))
+        for i in range(16)]),
      "PINNED_NAME_CONFLICT", "like Ingress 1", "- name: app15>ingress: live"),
     ("quoted-port", set_path("services", 0, "port", value="443"),
      "SPEC_SHAPE", "remove the quotes", "port: '443'"),

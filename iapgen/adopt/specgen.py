@@ -14,7 +14,7 @@ from typing import Any
 from iapgen.adopt.discover import App, Skipped, certificates, domains, ephemeral_ip, static_ip_name
 from iapgen.lint.checks.context import Context
 from iapgen.lint.checks.objects import TLS_PORT_NAMES, app_protocols, as_dict, as_int, as_list, containers
-from iapgen.spec import naming, rules
+from iapgen.spec import layout, naming, rules
 
 BACKEND_CONFIG_HANDLED = ("healthCheck", "iap")
 # What a BackendConfig can carry beyond health check and IAP, and what losing it means.
@@ -89,7 +89,38 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
         names[svc.name] = svc
         if app.host:
             hosts[app.host] = svc.name
-    return sorted(entries, key=lambda e: (e.app.service.namespace, e.name)), skipped
+    entries.sort(key=lambda e: (e.app.service.namespace, e.name))
+    _spread(entries, env)
+    return entries, skipped
+
+
+def _spread(entries: list[Entry], env: str) -> None:
+    """The kept Ingress serves the first 15 apps of its namespace (spec order); the others are pinned to
+    Ingress 2, 3, ... (layout.py: iapgen places nothing past Ingress 1 by itself), and their move is loud."""
+    seen: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        namespace = entry.app.service.namespace
+        index = seen[namespace]
+        seen[namespace] += 1
+        if index < layout.HOSTS_PER_INGRESS:
+            continue
+        number = index // layout.HOSTS_PER_INGRESS + 1
+        entry.values["ingress"] = number
+        entry.note("ingress", f"Ingress 1 serves the first {layout.HOSTS_PER_INGRESS} hosts of {namespace}")
+        names = entry.values.get("names", {})
+        for key in ("ingress", "staticIp"):
+            names.pop(key, None)
+        if not names:
+            entry.values.pop("names", None)
+        if entry.app.ingress is not None:
+            entry.loud = [text for text in entry.loud if not text.startswith(f"host {entry.app.host} moves from")]
+            entry.loud.append(
+                f"host {entry.app.host} moves from Ingress {entry.app.ingress.name} to {naming.ingress(number)} with "
+                f"the new IP {naming.static_ip(env, namespace, number)}: one Ingress serves at most "
+                f"{layout.HOSTS_PER_INGRESS} hosts (a certificate each), and the first {layout.HOSTS_PER_INGRESS} of "
+                f"{namespace} keep it. Deploy, then move DNS at a quiet time: the host's certificate becomes Active "
+                "only once DNS points at the new IP, so HTTPS fails until then. Or adopt some of these apps in "
+                "another namespace")
 
 
 def _unnamed(svc: Any, app: App, names: dict[str, Any]) -> str:
@@ -153,8 +184,9 @@ def _entry(ctx: Context, app: App, space: Namespace, env: str) -> Entry:
         entry.loud.append(
             "is reached today through a load balancer built outside Kubernetes on its standalone NEG; adoption "
             "serves it from a new Ingress with a new IP and certificate, and drops exposed_ports, so GKE stops "
-            "syncing the NEG that load balancer uses. Instead: deploy, let the new certificate become Active on "
-            "the new IP, move DNS, then delete the old load balancer (or keep exposed_ports by hand until then)")
+            "syncing the NEG that load balancer uses. Instead: deploy, move DNS to the new IP at a quiet time (the "
+            "new certificate becomes Active only once DNS points there, so HTTPS fails until then), then delete the "
+            "old load balancer (or keep exposed_ports by hand until then)")
     return entry
 
 

@@ -271,13 +271,19 @@ EXAMPLES: dict[str, list[Example]] = {
                                  stack_config="config:\n  gcp:project: acme-prod\n",
                                  good_stack_config="config:\n  gcp:project: acme-dev\n")],
     "INGRESS_CERT_LIMIT": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n  ingress: 2\n").replace(
-        "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+        "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
+            f"  healthCheck: {{path: /healthz}}\n  ingress: {2 + i // 15}\n").replace(
             "name: argocd", f"name: app{i}") for i in range(16)))],
-    "NAME_COLLISION": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+    "INGRESS_PIN_REQUIRED": [Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+        "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
+            "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+            "name: argocd", f"name: app{i}") for i in range(16)))],
+    "NAME_COLLISION": [Example("service", "".join(svc(
+        "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
         "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
         + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-2"),
-        "".join(svc("  healthCheck: {path: /healthz}\n").replace("name: argocd", f"name: app{i}").replace(
-            "namespace: argocd", "namespace: team") for i in range(16))
+        "".join(svc("  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+            "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
         + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-b"))],
     "GCP_HC_ONE_BLOCK": [Example("manifest", plan({"httpHealthCheck": {"requestPath": "/"}}), plan())],
     "GCP_HC_LOGGING_OFF": [Example("manifest", plan({"logConfig": None}), plan())],

@@ -2,12 +2,14 @@
 
 One target HTTPS proxy takes at most 15 certificates and iapgen gives every host its own
 ManagedCertificate, so one Ingress serves at most 15 hosts. A namespace with more gets
-Ingress 2, 3, ... (each with its own static IP). Services fill the Ingresses in spec order:
-the first 15 of a namespace are on Ingress 1, exactly as when one Ingress was all there was,
-and a service appended to its namespace lands on the last Ingress (or a new one), so it never
-moves another service. A service may pin its Ingress (`ingress: N`): pinned services hold their
-place, and the others fill what is left in spec order. Removing a service lets the later
-unpinned ones of its namespace move up; pinning them first keeps them where they are.
+Ingress 2, 3, ... (each with its own static IP). iapgen places a service by itself only on
+Ingress 1: a service on any other Ingress says so (`ingress: N`). Placement by spec order
+alone would move services whenever one before them is removed or inserted, and a service
+that moves to another Ingress gets another IP (its DNS breaks until updated), so past the
+first Ingress the number is part of the spec. The unpinned services beyond Ingress 1's room
+are refused (INGRESS_PIN_REQUIRED) with the number to pin: the lowest Ingress with room, in
+spec order, which is where iapgen placed them before it asked.
+See docs/design.md#ingress-layout.
 """
 
 from __future__ import annotations
@@ -28,10 +30,18 @@ class Overfull:
     pinned: tuple[str, ...]
 
 
-def ingress_numbers(services: Sequence[tuple[str, int | None]],
-                    capacity: int = HOSTS_PER_INGRESS) -> tuple[dict[str, int], list[Overfull]]:
-    """{service: Ingress number} for one namespace's (name, pinned number or None), in spec order, and the
-    Ingresses pinned beyond capacity (their extra services keep the pinned number: the caller refuses them)."""
+@dataclass(frozen=True)
+class Placement:
+    """One namespace's services on its Ingresses."""
+
+    numbers: dict[str, int]  # service -> Ingress number (pinned, or where it would go)
+    overfull: list[Overfull]  # Ingresses pinned beyond capacity: the caller refuses them
+    to_pin: list[tuple[str, int]]  # unpinned services Ingress 1 has no room for, with the number to pin
+
+
+def place(services: Sequence[tuple[str, int | None]], capacity: int = HOSTS_PER_INGRESS) -> Placement:
+    """Place one namespace's (name, pinned number or None), in spec order: pinned services where they are
+    pinned, unpinned ones on Ingress 1 while it has room, and the rest where they should be pinned."""
     numbers: dict[str, int] = {}
     load: dict[int, int] = {}
     pinned: dict[int, list[str]] = {}
@@ -41,6 +51,7 @@ def ingress_numbers(services: Sequence[tuple[str, int | None]],
             load[number] = load.get(number, 0) + 1
             pinned.setdefault(number, []).append(name)
     current = 1
+    to_pin = []
     for name, number in services:
         if number is not None:
             continue
@@ -48,16 +59,26 @@ def ingress_numbers(services: Sequence[tuple[str, int | None]],
             current += 1
         numbers[name] = current
         load[current] = load.get(current, 0) + 1
+        if current != 1:
+            to_pin.append((name, current))
     overfull = [Overfull(n, tuple(names)) for n, names in sorted(pinned.items()) if len(names) > capacity]
-    return numbers, overfull
+    return Placement(numbers, overfull, to_pin)
+
+
+def pin_message(namespace: str, env: str, service: str, number: int, first: str = naming.INGRESS) -> str:
+    """Why `service` needs `ingress: number`; `first` is the name Ingress 1 has (pinned when adopted)."""
+    return (f"Ingress 1 ({first}) of namespace {namespace} is full in {env}: it holds "
+            f"{HOSTS_PER_INGRESS} hosts, one certificate each (a target HTTPS proxy takes {HOSTS_PER_INGRESS}); add "
+            f"`ingress: {number}` to {service} ({naming.ingress(number)} has room). iapgen fills only Ingress 1 by "
+            "itself, so removing or inserting a service never moves another to a new IP; if "
+            f"{service} already runs on Ingress 1, pin the service you are adding instead")
 
 
 def overfull_message(namespace: str, env: str, ingress: Overfull) -> str:
     count, limit = len(ingress.pinned), HOSTS_PER_INGRESS
     return (f"{count} services of namespace {namespace} are pinned to Ingress {ingress.number} "
             f"({naming.ingress(ingress.number)}) in {env}; one Ingress holds at most {limit} certificates, one per "
-            f"host (a target HTTPS proxy takes {limit}): pin {count - limit} of them to another Ingress number, or "
-            "unset ingress to let iapgen place them")
+            f"host (a target HTTPS proxy takes {limit}): pin {count - limit} of them to an Ingress with room")
 
 
 def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | None]]) -> list[tuple[str, str, str]]:

@@ -160,8 +160,8 @@ class Service(Model):
                          "use iapgen's names.")
     ingress: Annotated[int, Field(ge=1, le=1000)] | None = Field(
         None, description="Which of the namespace's Ingresses serves this host (1 = `iapgen`, N = `iapgen-N`, 15 "
-        "hosts each). Omit it: iapgen fills them in spec order. Pin it to keep the service where it is when an "
-        "earlier service of a namespace with more than 15 is removed.")
+        "hosts each). Omit it for Ingress 1; required on the services past its 15, so that removing or inserting "
+        "a service never moves another to a new IP (the error names the Ingress with room).")
     overrides: dict[EnvName, dict[str, Any]] = Field(
         default_factory=dict, description="Per-environment values for any field above except name: maps merge "
         "key by key, lists and scalars are replaced.")

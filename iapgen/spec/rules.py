@@ -79,6 +79,9 @@ _register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environ
           "design.md#stack-config")
 _register("INGRESS_CERT_LIMIT", "More services pinned to one Ingress than it can hold certificates for (15).",
           "gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout")
+_register("INGRESS_PIN_REQUIRED", "A service past the 15 hosts of its namespace's first Ingress does not say "
+          "which Ingress serves it (ingress: N).",
+          "gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout")
 _register("NAME_COLLISION", "Two Ingresses of one environment would get the same static IP name.",
           "gke-behaviour.md#gce-and-kubernetes-names, design.md#ingress-layout")
 _register("STACK_CONFIG_INVALID", "A stack config value iapgen reads is not of the expected form.",

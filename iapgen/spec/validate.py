@@ -249,11 +249,15 @@ class _Checker:
             return exposures
         numbers: dict[str, int] = {}
         for namespace, members in per_namespace.items():
-            placed, overfull = layout.ingress_numbers([(e.service.name, e.service.ingress) for e in members])
-            numbers.update(placed)
-            for ingress in overfull:
+            placement = layout.place([(e.service.name, e.service.ingress) for e in members])
+            numbers.update(placement.numbers)
+            for ingress in placement.overfull:
                 self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
                          layout.overfull_message(namespace, env_name, ingress), "INGRESS_CERT_LIMIT")
+            first = next((e.ingress_name for e in members if placement.numbers[e.service.name] == 1), "")
+            for name, number in placement.to_pin:
+                self.add(self.where(("services", index_of[name]), env_name, "ingress"),
+                         layout.pin_message(namespace, env_name, name, number, first), "INGRESS_PIN_REQUIRED")
         placed_exposures = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)
         ingresses = [(e.service.name, e.service.namespace, e.ingress_number, e.service.names.static_ip)
                      for e in placed_exposures]
