@@ -55,6 +55,13 @@ def _parser() -> argparse.ArgumentParser:
                                 "problem as file:line: field: message [RULE].")
     check.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
 
+    pin = add_command(
+        "pin", help="print the spec with the `ingress: N` lines INGRESS_PIN_REQUIRED asks for",
+        description="Print services.yaml to standard output with `ingress: N` added under the name of every "
+        "service that INGRESS_PIN_REQUIRED reports (a namespace past the 15 hosts of its first Ingress), and "
+        "nothing else changed. Writes no file: iapgen pin > new.yaml && mv new.yaml services.yaml")
+    pin.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
+
     lint = add_command(
         "lint", help="check Kubernetes YAML (anyone's) for GKE load-balancer and IAP traps",
         description="Check Services, BackendConfigs, Ingresses, FrontendConfigs and the workloads they select, "
@@ -141,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"render": _render, "check": _check, "lint": _lint, "import": _import, "token": _token, "curl": _token,
-                "diff": _diff, "doctor": _doctor, "rules": _rules, "schema": _schema}
+                "diff": _diff, "doctor": _doctor, "rules": _rules, "schema": _schema, "pin": _pin}
     if args.command in ("render", "import") or (args.command == "diff" and args.base_ref):
         # These run the Pulumi program: the base install lacks it (iapgen/extras.py).
         from iapgen.extras import deploy_missing_message
@@ -155,7 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as err:
         print(err, file=sys.stderr)
         count = len(err.findings)
-        print(f"iapgen: {count} problem{'s' if count != 1 else ''} found", file=sys.stderr)
+        pins = sum(1 for f in err.findings if f.rule == "INGRESS_PIN_REQUIRED") if args.command != "pin" else 0
+        hint = f"; iapgen pin prints the spec with the {pins} missing `ingress:` line{'s' if pins != 1 else ''} " \
+            "added" if pins else ""
+        print(f"iapgen: {count} problem{'s' if count != 1 else ''} found{hint}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
@@ -371,6 +381,16 @@ def _check(args: argparse.Namespace) -> int:
     loaded = load_spec(args.spec)
     counts = ", ".join(f"{env}: {len(ex)} services" for env, ex in loaded.exposures.items())
     print(f"{args.spec}: ok ({counts})")
+    return EXIT_OK
+
+
+def _pin(args: argparse.Namespace) -> int:
+    from iapgen.spec.pinning import add_pins
+
+    text, added = add_pins(Path(args.spec), args.spec)
+    sys.stdout.write(text)
+    print(f"iapgen pin: {added} `ingress:` line{'s' if added != 1 else ''} added to {args.spec}'s text on standard "
+          "output; the file itself is unchanged", file=sys.stderr)
     return EXIT_OK
 
 

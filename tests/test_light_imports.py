@@ -78,6 +78,7 @@ LIGHT_COMMANDS = [
     (("rules",), 0),
     (("rules", "--markdown"), 0),
     (("check", "--spec", "services.yaml"), 0),
+    (("pin", "--spec", "services.yaml"), 0),
     (("schema",), 0),
     (("doctor", "--env", "dev", "--service", "no-such-service"), 2),   # loads the spec and the doctor module
     (("token", "--audience", "x"), 1),                                 # no credentials here: a one-line refusal

@@ -8,8 +8,8 @@ alone would move services whenever one before them is removed or inserted, and a
 that moves to another Ingress gets another IP (its DNS breaks until updated), so past the
 first Ingress the number is part of the spec. The unpinned services beyond Ingress 1's room
 are refused (INGRESS_PIN_REQUIRED) with the number to pin: the lowest Ingress with room, in
-spec order, which is where iapgen placed them before it asked.
-See docs/design.md#ingress-layout.
+spec order, which is where iapgen placed them before it asked; `iapgen pin` (pinning.py) adds
+those lines. See docs/design.md#ingress-layout.
 """
 
 from __future__ import annotations

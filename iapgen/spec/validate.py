@@ -63,6 +63,28 @@ def load_spec(path: str | Path, display: str | None = None) -> LoadedSpec:
 
 
 def validate_document(document: Document) -> LoadedSpec:
+    checker = _checked(document)
+    if checker.findings:
+        raise SpecError(checker.findings)
+    return LoadedSpec(document.file, checker.spec, checker.exposures)
+
+
+def missing_pins(document: Document) -> dict[int, dict[str, int | None]]:
+    """{service index: {environment: the Ingress number INGRESS_PIN_REQUIRED asks for, or None where the
+    service is exposed and needs none}} for the services that need one somewhere. The spec's other findings
+    do not matter here; a spec that does not fit the model raises them."""
+    checker = _checked(document)
+    found: dict[int, dict[str, int | None]] = {index: dict(numbers) for index, numbers in checker.pins.items()}
+    index_of = {service.name: index for index, service in reversed(list(enumerate(checker.spec.services)))}
+    for env, exposures in checker.exposures.items():
+        for exposure in exposures:
+            if (index := index_of[exposure.service.name]) in found:
+                found[index].setdefault(env, None)
+    return found
+
+
+def _checked(document: Document) -> _Checker:
+    """Every rule run over a document that fits the model (SpecError when it does not)."""
     if not isinstance(document.data, dict):
         raise SpecError.single(document.file, document.start_line, "", "a spec is a mapping with "
                                "environments: and services:", "SPEC_SHAPE")
@@ -72,10 +94,8 @@ def validate_document(document: Document) -> LoadedSpec:
         raise SpecError(translate(err, document, Spec, base=())) from None
     _check_size(document, spec)
     checker = _Checker(document, spec)
-    exposures = checker.run()
-    if checker.findings:
-        raise SpecError(checker.findings)
-    return LoadedSpec(document.file, spec, exposures)
+    checker.exposures = checker.run()
+    return checker
 
 
 def _check_size(document: Document, spec: Spec) -> None:
@@ -97,6 +117,8 @@ class _Checker:
         self.spec = spec
         self.findings: list[Finding] = []
         self.checked: set[int] = set()  # services whose environment-independent rules ran
+        self.pins: dict[int, dict[str, int]] = {}  # service index -> {environment: Ingress to pin}
+        self.exposures: dict[str, tuple[Exposure, ...]] = {}
 
     def add(self, loc: Loc, message: str, rule: str) -> None:
         self.findings.append(Finding(self.document.file, self.document.line_of(loc),
@@ -256,6 +278,7 @@ class _Checker:
                          layout.overfull_message(namespace, env_name, ingress), "INGRESS_CERT_LIMIT")
             first = next((e.ingress_name for e in members if placement.numbers[e.service.name] == 1), "")
             for name, number in placement.to_pin:
+                self.pins.setdefault(index_of[name], {})[env_name] = number
                 self.add(self.where(("services", index_of[name]), env_name, "ingress"),
                          layout.pin_message(namespace, env_name, name, number, first), "INGRESS_PIN_REQUIRED")
         placed_exposures = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)

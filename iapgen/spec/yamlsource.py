@@ -387,7 +387,12 @@ def _document(node: yaml.Node, name: str, has_anchor: bool, budget: list[int] | 
 def load_one(path: Path, display: str | None = None) -> Document:
     """The single YAML document in a file (a spec, a stack config)."""
     name = display or str(path)
-    documents = parse_all(read_text(path, name), name)
+    return one_document(read_text(path, name), name)
+
+
+def one_document(text: str, name: str) -> Document:
+    """The single YAML document of a file's text."""
+    documents = parse_all(text, name)
     if not documents:
         raise SpecError.single(name, None, "", "the file is empty; see services.yaml in the iapgen "
                                "repository for an example", "SPEC_SHAPE")

@@ -1,0 +1,133 @@
+"""iapgen pin: the spec's text with exactly the `ingress: N` lines INGRESS_PIN_REQUIRED asks for.
+
+Nothing else of the file changes (comments, quoting, line endings), the file on disk is never written,
+and a service it cannot pin safely is refused with its line rather than pinned wrongly.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import base_spec, run_cli, service, write_spec
+from tests.test_ingress_layout import crowded_spec
+
+HEAD = """\
+environments:
+  dev: {project: acme-dev, domain: dev.acme.example, iap: {members: ['group:eng@acme.example']}}
+services:
+"""
+
+
+def entry(i: int, namespace: str = "web", style: str = "block") -> str:
+    if style == "flow":
+        return (f"  - {{name: app{i}, namespace: {namespace}, selector: {{app: app{i}}}, port: 80, targetPort: 8080, "
+                "protocol: HTTP, healthCheck: {path: /healthz}}\n")
+    if style == "name-second":
+        return (f"  - namespace: {namespace}   # the team's namespace\n    \"name\": 'app{i}'  # quoted\n"
+                f"    selector: {{app: app{i}}}\n    port: 80\n    targetPort: 8080\n    protocol: HTTP\n"
+                "    healthCheck: {path: /healthz}\n")
+    return (f"  - name: app{i}\n    namespace: {namespace}\n    selector: {{app: app{i}}}\n    port: 80\n"
+            "    targetPort: 8080\n    protocol: HTTP\n    healthCheck: {path: /healthz}\n")
+
+
+def test_the_seven_namespaces_of_43_get_196_pins_and_nothing_else(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, crowded_spec({f"team{n}": 43 for n in range(7)}, pinned=False))
+    before = spec.read_bytes()
+    result = run_cli("pin", "--spec", spec)
+    assert result.code == 0, result.err
+    assert "196 `ingress:` lines added" in result.err
+    assert spec.read_bytes() == before
+    added = [line for line in difflib.ndiff(before.decode().splitlines(), result.out.splitlines())
+             if line.startswith(("+ ", "- "))]
+    assert len(added) == 196 and all(line.startswith("+   ingress: ") for line in added)
+    assert yaml.safe_load(result.out) == crowded_spec({f"team{n}": 43 for n in range(7)})
+    pinned = write_spec(tmp_path, result.out, "pinned.yaml")
+    assert run_cli("check", "--spec", pinned).code == 0
+    again = run_cli("pin", "--spec", pinned)
+    assert again.code == 0 and again.out == result.out and "0 `ingress:` lines added" in again.err
+
+
+def test_comments_quoting_and_crlf_are_kept(tmp_path: Path) -> None:
+    text = (HEAD + "# the web team\n" + "".join(entry(i, style="name-second") for i in range(17))).replace(
+        "\n", "\r\n")
+    spec = write_spec(tmp_path, text)
+    result = run_cli("pin", "--spec", spec)
+    assert result.code == 0, result.err
+    out = Path(tmp_path / "out.yaml")
+    out.write_text(result.out, newline="")
+    lines = out.read_bytes().split(b"\r\n")
+    assert lines.count(b"    ingress: 2") == 2 and b"\n" not in b"".join(lines)
+    assert lines[lines.index(b"    ingress: 2") - 1] == b"    \"name\": 'app15'  # quoted"
+    assert b"# the web team" in lines and spec.read_bytes() == text.encode()
+
+
+def test_a_spec_that_needs_no_pin_comes_back_unchanged(tmp_path: Path) -> None:
+    text = HEAD + "".join(entry(i) for i in range(15)).rstrip("\n")  # no newline at the end, either
+    result = run_cli("pin", "--spec", write_spec(tmp_path, text))
+    assert result.code == 0 and result.out == text
+
+
+def test_the_last_line_gets_its_pin_even_without_a_final_newline(tmp_path: Path) -> None:
+    text = HEAD + "".join(entry(i) for i in range(15)) + "  - name: app15\n    namespace: web\n" + \
+        "    selector: {app: app15}\n    port: 80\n    targetPort: 8080\n    protocol: HTTP\n" + \
+        "    healthCheck: {path: /healthz}"
+    result = run_cli("pin", "--spec", write_spec(tmp_path, text))
+    assert result.code == 0, result.err
+    assert "  - name: app15\n    ingress: 2\n" in result.out
+
+
+def test_a_flow_style_service_is_refused_with_its_line_and_nothing_printed(tmp_path: Path) -> None:
+    text = HEAD + "".join(entry(i) for i in range(15)) + entry(15, style="flow")
+    spec = write_spec(tmp_path, text)
+    result = run_cli("pin", "--spec", spec)
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith(f"{spec}:{text.count(chr(10))}: services[app15]: name: is not a one-line key")
+    assert "add `ingress: 2` to this service by hand [INGRESS_PIN_REQUIRED]" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_service_that_needs_a_pin_in_one_environment_only_is_left_to_overrides(tmp_path: Path) -> None:
+    """In prod app0 lives elsewhere, so app15 fits Ingress 1 there: one base line would move it in prod."""
+    spec = base_spec()
+    spec["services"] = [service(f"app{i}", namespace="web") for i in range(16)]
+    spec["services"][0]["overrides"] = {"prod": {"namespace": "other"}}
+    path = write_spec(tmp_path, spec)
+    result = run_cli("pin", "--spec", path)
+    assert result.code == 1 and result.out == ""
+    assert "needs a different Ingress per environment (2 in dev, none in prod): pin it under overrides:" in result.err
+
+
+def test_a_pin_that_would_leak_through_a_yaml_merge_is_refused(tmp_path: Path) -> None:
+    """app16 merges app15's mapping into another namespace: a line under app15's name would pin app16 too.
+    The result is parsed again and compared, so the leak is refused rather than printed."""
+    late = """\
+  - &late
+    name: app15
+    namespace: web
+    selector: {app: app15}
+    port: 80
+    targetPort: 8080
+    protocol: HTTP
+    healthCheck: {path: /healthz}
+  - <<: *late
+    name: app16
+    namespace: %s
+    selector: {app: app16}
+"""
+    text = HEAD + "".join(entry(i) for i in range(15))
+    leaking = run_cli("pin", "--spec", write_spec(tmp_path, text + late % "other"))
+    assert leaking.code == 1 and leaking.out == ""
+    assert "could not add the pins without changing something else" in leaking.err
+    same = run_cli("pin", "--spec", write_spec(tmp_path, text + late % "web"))  # both need Ingress 2
+    assert same.code == 0, same.err
+    assert [s.get("ingress") for s in yaml.safe_load(same.out)["services"][15:]] == [2, 2]
+
+
+def test_a_broken_spec_gets_its_findings_not_a_text(tmp_path: Path) -> None:
+    result = run_cli("pin", "--spec", write_spec(tmp_path, HEAD + "  - name: [unclosed\n"))
+    assert result.code == 1 and result.out == "" and "services.yaml:" in result.err and "Traceback" not in result.err
+    missing = run_cli("pin", "--spec", tmp_path / "absent.yaml")
+    assert missing.code == 1 and "file not found [FILE_UNREADABLE]" in missing.err
