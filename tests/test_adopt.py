@@ -303,48 +303,52 @@ def test_a_service_name_taken_in_another_namespace_is_reported_not_adopted(tmp_p
     assert [e.service.namespace for e in load_spec(out / "services.yaml").exposures["prod"]] == ["docs"]
 
 
-def crowded_namespace(count: int) -> str:
+def crowded_namespace(count: int, ingress: str = "tools", names: str = "app{i:02d}") -> str:
     """`count` apps in namespace tools behind one live Ingress with a static IP and no certificate."""
+    apps = [names.format(i=i) for i in range(count)]
     services = "".join(f"""---
 apiVersion: v1
 kind: Service
 metadata:
-  name: app{i:02d}
+  name: {app}
   namespace: tools
   annotations: {{cloud.google.com/neg: '{{"ingress": true}}'}}
 spec:
-  selector: {{app: app{i:02d}}}
+  selector: {{app: {app}}}
   ports:
   - {{name: http, port: 80, targetPort: 8080}}
-""" for i in range(count))
-    rules = "".join(f"""  - host: app{i:02d}.acme.example
+""" for app in apps)
+    rules = "".join(f"""  - host: {app}.acme.example
     http:
       paths:
-      - {{path: /, pathType: Prefix, backend: {{service: {{name: app{i:02d}, port: {{number: 80}}}}}}}}
-""" for i in range(count))
+      - {{path: /, pathType: Prefix, backend: {{service: {{name: {app}, port: {{number: 80}}}}}}}}
+""" for app in apps)
     return services + f"""---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
-  name: tools
+  name: {ingress}
   namespace: tools
-  annotations: {{kubernetes.io/ingress.global-static-ip-name: tools-ip}}
+  annotations: {{kubernetes.io/ingress.global-static-ip-name: {ingress}-ip}}
 spec:
   rules:
 {rules}"""
 
 
 def test_a_namespace_past_15_hosts_is_adopted_onto_pinned_ingresses(tmp_path: Path) -> None:
-    """The live Ingress keeps 15 hosts; the others get `ingress: 2` and their move is loud."""
+    """The live Ingress that serves most apps is kept for 15 of them, its own first; the others get
+    `ingress: 2`, and each move to a new IP is loud."""
     manifest = tmp_path / "live.yaml"
-    manifest.write_text(crowded_namespace(17))
+    manifest.write_text(crowded_namespace(1, "side", "aaa") + crowded_namespace(16))
     out = tmp_path / "out"
     result = run_cli("import", str(manifest), "--env", "prod", "--project", "acme-prod", "--out", str(out), *MEMBER)
     assert result.code == 0, result.err
     spec = load_spec(out / "services.yaml")
     placed = {e.service.name: (e.ingress_number, e.ingress_name, e.static_ip_name) for e in spec.exposures["prod"]}
     assert placed["app00"] == placed["app14"] == (1, "tools", "tools-ip")
-    assert placed["app15"] == placed["app16"] == (2, "iapgen-2", "iapgen-prod-tools-2")
+    assert placed["app15"] == placed["aaa"] == (2, "iapgen-2", "iapgen-prod-tools-2")
     loud = (out / "report.md").read_text().split("## Read first")[1].split("## Fixes")[0]
-    assert "host app15.acme.example moves from Ingress tools to iapgen-2" in loud
+    assert "host app15.acme.example moves from Ingress tools to iapgen-2 with the new IP iapgen-prod-tools-2" in loud
+    assert "host aaa.acme.example moves from Ingress side to iapgen-2" in loud
+    assert "aaa.acme.example moves from Ingress side to tools" not in loud
     assert "app14.acme.example moves" not in loud

@@ -131,3 +131,13 @@ def test_a_broken_spec_gets_its_findings_not_a_text(tmp_path: Path) -> None:
     assert result.code == 1 and result.out == "" and "services.yaml:" in result.err and "Traceback" not in result.err
     missing = run_cli("pin", "--spec", tmp_path / "absent.yaml")
     assert missing.code == 1 and "file not found [FILE_UNREADABLE]" in missing.err
+
+
+def test_an_environment_that_pins_its_own_ingress_does_not_block_the_base_line(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["services"] = [service(f"app{i}", namespace="web") for i in range(16)]
+    spec["services"][15]["overrides"] = {"prod": {"ingress": 3}}
+    result = run_cli("pin", "--spec", write_spec(tmp_path, spec))
+    assert result.code == 0, result.err
+    pinned = yaml.safe_load(result.out)["services"][15]
+    assert pinned["ingress"] == 2 and pinned["overrides"] == {"prod": {"ingress": 3}}

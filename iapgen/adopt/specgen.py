@@ -7,7 +7,7 @@ then one entry per app. Names that differ from iapgen's are pinned under `names:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,12 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
     names: dict[str, Any] = {}  # spec name -> the live Service adopted under it
     namespaces: dict[str, Namespace] = {}
     ordered = sorted(apps, key=lambda a: (a.via != "ingress", a.service.namespace, a.service.name, a.port.index))
+    served = Counter(id(a.ingress) for a in ordered if a.ingress is not None)
+    keeps: dict[str, App] = {}  # per namespace, an app of the live Ingress that serves most of its apps
+    for app in ordered:
+        best = keeps.setdefault(app.service.namespace, app)
+        if app.ingress is not None and served[id(app.ingress)] > served.get(id(best.ingress), 0):
+            keeps[app.service.namespace] = app
     for app in ordered:
         svc = app.service
         if rules.check_name(svc.name) or svc.name in names:
@@ -83,7 +89,7 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
                 "service; keep that split by hand or give this service its own host"
                 if app.host in hosts else "is not a name a managed certificate can cover (wildcard?)")))
             continue
-        space = namespaces.setdefault(svc.namespace, _namespace(app, env))
+        space = namespaces.setdefault(svc.namespace, _namespace(keeps[svc.namespace], env))
         entry = _entry(ctx, app, space, env)
         entries.append(entry)
         names[svc.name] = svc
@@ -95,32 +101,36 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
 
 
 def _spread(entries: list[Entry], env: str) -> None:
-    """The kept Ingress serves the first 15 apps of its namespace (spec order); the others are pinned to
+    """The kept Ingress serves 15 apps of its namespace, those it serves today first; the others are pinned to
     Ingress 2, 3, ... (layout.py: iapgen places nothing past Ingress 1 by itself), and their move is loud."""
-    seen: dict[str, int] = defaultdict(int)
+    per_namespace: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:
-        namespace = entry.app.service.namespace
-        index = seen[namespace]
-        seen[namespace] += 1
-        if index < layout.HOSTS_PER_INGRESS:
-            continue
-        number = index // layout.HOSTS_PER_INGRESS + 1
-        entry.values["ingress"] = number
-        entry.note("ingress", f"Ingress 1 serves the first {layout.HOSTS_PER_INGRESS} hosts of {namespace}")
-        names = entry.values.get("names", {})
-        for key in ("ingress", "staticIp"):
-            names.pop(key, None)
-        if not names:
-            entry.values.pop("names", None)
-        if entry.app.ingress is not None:
-            entry.loud = [text for text in entry.loud if not text.startswith(f"host {entry.app.host} moves from")]
-            entry.loud.append(
-                f"host {entry.app.host} moves from Ingress {entry.app.ingress.name} to {naming.ingress(number)} with "
-                f"the new IP {naming.static_ip(env, namespace, number)}: one Ingress serves at most "
-                f"{layout.HOSTS_PER_INGRESS} hosts (a certificate each), and the first {layout.HOSTS_PER_INGRESS} of "
-                f"{namespace} keep it. Deploy, then move DNS at a quiet time: the host's certificate becomes Active "
-                "only once DNS points at the new IP, so HTTPS fails until then. Or adopt some of these apps in "
-                "another namespace")
+        per_namespace[entry.app.service.namespace].append(entry)
+    for namespace, members in per_namespace.items():
+        # Pinned services may sit anywhere in the spec, so who stays is free to choose: not those that move anyway.
+        ranked = sorted(members, key=lambda e: e.app.ingress is None or e.app.ingress is not e.kept_ingress)
+        for index, entry in enumerate(ranked):
+            if index >= layout.HOSTS_PER_INGRESS:
+                _pin(entry, env, namespace, index // layout.HOSTS_PER_INGRESS + 1)
+
+
+def _pin(entry: Entry, env: str, namespace: str, number: int) -> None:
+    entry.values["ingress"] = number
+    entry.note("ingress", f"Ingress 1 serves {layout.HOSTS_PER_INGRESS} hosts of {namespace} at most")
+    names = entry.values.get("names", {})
+    for key in ("ingress", "staticIp"):
+        names.pop(key, None)
+    if not names:
+        entry.values.pop("names", None)
+    if entry.app.ingress is not None:
+        entry.loud = [text for text in entry.loud if not text.startswith(f"host {entry.app.host} moves from")]
+        entry.loud.append(
+            f"host {entry.app.host} moves from Ingress {entry.app.ingress.name} to {naming.ingress(number)} with "
+            f"the new IP {naming.static_ip(env, namespace, number)}: one Ingress serves at most "
+            f"{layout.HOSTS_PER_INGRESS} hosts (a certificate each), and {layout.HOSTS_PER_INGRESS} others of "
+            f"{namespace} keep it. Deploy, then move DNS at a quiet time: the host's certificate becomes Active "
+            "only once DNS points at the new IP, so HTTPS fails until then. Or adopt some of these apps in "
+            "another namespace")
 
 
 def _unnamed(svc: Any, app: App, names: dict[str, Any]) -> str:

@@ -78,7 +78,9 @@ def missing_pins(document: Document) -> dict[int, dict[str, int | None]]:
     index_of = {service.name: index for index, service in reversed(list(enumerate(checker.spec.services)))}
     for env, exposures in checker.exposures.items():
         for exposure in exposures:
-            if (index := index_of[exposure.service.name]) in found:
+            index = index_of[exposure.service.name]
+            # An environment whose override sets `ingress` is not moved by a line in the service's base.
+            if index in found and "ingress" not in (checker.spec.services[index].overrides.get(env) or {}):
                 found[index].setdefault(env, None)
     return found
 
