@@ -141,3 +141,14 @@ def test_an_environment_that_pins_its_own_ingress_does_not_block_the_base_line(t
     assert result.code == 0, result.err
     pinned = yaml.safe_load(result.out)["services"][15]
     assert pinned["ingress"] == 2 and pinned["overrides"] == {"prod": {"ingress": 3}}
+
+
+def test_line_breaks_yaml_counts_and_we_do_not_are_refused_not_misplaced(tmp_path: Path) -> None:
+    """A lone CR (old Mac files) and U+2028 are YAML line breaks; the lines do not line up, so: refused."""
+    for brk in ("\r", "\u2028"):
+        text = HEAD + "".join(entry(i) for i in range(16)).replace("\n", brk)
+        spec = tmp_path / "services.yaml"
+        spec.write_bytes(text.encode())
+        result = run_cli("pin", "--spec", spec)
+        assert result.code == 1 and result.out == "" and "Traceback" not in result.err, (brk, result.err)
+        assert "[INGRESS_PIN_REQUIRED]" in result.err

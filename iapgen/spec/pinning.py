@@ -45,7 +45,8 @@ def add_pins(path: Path, display: str | None = None) -> tuple[str, int]:
             continue
         (number,) = wanted
         assert number is not None  # every service here needs a pin somewhere
-        match = NAME_LINE.match(lines[line - 1].rstrip("\r\n"))
+        # YAML also breaks lines at a lone \r, NEL and U+2028; such a file may not line up with ours.
+        match = NAME_LINE.match(lines[line - 1].rstrip("\r\n")) if line <= len(lines) else None
         if match is None:
             problems.append(Finding(name, line, where, f"name: is not a one-line key of a block mapping here; "
                                     f"add `ingress: {number}` to this service by hand", RULE))
