@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
         "service that INGRESS_PIN_REQUIRED reports (a namespace past the 15 hosts of its first Ingress), and "
         "nothing else changed. Writes no file: iapgen pin > new.yaml && mv new.yaml services.yaml")
     pin.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
+    pin.add_argument("--base-ref", help="the git ref that is deployed (e.g. origin/main): the services its Ingress 1 "
+                     "serves stay there, and services added since are the ones pinned elsewhere")
 
     lint = add_command(
         "lint", help="check Kubernetes YAML (anyone's) for GKE load-balancer and IAP traps",
@@ -162,9 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SpecError as err:
         print(err, file=sys.stderr)
         count = len(err.findings)
-        pins = sum(1 for f in err.findings if f.rule == "INGRESS_PIN_REQUIRED") if args.command != "pin" else 0
+        pins = len({f.field.partition("]")[0] for f in err.findings if f.rule == "INGRESS_PIN_REQUIRED"})
         hint = f"; iapgen pin prints the spec with the {pins} missing `ingress:` line{'s' if pins != 1 else ''} " \
-            "added" if pins else ""
+            "added (--base-ref: the revision that is deployed)" if pins and args.command != "pin" else ""
         print(f"iapgen: {count} problem{'s' if count != 1 else ''} found{hint}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
@@ -385,10 +387,23 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _pin(args: argparse.Namespace) -> int:
+    from iapgen.gitref import GitRefError, read_at_ref
     from iapgen.spec.pinning import add_pins
 
-    text, added = add_pins(Path(args.spec), args.spec)
-    sys.stdout.write(text)
+    base = None
+    if args.base_ref:
+        try:
+            base = (read_at_ref(args.base_ref, Path(args.spec)).spec, f"{args.base_ref}:{args.spec}")
+        except GitRefError as err:
+            print(f"iapgen pin: {err}", file=sys.stderr)
+            return EXIT_PROBLEMS
+    text, added = add_pins(Path(args.spec), args.spec, base)
+    if hasattr(sys.stdout, "buffer"):  # the spec's own UTF-8, whatever the terminal's encoding
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode())
+        sys.stdout.buffer.flush()
+    else:
+        sys.stdout.write(text)
     print(f"iapgen pin: {added} `ingress:` line{'s' if added != 1 else ''} added to {args.spec}'s text on standard "
           "output; the file itself is unchanged", file=sys.stderr)
     return EXIT_OK

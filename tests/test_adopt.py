@@ -352,3 +352,29 @@ def test_a_namespace_past_15_hosts_is_adopted_onto_pinned_ingresses(tmp_path: Pa
     assert "host aaa.acme.example moves from Ingress side to iapgen-2" in loud
     assert "aaa.acme.example moves from Ingress side to tools" not in loud
     assert "app14.acme.example moves" not in loud
+
+
+def test_the_kept_ingress_is_the_one_that_serves_most_adopted_apps(tmp_path: Path) -> None:
+    """Ingress big routes 3 paths of one host (one app adopted, two skipped as fan-out); Ingress small serves 2
+    hosts. Keeping small moves one host's DNS, keeping big would move two."""
+    backend = "backend: {{service: {{name: fan{i}, port: {{number: 80}}}}}}"
+    paths = "".join(f"      - {{path: /p{i}, pathType: Prefix, {backend.format(i=i)}}}\n" for i in range(3))
+    big = f"""---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: big, namespace: tools, annotations: {{kubernetes.io/ingress.global-static-ip-name: big-ip}}}}
+spec:
+  rules:
+  - host: fan.acme.example
+    http:
+      paths:
+{paths}"""
+    fan = "".join(crowded_namespace(1, f"unused{i}", f"fan{i}").split("---\napiVersion: networking.k8s.io/v1")[0]
+                  for i in range(3))
+    manifest = tmp_path / "live.yaml"
+    manifest.write_text(fan + big + crowded_namespace(2, "small", "s{i}"))
+    out = tmp_path / "out"
+    result = run_cli("import", str(manifest), "--env", "prod", "--project", "acme-prod", "--out", str(out), *MEMBER)
+    assert result.code == 0, result.err
+    placed = {e.service.name: e.ingress_name for e in load_spec(out / "services.yaml").exposures["prod"]}
+    assert placed == {"fan0": "small", "s0": "small", "s1": "small"}

@@ -7,11 +7,14 @@ and a service it cannot pin safely is refused with its line rather than pinned w
 from __future__ import annotations
 
 import difflib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
 
-from tests.conftest import base_spec, run_cli, service, write_spec
+from tests.conftest import REPO, base_spec, run_cli, service, write_spec
 from tests.test_ingress_layout import crowded_spec
 
 HEAD = """\
@@ -84,8 +87,8 @@ def test_a_flow_style_service_is_refused_with_its_line_and_nothing_printed(tmp_p
     spec = write_spec(tmp_path, text)
     result = run_cli("pin", "--spec", spec)
     assert result.code == 1 and result.out == ""
-    assert result.err.startswith(f"{spec}:{text.count(chr(10))}: services[app15]: name: is not a one-line key")
-    assert "add `ingress: 2` to this service by hand [INGRESS_PIN_REQUIRED]" in result.err
+    assert result.err.startswith(f"{spec}:{text.count(chr(10))}: services[app15]: its name: is not a one-line key")
+    assert "add `ingress: 2` to it by hand [INGRESS_PIN_REQUIRED]" in result.err
     assert "Traceback" not in result.err
 
 
@@ -120,7 +123,8 @@ def test_a_pin_that_would_leak_through_a_yaml_merge_is_refused(tmp_path: Path) -
     text = HEAD + "".join(entry(i) for i in range(15))
     leaking = run_cli("pin", "--spec", write_spec(tmp_path, text + late % "other"))
     assert leaking.code == 1 and leaking.out == ""
-    assert "could not add the pins without changing something else" in leaking.err
+    assert f"{tmp_path / 'services.yaml'}:{len(text.splitlines()) + 2}: iapgen pin could not add `ingress:` here " \
+        "without changing the spec otherwise" in leaking.err
     same = run_cli("pin", "--spec", write_spec(tmp_path, text + late % "web"))  # both need Ingress 2
     assert same.code == 0, same.err
     assert [s.get("ingress") for s in yaml.safe_load(same.out)["services"][15:]] == [2, 2]
@@ -152,3 +156,79 @@ def test_line_breaks_yaml_counts_and_we_do_not_are_refused_not_misplaced(tmp_pat
         result = run_cli("pin", "--spec", spec)
         assert result.code == 1 and result.out == "" and "Traceback" not in result.err, (brk, result.err)
         assert "[INGRESS_PIN_REQUIRED]" in result.err
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(folder), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   check=True, capture_output=True)
+
+
+def test_with_the_deployed_base_a_service_inserted_above_is_the_one_pinned(tmp_path: Path) -> None:
+    """Deployed: app0..app14 on Ingress 1, app15 pinned to 2. A new service inserted at the top overflows
+    Ingress 1: without a base the last unpinned (app14, live on Ingress 1) would be pinned and move; with
+    --base-ref the new one is."""
+    deployed = HEAD + "".join(entry(i) for i in range(15)) + entry(15).replace("  - name: app15\n",
+                                                                                 "  - name: app15\n    ingress: 2\n")
+    spec = write_spec(tmp_path, deployed)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "services.yaml")
+    git(tmp_path, "commit", "-qm", "deployed")
+    spec.write_text(deployed.replace("services:\n", "services:\n" + entry(99).replace("app99", "newapp")))
+    blind = run_cli("pin", "--spec", spec)
+    assert blind.code == 0 and "  - name: app14\n    ingress: 2\n" in blind.out
+    based = run_cli("pin", "--spec", spec, "--base-ref", "HEAD")
+    assert based.code == 0, based.err
+    assert "  - name: newapp\n    ingress: 2\n" in based.out and "  - name: app14\n    namespace" in based.out
+    assert run_cli("check", "--spec", write_spec(tmp_path, based.out, "pinned.yaml")).code == 0
+    bad = run_cli("pin", "--spec", spec, "--base-ref=--output=/tmp/x")
+    assert bad.code == 1 and bad.err.startswith("iapgen pin: cannot read") and len(bad.err.splitlines()) == 1
+
+
+def test_what_one_base_line_cannot_pin_is_refused_at_the_users_line(tmp_path: Path) -> None:
+    cases = {  # what replaces app15's name line -> what the refusal says
+        "  - name: \"app15\"\n    ingress: null\n": "already has ingress: null",
+        "  - name: \"app\\\n      15\"\n": "its name: is not a one-line key",  # "app\<newline>15" is app15
+        "  - name: app15\n    overrides: {dev: {ingress: null}}\n": "its override for dev sets ingress: null",
+    }
+    for replacement, said in cases.items():
+        text = HEAD + "".join(entry(i) for i in range(16)).replace("  - name: app15\n", replacement)
+        spec = write_spec(tmp_path, text)
+        result = run_cli("pin", "--spec", spec)
+        line = text.count("\n", 0, text.index(replacement)) + 1
+        assert result.code == 1 and result.out == "", (replacement, result)
+        assert result.err.startswith(f"{spec}:{line}: services[app15]: {said}"), (replacement, result.err)
+
+
+def test_environments_without_an_ingress_do_not_count(tmp_path: Path) -> None:
+    spec = base_spec()
+    spec["environments"]["prod"].update(loadBalancer="standalone", zones=["europe-west1-b"], network="vpc")
+    spec["services"] = [service(f"app{i}", namespace="web") for i in range(16)]
+    result = run_cli("pin", "--spec", write_spec(tmp_path, spec))
+    assert result.code == 0, result.err
+    assert yaml.safe_load(result.out)["services"][15]["ingress"] == 2
+
+
+def test_the_hint_counts_services_not_findings(tmp_path: Path) -> None:
+    spec = base_spec()  # dev and prod: each reports app15
+    spec["services"] = [service(f"app{i}", namespace="web") for i in range(16)]
+    result = run_cli("check", "--spec", write_spec(tmp_path, spec))
+    assert result.err.count("[INGRESS_PIN_REQUIRED]") == 2
+    assert result.err.splitlines()[-1].startswith("iapgen: 2 problems found; iapgen pin prints the spec with the 1 "
+                                                  "missing `ingress:` line added")
+
+
+def test_duplicate_service_names_are_refused_not_pinned_by_name(tmp_path: Path) -> None:
+    text = HEAD + "".join(entry(i) for i in range(15)) + entry(0)
+    result = run_cli("pin", "--spec", write_spec(tmp_path, text))
+    assert result.code == 1 and result.out == "" and "[SERVICE_DUPLICATE]" in result.err
+
+
+def test_a_bom_is_kept_and_a_terminal_that_is_not_utf8_gets_utf8(tmp_path: Path) -> None:
+    text = "\ufeff" + HEAD + "# équipe web\n" + "".join(entry(i) for i in range(16))
+    spec = tmp_path / "services.yaml"
+    spec.write_bytes(text.encode())
+    proc = subprocess.run([sys.executable, "-m", "iapgen.cli", "pin", "--spec", str(spec)], capture_output=True,
+                          env={**os.environ, "PYTHONIOENCODING": "ascii"}, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(b"\xef\xbb\xbfenvironments:") and "# équipe web".encode() in proc.stdout
+    assert proc.stdout.decode().count("ingress: 2") == 1

@@ -67,18 +67,10 @@ class Namespace:
 def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Skipped]]:
     """Entries for every app that can be one (sorted by namespace and name), and the apps that cannot."""
     skipped: list[Skipped] = []
-    entries: list[Entry] = []
+    adopted: list[App] = []
     hosts: dict[str, str] = {}
     names: dict[str, Any] = {}  # spec name -> the live Service adopted under it
-    namespaces: dict[str, Namespace] = {}
-    ordered = sorted(apps, key=lambda a: (a.via != "ingress", a.service.namespace, a.service.name, a.port.index))
-    served = Counter(id(a.ingress) for a in ordered if a.ingress is not None)
-    keeps: dict[str, App] = {}  # per namespace, an app of the live Ingress that serves most of its apps
-    for app in ordered:
-        best = keeps.setdefault(app.service.namespace, app)
-        if app.ingress is not None and served[id(app.ingress)] > served.get(id(best.ingress), 0):
-            keeps[app.service.namespace] = app
-    for app in ordered:
+    for app in sorted(apps, key=lambda a: (a.via != "ingress", a.service.namespace, a.service.name, a.port.index)):
         svc = app.service
         if rules.check_name(svc.name) or svc.name in names:
             skipped.append(Skipped(svc.ref, _unnamed(svc, app, names)))
@@ -89,12 +81,21 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
                 "service; keep that split by hand or give this service its own host"
                 if app.host in hosts else "is not a name a managed certificate can cover (wildcard?)")))
             continue
-        space = namespaces.setdefault(svc.namespace, _namespace(keeps[svc.namespace], env))
-        entry = _entry(ctx, app, space, env)
-        entries.append(entry)
+        adopted.append(app)
         names[svc.name] = svc
         if app.host:
             hosts[app.host] = svc.name
+    served = Counter(id(a.ingress) for a in adopted if a.ingress is not None)
+    keeps: dict[str, App] = {}  # per namespace, an adopted app of the live Ingress that serves most of them
+    for app in adopted:
+        best = keeps.setdefault(app.service.namespace, app)
+        if app.ingress is not None and served[id(app.ingress)] > served.get(id(best.ingress), 0):
+            keeps[app.service.namespace] = app
+    namespaces: dict[str, Namespace] = {}
+    entries: list[Entry] = []
+    for app in adopted:
+        space = namespaces.setdefault(app.service.namespace, _namespace(keeps[app.service.namespace], env))
+        entries.append(_entry(ctx, app, space, env))
     entries.sort(key=lambda e: (e.app.service.namespace, e.name))
     _spread(entries, env)
     return entries, skipped
@@ -124,13 +125,14 @@ def _pin(entry: Entry, env: str, namespace: str, number: int) -> None:
         entry.values.pop("names", None)
     if entry.app.ingress is not None:
         entry.loud = [text for text in entry.loud if not text.startswith(f"host {entry.app.host} moves from")]
+        kept = entry.kept_ingress.name if entry.kept_ingress is not None else naming.ingress(1)
         entry.loud.append(
             f"host {entry.app.host} moves from Ingress {entry.app.ingress.name} to {naming.ingress(number)} with "
             f"the new IP {naming.static_ip(env, namespace, number)}: one Ingress serves at most "
-            f"{layout.HOSTS_PER_INGRESS} hosts (a certificate each), and {layout.HOSTS_PER_INGRESS} others of "
-            f"{namespace} keep it. Deploy, then move DNS at a quiet time: the host's certificate becomes Active "
-            "only once DNS points at the new IP, so HTTPS fails until then. Or adopt some of these apps in "
-            "another namespace")
+            f"{layout.HOSTS_PER_INGRESS} hosts (a certificate each), and Ingress {kept} serves "
+            f"{layout.HOSTS_PER_INGRESS} others of {namespace}. Deploy, then move DNS at a quiet time: the host's "
+            "certificate becomes Active only once DNS points at the new IP, so HTTPS fails until then. Or adopt "
+            "some of these apps in another namespace")
 
 
 def _unnamed(svc: Any, app: App, names: dict[str, Any]) -> str:

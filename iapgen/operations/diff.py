@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from iapgen.gitref import GitRefError, read_at_ref
 from iapgen.operations import gateway as gateway_ops
 from iapgen.templating import render_template
 
@@ -241,35 +241,19 @@ def render_ref(ref: str, spec: Path, into: Path) -> Path:
     from iapgen.render.command import render, write
     from iapgen.spec.validate import load_spec
 
-    folder = spec.resolve().parent
     try:
-        top = Path(_git(folder, "rev-parse", "--show-toplevel").strip())
-        rel = spec.resolve().relative_to(top)
-        # The ref is resolved to a commit id first, so no value the user passes reaches git as an option
-        # (--base-ref=--output=FILE), and paths go after "--" (a folder may be called --full-tree).
-        commit = _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").strip()
-        checkout = into / "spec"
-        checkout.mkdir(parents=True)
-        (checkout / spec.name).write_text(_git(top, "show", f"{commit}:{rel.as_posix()}"))
-        folder_spec = [f"{rel.parent.as_posix()}/"] if rel.parent.parts else []
-        for name in _git(top, "ls-tree", "--name-only", "-z", commit, "--", *folder_spec).split("\0"):
-            base = Path(name).name
-            if base.startswith("Pulumi.") and base.endswith(".yaml"):
-                (checkout / base).write_text(_git(top, "show", f"{commit}:{name}"))
-    except subprocess.CalledProcessError as err:
-        why = (err.stderr or "").strip() or ("no such commit" if "rev-parse" in err.cmd
-                                             else f"git exited {err.returncode}")
-        raise DiffError(f"cannot read {spec} at {ref!r}: {why}") from None
-    except (ValueError, OSError) as err:
-        raise DiffError(f"cannot read {spec} at {ref!r}: {err}") from None
+        at_ref = read_at_ref(ref, spec)
+    except GitRefError as err:
+        raise DiffError(str(err)) from None
+    checkout = into / "spec"
+    checkout.mkdir(parents=True)
+    (checkout / spec.name).write_text(at_ref.spec)
+    for name, text in at_ref.stack_configs.items():
+        (checkout / name).write_text(text)
     out = into / "base"
     for env in load_spec(checkout / spec.name, f"{ref}:{spec}").spec.environments:
         write(out / env, render(str(checkout / spec.name), env).files)
     return out
-
-
-def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True).stdout
 
 
 def diff_against_ref(ref: str, spec: Path) -> str:

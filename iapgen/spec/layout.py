@@ -14,7 +14,7 @@ those lines. See docs/design.md#ingress-layout.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from iapgen.spec import naming
@@ -39,9 +39,11 @@ class Placement:
     to_pin: list[tuple[str, int]]  # unpinned services Ingress 1 has no room for, with the number to pin
 
 
-def place(services: Sequence[tuple[str, int | None]], capacity: int = HOSTS_PER_INGRESS) -> Placement:
+def place(services: Sequence[tuple[str, int | None]], capacity: int = HOSTS_PER_INGRESS,
+          first: Collection[str] = ()) -> Placement:
     """Place one namespace's (name, pinned number or None), in spec order: pinned services where they are
-    pinned, unpinned ones on Ingress 1 while it has room, and the rest where they should be pinned."""
+    pinned, unpinned ones on Ingress 1 while it has room (those in `first`, the ones it serves today, before
+    the others), and the rest where they should be pinned."""
     numbers: dict[str, int] = {}
     load: dict[int, int] = {}
     pinned: dict[int, list[str]] = {}
@@ -52,9 +54,8 @@ def place(services: Sequence[tuple[str, int | None]], capacity: int = HOSTS_PER_
             pinned.setdefault(number, []).append(name)
     current = 1
     to_pin = []
-    for name, number in services:
-        if number is not None:
-            continue
+    unpinned = [name for name, number in services if number is None]
+    for name in [n for n in unpinned if n in first] + [n for n in unpinned if n not in first]:
         while load.get(current, 0) >= capacity:
             current += 1
         numbers[name] = current

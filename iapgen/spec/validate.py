@@ -69,14 +69,21 @@ def validate_document(document: Document) -> LoadedSpec:
     return LoadedSpec(document.file, checker.spec, checker.exposures)
 
 
-def missing_pins(document: Document) -> dict[int, dict[str, int | None]]:
+def missing_pins(document: Document,
+                 keep: Mapping[str, frozenset[str]] | None = None) -> dict[int, dict[str, int | None]]:
     """{service index: {environment: the Ingress number INGRESS_PIN_REQUIRED asks for, or None where the
-    service is exposed and needs none}} for the services that need one somewhere. The spec's other findings
-    do not matter here; a spec that does not fit the model raises them."""
-    checker = _checked(document)
+    service is on an Ingress and needs none}} for the services that need one somewhere. `keep`: per environment,
+    the services Ingress 1 serves today, which stay there before any other. Other findings do not matter here,
+    except duplicate service names (a pin goes to a name); a spec that does not fit the model raises them."""
+    checker = _checked(document, keep or {})
+    duplicates = [f for f in checker.findings if f.rule == "SERVICE_DUPLICATE"]
+    if duplicates:
+        raise SpecError(duplicates)
     found: dict[int, dict[str, int | None]] = {index: dict(numbers) for index, numbers in checker.pins.items()}
-    index_of = {service.name: index for index, service in reversed(list(enumerate(checker.spec.services)))}
+    index_of = {service.name: index for index, service in enumerate(checker.spec.services)}
     for env, exposures in checker.exposures.items():
+        if checker.spec.environments[env].load_balancer != "ingress":
+            continue  # no Ingress there: `ingress` is not read
         for exposure in exposures:
             index = index_of[exposure.service.name]
             # An environment whose override sets `ingress` is not moved by a line in the service's base.
@@ -85,7 +92,13 @@ def missing_pins(document: Document) -> dict[int, dict[str, int | None]]:
     return found
 
 
-def _checked(document: Document) -> _Checker:
+def on_ingress_one(document: Document) -> dict[str, frozenset[str]]:
+    """Per environment, the services a spec puts on their namespace's Ingress 1 (findings or not)."""
+    return {env: frozenset(e.service.name for e in exposures if e.ingress_number == 1)
+            for env, exposures in _checked(document).exposures.items()}
+
+
+def _checked(document: Document, keep: Mapping[str, frozenset[str]] | None = None) -> _Checker:
     """Every rule run over a document that fits the model (SpecError when it does not)."""
     if not isinstance(document.data, dict):
         raise SpecError.single(document.file, document.start_line, "", "a spec is a mapping with "
@@ -95,7 +108,7 @@ def _checked(document: Document) -> _Checker:
     except ValidationError as err:
         raise SpecError(translate(err, document, Spec, base=())) from None
     _check_size(document, spec)
-    checker = _Checker(document, spec)
+    checker = _Checker(document, spec, keep or {})
     checker.exposures = checker.run()
     return checker
 
@@ -114,9 +127,10 @@ def _check_size(document: Document, spec: Spec) -> None:
 
 
 class _Checker:
-    def __init__(self, document: Document, spec: Spec):
+    def __init__(self, document: Document, spec: Spec, keep: Mapping[str, frozenset[str]]):
         self.document = document
         self.spec = spec
+        self.keep = keep  # per environment, services to leave on Ingress 1 before others (iapgen pin --base-ref)
         self.findings: list[Finding] = []
         self.checked: set[int] = set()  # services whose environment-independent rules ran
         self.pins: dict[int, dict[str, int]] = {}  # service index -> {environment: Ingress to pin}
@@ -273,7 +287,8 @@ class _Checker:
             return exposures
         numbers: dict[str, int] = {}
         for namespace, members in per_namespace.items():
-            placement = layout.place([(e.service.name, e.service.ingress) for e in members])
+            placement = layout.place([(e.service.name, e.service.ingress) for e in members],
+                                     first=self.keep.get(env_name, frozenset()))
             numbers.update(placement.numbers)
             for ingress in placement.overfull:
                 self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
