@@ -52,13 +52,12 @@ def add_pins(path: Path, display: str | None = None, base: tuple[str, str] | Non
         why = _cannot_pin(raw, numbers)
         number = next((n for n in numbers.values() if n is not None), 0)
         # YAML also breaks lines at a lone \r, NEL and U+2028; such a file may not line up with ours.
-        if why is None and not (line <= len(lines) and NAME_LINE.match(lines[line - 1].rstrip("\r\n"))):
+        match = NAME_LINE.match(lines[line - 1].rstrip("\r\n")) if line <= len(lines) else None
+        if why is None and match is None:
             why = f"its name: is not a one-line key of a block mapping; add `ingress: {number}` to it by hand"
-        if why is not None:
-            problems.append(Finding(name, line, where, why, RULE))
+        if why is not None or match is None:
+            problems.append(Finding(name, line, where, why or "", RULE))
             continue
-        match = NAME_LINE.match(lines[line - 1].rstrip("\r\n"))
-        assert match is not None
         ending = "\r\n" if lines[line - 1].endswith("\r\n") else "\n"
         inserts[line - 1] = f"{' ' * len(match.group('lead'))}ingress: {number}{ending}"
         added[index] = number
