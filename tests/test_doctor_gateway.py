@@ -14,7 +14,7 @@ from tests.test_doctor import PODS, SS_OK, ZONES, cloud, statuses  # noqa: F401 
 NEG = "k8s1-3a8f2e1c-argocd-argocd-443-9f0a1b2c"
 BACKEND = "gkegw1-yi3w-argocd-argocd-443-4fdj4jjm3trk"
 BASE = "https://www.googleapis.com/compute/v1/projects/acme-edge"
-CHECKS = ("app-protocol", "route", "policies", "neg-status", "endpoints", "health", "logging", "listen")
+CHECKS = ("gateway", "app-protocol", "route", "policies", "neg-status", "endpoints", "health", "logging", "listen")
 
 
 def condition(kind: str, status: str = "True", reason: str = "") -> dict[str, str]:
@@ -31,6 +31,12 @@ def healthy() -> dict[str, Any]:
                                        {"network_endpoint_groups": {"443": NEG}, "zones": list(ZONES)})}},
                                    "spec": {"ports": [{"name": "https", "port": 443, "targetPort": 8080,
                                                        "appProtocol": "HTTPS"}]}},
+        "gateway.iapgen-gateway.iapgen.json": {"status": {
+            "addresses": [{"type": "IPAddress", "value": "34.120.0.10"}],
+            "conditions": [condition("Accepted"), condition("Programmed")],
+            "listeners": [{"name": name, "attachedRoutes": 1, "conditions": [
+                condition("Accepted"), condition("Programmed"), condition("ResolvedRefs"),
+                condition("Conflicted", "False", "NoConflicts")]} for name in ("https", "http")]}},
         "httproute.argocd.argocd.json": {"status": {"parents": [{
             "parentRef": {"name": "iapgen", "namespace": "iapgen-gateway", "sectionName": "https"},
             "conditions": [condition("Accepted"), condition("ResolvedRefs")]}]}},
@@ -63,7 +69,18 @@ def _route(f: dict[str, Any]) -> dict[str, Any]:
     return f["httproute.argocd.argocd.json"]["status"]["parents"][0]
 
 
+def _gateway(f: dict[str, Any]) -> dict[str, Any]:
+    status: dict[str, Any] = f["gateway.iapgen-gateway.iapgen.json"]["status"]
+    return status
+
+
 FAILURES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    ("gateway-address-in-use", lambda f: _gateway(f).update(addresses=[], conditions=[
+        condition("Accepted"), condition("Programmed", "False", "AddressNotUsable")]), "gateway"),
+    ("gateway-not-reconciled", lambda f: _gateway(f).pop("conditions"), "gateway"),
+    ("gateway-listener-conflicted", lambda f: _gateway(f)["listeners"][0]["conditions"].__setitem__(
+        3, condition("Conflicted", "True", "HostnameConflict")), "gateway"),
+    ("gateway-missing", lambda f: f.pop("gateway.iapgen-gateway.iapgen.json"), "gateway"),
     ("app-protocol-edited", lambda f: f["svc.argocd.argocd.json"]["spec"]["ports"][0].pop("appProtocol"),
      "app-protocol"),
     ("route-not-admitted", lambda f: _route(f)["conditions"].__setitem__(
@@ -110,3 +127,15 @@ def test_no_backend_built_yet(cloud: Callable[..., CliResult]) -> None:  # noqa:
     files["backend-services.json"] = files["backend-services.json"][:1]
     found = statuses(cloud(files, "--env", "edge", "--format", "json"))
     assert (found["health"], found["logging"]) == ("fail", "skipped")
+
+
+def test_the_gateway_check_names_the_address_or_the_events(cloud: Callable[..., CliResult]) -> None:  # noqa: F811
+    files = healthy()
+    _gateway(files)["conditions"][1] = condition("Programmed", "False", "AddressNotUsable")
+    failing = {c["check"]: c for c in json.loads(cloud(files, "--env", "edge", "--format", "json").out)["checks"]}
+    assert "Programmed=False (AddressNotUsable" in failing["gateway"]["evidence"]
+    assert "gcloud compute addresses describe iapgen-edge --global --project acme-edge" in failing["gateway"]["fix"]
+    _gateway(files)["conditions"][1] = condition("Programmed", "False", "Invalid")
+    failing = {c["check"]: c for c in json.loads(cloud(files, "--env", "edge", "--format", "json").out)["checks"]}
+    assert "kubectl describe gateway iapgen -n iapgen-gateway" in failing["gateway"]["fix"]
+    assert "gcloud certificate-manager maps describe iapgen-edge --project acme-edge" in failing["gateway"]["fix"]

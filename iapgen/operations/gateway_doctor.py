@@ -1,13 +1,14 @@
 """`iapgen doctor` for a service in a `loadBalancer: gateway` environment: read-only, like doctor.py.
 
-1. app-protocol  the Service port's appProtocol is the protocol GKE Gateway must speak
-2. route         the HTTPRoute is Accepted and ResolvedRefs by the environment's Gateway
-3. policies      HealthCheckPolicy and GCPBackendPolicy are Attached (not Conflicted)
-4. neg-status    the NEG controller wrote cloud.google.com/neg-status for the Service port
-5. endpoints     each NEG's endpoints are exactly the ready Pods' IP:targetPort
-6. health        the gkegw1-... backend service (the one whose NEGs are the Service's) sees every endpoint HEALTHY
-7. logging       its health check logs (HealthCheckPolicy logConfig.enabled)
-8. listen        the server listens on targetPort on all interfaces
+1. gateway       the environment's Gateway is Accepted and Programmed, with an address, and so is each listener
+2. app-protocol  the Service port's appProtocol is the protocol GKE Gateway must speak
+3. route         the HTTPRoute is Accepted and ResolvedRefs by the environment's Gateway
+4. policies      HealthCheckPolicy and GCPBackendPolicy are Attached (not Conflicted)
+5. neg-status    the NEG controller wrote cloud.google.com/neg-status for the Service port
+6. endpoints     each NEG's endpoints are exactly the ready Pods' IP:targetPort
+7. health        the gkegw1-... backend service (the one whose NEGs are the Service's) sees every endpoint HEALTHY
+8. logging       its health check logs (HealthCheckPolicy logConfig.enabled)
+9. listen        the server listens on targetPort on all interfaces
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from iapgen.operations.doctor import (
     _ready_pods,
 )
 from iapgen.spec import gateway as gw
+from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
 
 
@@ -40,6 +42,7 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
     def add(check: str, status: str, evidence: str, fix: str = "") -> None:
         checks.append(Check(name, check, status, evidence, fix))
 
+    checks.append(_gateway(tools, exposure))
     ok, svc = tools.json(["kubectl", "get", "svc", name, "-n", ns, "-o", "json"])
     if not ok or not isinstance(svc, dict):
         add("app-protocol", FAIL, f"Service {ns}/{name} not found: {svc}", "run pulumi up for this environment")
@@ -79,6 +82,47 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
 
 def _conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(c.get("type")): c for c in _items(status.get("conditions"))}
+
+
+def _gateway(tools: Tools, exposure: Exposure) -> Check:
+    """The Gateway and its listeners (gke-behaviour.md#gateway-class): without Programmed nothing below serves."""
+    name, ns, env = exposure.service.name, exposure.gateway_namespace, exposure.env
+    project = exposure.environment.project
+    ok, gateway = tools.json(["kubectl", "get", "gateway", gw.GATEWAY, "-n", ns, "-o", "json"])
+    if not ok or not isinstance(gateway, dict):
+        return Check(name, "gateway", FAIL, f"Gateway {ns}/{gw.GATEWAY} not found: {gateway}",
+                     "run pulumi up for this environment")
+    status = _mapping(gateway.get("status"))
+    conditions = _conditions(status)
+    bad = [_condition_text(t, conditions.get(t)) for t in ("Accepted", "Programmed")
+           if _mapping(conditions.get(t)).get("status") != "True"]
+    for listener in _items(status.get("listeners")):
+        listed = _conditions(listener)
+        bad += [f"listener {listener.get('name')}: " + _condition_text(t, listed.get(t))
+                for t in ("Accepted", "Programmed", "ResolvedRefs") if t in listed
+                and listed[t].get("status") != "True"]
+        if _mapping(listed.get("Conflicted")).get("status") == "True":
+            bad.append(f"listener {listener.get('name')}: " + _condition_text("Conflicted", listed["Conflicted"]))
+    addresses = [str(a.get("value")) for a in _items(status.get("addresses")) if a.get("value")]
+    if bad:
+        address, certmap = naming.environment_address(env), naming.certificate_map(env)
+        reasons = {str(_mapping(c).get("reason")) for c in conditions.values()}
+        fix = (f"the static IP {address} must exist, global, and serve no other load balancer: gcloud compute "
+               f"addresses describe {address} --global --project {project}"
+               if reasons & {"AddressNotAssigned", "AddressNotUsable"} else
+               f"kubectl describe gateway {gw.GATEWAY} -n {ns}: its events name the cause, e.g. a missing certificate "
+               f"map (gcloud certificate-manager maps describe {certmap} --project {project}) or a controller that "
+               "has not caught up (Unknown/Pending for a few minutes after pulumi up)")
+        return Check(name, "gateway", FAIL, "; ".join(bad), fix)
+    return Check(name, "gateway", PASS, f"{ns}/{gw.GATEWAY} Accepted and Programmed at "
+                 f"{', '.join(addresses) or 'no address reported'}")
+
+
+def _condition_text(kind: str, condition: Any) -> str:
+    found = _mapping(condition)
+    if not found:
+        return f"{kind} missing"
+    return f"{kind}={found.get('status')} ({found.get('reason', '')}: {found.get('message', '')})"
 
 
 def _route(tools: Tools, exposure: Exposure) -> Check:

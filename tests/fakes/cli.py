@@ -23,7 +23,7 @@ def fixture(tool: str, args: list[str]) -> str | None:
             return f"svc.{after('-n')}.{args[2]}.json"
         if args[:2] == ["get", "svcneg"]:
             return f"svcneg.{after('-n')}.{after('-l').split('=', 1)[1]}.json"
-        if args[0] == "get" and args[1] in ("httproute", "healthcheckpolicy", "gcpbackendpolicy"):
+        if args[0] == "get" and args[1] in ("gateway", "httproute", "healthcheckpolicy", "gcpbackendpolicy"):
             return f"{args[1]}.{after('-n')}.{args[2]}.json"
         if args[:2] == ["get", "pods"]:
             return f"pods.{after('-n')}.json"
