@@ -171,6 +171,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader left (iapgen pin | head): say nothing, and let exit's flush go nowhere
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + getattr(signal, "SIGPIPE", 13)
     except _Terminated:
         return 128 + signal.SIGTERM
     except (MemoryError, RecursionError) as err:  # the input limits should prevent both; never a traceback
@@ -391,7 +395,11 @@ def _pin(args: argparse.Namespace) -> int:
     from iapgen.spec.pinning import add_pins
 
     base = None
-    if args.base_ref:
+    if args.base_ref is not None:
+        if not args.base_ref.strip():  # "$DEPLOYED_SHA" unset in CI: never fall back to spec order silently
+            print("iapgen pin: --base-ref is empty; give the revision that is deployed (e.g. origin/main), or leave "
+                  "the option out", file=sys.stderr)
+            return EXIT_PROBLEMS
         try:
             base = (read_at_ref(args.base_ref, Path(args.spec)).spec, f"{args.base_ref}:{args.spec}")
         except GitRefError as err:

@@ -42,4 +42,6 @@ def read_at_ref(ref: str, spec: Path) -> AtRef:
 
 
 def _git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True).stdout
+    # Specs are UTF-8 whatever the locale says (cp1252 on Windows); bytes that are not raise UnicodeDecodeError.
+    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True,
+                          encoding="utf-8").stdout

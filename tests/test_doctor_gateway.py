@@ -81,6 +81,10 @@ FAILURES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("gateway-listener-conflicted", lambda f: _gateway(f)["listeners"][0]["conditions"].__setitem__(
         3, condition("Conflicted", "True", "HostnameConflict")), "gateway"),
     ("gateway-missing", lambda f: f.pop("gateway.iapgen-gateway.iapgen.json"), "gateway"),
+    ("gateway-no-address", lambda f: _gateway(f).pop("addresses"), "gateway"),
+    ("gateway-status-stale", lambda f: (f["gateway.iapgen-gateway.iapgen.json"].update(metadata={"generation": 3}),
+                                        [c.update(observedGeneration=2) for c in _gateway(f)["conditions"]]),
+     "gateway"),
     ("app-protocol-edited", lambda f: f["svc.argocd.argocd.json"]["spec"]["ports"][0].pop("appProtocol"),
      "app-protocol"),
     ("route-not-admitted", lambda f: _route(f)["conditions"].__setitem__(

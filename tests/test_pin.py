@@ -232,3 +232,43 @@ def test_a_bom_is_kept_and_a_terminal_that_is_not_utf8_gets_utf8(tmp_path: Path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(b"\xef\xbb\xbfenvironments:") and "# équipe web".encode() in proc.stdout
     assert proc.stdout.decode().count("ingress: 2") == 1
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback() -> None:
+    """`iapgen pin | head` (or schema, rules): the closed pipe ends the command quietly with 128 + SIGPIPE."""
+    proc = subprocess.Popen([sys.executable, "-m", "iapgen.cli", "schema"], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the command writes anything
+    err = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141 and b"Traceback" not in err and err == b""
+
+
+def test_an_empty_base_ref_is_refused_not_ignored(tmp_path: Path) -> None:
+    result = run_cli("pin", "--spec", write_spec(tmp_path, HEAD + entry(0)), "--base-ref", "")
+    assert result.code == 1 and result.out == "" and "--base-ref is empty" in result.err
+
+
+def test_the_base_keeps_a_service_on_ingress_1_of_its_own_namespace_only(tmp_path: Path) -> None:
+    """app14 ran on Ingress 1 of namespace other; now in web, where 15 others run: it is the one pinned."""
+    deployed = HEAD + "".join(entry(i) for i in range(14)) + entry(14, namespace="other") + entry(15)
+    spec = write_spec(tmp_path, deployed)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "services.yaml")
+    git(tmp_path, "commit", "-qm", "deployed")
+    spec.write_text(deployed.replace("    namespace: other\n", "    namespace: web\n"))
+    based = run_cli("pin", "--spec", spec, "--base-ref", "HEAD")
+    assert based.code == 0, based.err
+    assert based.out.count("ingress: 2") == 1 and "  - name: app14\n    ingress: 2\n" in based.out
+
+
+def test_the_base_is_read_as_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, HEAD + "# équipe Ágil\n" + "".join(entry(i) for i in range(16)))
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "services.yaml")
+    git(tmp_path, "commit", "-qm", "deployed")
+    proc = subprocess.run([sys.executable, "-m", "iapgen.cli", "pin", "--spec", str(spec), "--base-ref", "HEAD"],
+                          capture_output=True, cwd=REPO,
+                          env={**os.environ, "LC_ALL": "C", "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0"})
+    assert proc.returncode == 0, proc.stderr
+    assert "# équipe Ágil".encode() in proc.stdout and proc.stdout.count(b"ingress: 2") == 1

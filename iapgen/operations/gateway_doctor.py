@@ -104,6 +104,14 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
         if _mapping(listed.get("Conflicted")).get("status") == "True":
             bad.append(f"listener {listener.get('name')}: " + _condition_text("Conflicted", listed["Conflicted"]))
     addresses = [str(a.get("value")) for a in _items(status.get("addresses")) if a.get("value")]
+    generation = _mapping(gateway.get("metadata")).get("generation")
+    stale = sorted({f"{t} describes generation {c.get('observedGeneration')}" for t, c in conditions.items()
+                    if isinstance(generation, int) and isinstance(c.get("observedGeneration"), int)
+                    and c["observedGeneration"] < generation})
+    if stale:  # conditions of an older spec: the controller has not caught up with the last change
+        bad += [f"{', '.join(stale)}, the Gateway is at {generation}"]
+    if not bad and not addresses:
+        bad.append("Programmed but no address in status.addresses")
     if bad:
         address, certmap = naming.environment_address(env), naming.certificate_map(env)
         reasons = {str(_mapping(c).get("reason")) for c in conditions.values()}
@@ -114,8 +122,7 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
                f"map (gcloud certificate-manager maps describe {certmap} --project {project}) or a controller that "
                "has not caught up (Unknown/Pending for a few minutes after pulumi up)")
         return Check(name, "gateway", FAIL, "; ".join(bad), fix)
-    return Check(name, "gateway", PASS, f"{ns}/{gw.GATEWAY} Accepted and Programmed at "
-                 f"{', '.join(addresses) or 'no address reported'}")
+    return Check(name, "gateway", PASS, f"{ns}/{gw.GATEWAY} Accepted and Programmed at {', '.join(addresses)}")
 
 
 def _condition_text(kind: str, condition: Any) -> str:

@@ -42,6 +42,7 @@ def add_pins(path: Path, display: str | None = None, base: tuple[str, str] | Non
     keep = on_ingress_one(one_document(*base)) if base is not None else None
     pins = missing_pins(document, keep)
     lines = LINE.findall(text)  # YAML's line breaks; str.splitlines also breaks at \f, \v and others
+    newline = "\r\n" if "\r\n" in text else "\n"  # the file's own line ending
     problems: list[Finding] = []
     inserts: dict[int, str] = {}  # 0-based line index -> the line to add after it
     added: dict[int, int] = {}  # service index -> its pin
@@ -58,15 +59,14 @@ def add_pins(path: Path, display: str | None = None, base: tuple[str, str] | Non
         if why is not None or match is None:
             problems.append(Finding(name, line, where, why or "", RULE))
             continue
-        ending = "\r\n" if lines[line - 1].endswith("\r\n") else "\n"
-        inserts[line - 1] = f"{' ' * len(match.group('lead'))}ingress: {number}{ending}"
+        inserts[line - 1] = f"{' ' * len(match.group('lead'))}ingress: {number}{newline}"
         added[index] = number
     if problems:
         raise SpecError(problems)
     if not inserts:
         return bom + text, 0
     if lines and not lines[-1].endswith("\n") and len(lines) - 1 in inserts:
-        lines[-1] += "\n"
+        lines[-1] += newline
     pinned = "".join(line + inserts.get(i, "") for i, line in enumerate(lines))
     expected = copy.deepcopy(document.data)
     for index, number in added.items():

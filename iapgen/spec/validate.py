@@ -69,12 +69,15 @@ def validate_document(document: Document) -> LoadedSpec:
     return LoadedSpec(document.file, checker.spec, checker.exposures)
 
 
-def missing_pins(document: Document,
-                 keep: Mapping[str, frozenset[str]] | None = None) -> dict[int, dict[str, int | None]]:
+Kept = Mapping[tuple[str, str], frozenset[str]]  # (environment, namespace) -> services its Ingress 1 serves
+
+
+def missing_pins(document: Document, keep: Kept | None = None) -> dict[int, dict[str, int | None]]:
     """{service index: {environment: the Ingress number INGRESS_PIN_REQUIRED asks for, or None where the
-    service is on an Ingress and needs none}} for the services that need one somewhere. `keep`: per environment,
-    the services Ingress 1 serves today, which stay there before any other. Other findings do not matter here,
-    except duplicate service names (a pin goes to a name); a spec that does not fit the model raises them."""
+    service is on an Ingress and needs none}} for the services that need one somewhere. `keep`: per environment
+    and namespace, the services its Ingress 1 serves today, which stay there before any other. Other findings
+    do not matter here, except duplicate service names (a pin goes to a name); a spec that does not fit the
+    model raises them."""
     checker = _checked(document, keep or {})
     duplicates = [f for f in checker.findings if f.rule == "SERVICE_DUPLICATE"]
     if duplicates:
@@ -92,13 +95,17 @@ def missing_pins(document: Document,
     return found
 
 
-def on_ingress_one(document: Document) -> dict[str, frozenset[str]]:
-    """Per environment, the services a spec puts on their namespace's Ingress 1 (findings or not)."""
-    return {env: frozenset(e.service.name for e in exposures if e.ingress_number == 1)
-            for env, exposures in _checked(document).exposures.items()}
+def on_ingress_one(document: Document) -> dict[tuple[str, str], frozenset[str]]:
+    """Per (environment, namespace), the services a spec puts on that namespace's Ingress 1 (findings or not)."""
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for env, exposures in _checked(document).exposures.items():
+        for exposure in exposures:
+            if exposure.ingress_number == 1:
+                found[(env, exposure.service.namespace)].add(exposure.service.name)
+    return {key: frozenset(names) for key, names in found.items()}
 
 
-def _checked(document: Document, keep: Mapping[str, frozenset[str]] | None = None) -> _Checker:
+def _checked(document: Document, keep: Kept | None = None) -> _Checker:
     """Every rule run over a document that fits the model (SpecError when it does not)."""
     if not isinstance(document.data, dict):
         raise SpecError.single(document.file, document.start_line, "", "a spec is a mapping with "
@@ -127,10 +134,10 @@ def _check_size(document: Document, spec: Spec) -> None:
 
 
 class _Checker:
-    def __init__(self, document: Document, spec: Spec, keep: Mapping[str, frozenset[str]]):
+    def __init__(self, document: Document, spec: Spec, keep: Kept):
         self.document = document
         self.spec = spec
-        self.keep = keep  # per environment, services to leave on Ingress 1 before others (iapgen pin --base-ref)
+        self.keep = keep  # services to leave on Ingress 1 before others (iapgen pin --base-ref)
         self.findings: list[Finding] = []
         self.checked: set[int] = set()  # services whose environment-independent rules ran
         self.pins: dict[int, dict[str, int]] = {}  # service index -> {environment: Ingress to pin}
@@ -288,7 +295,7 @@ class _Checker:
         numbers: dict[str, int] = {}
         for namespace, members in per_namespace.items():
             placement = layout.place([(e.service.name, e.service.ingress) for e in members],
-                                     first=self.keep.get(env_name, frozenset()))
+                                     first=self.keep.get((env_name, namespace), frozenset()))
             numbers.update(placement.numbers)
             for ingress in placement.overfull:
                 self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
