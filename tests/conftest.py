@@ -17,6 +17,7 @@ from iapgen.cli import main
 from iapgen.render.offline import OfflineRun, Registration, run_offline
 from iapgen.spec.validate import load_spec
 from tests import offline_only  # noqa: F401  (keeps every test's traffic on this machine)
+from tests.fake_compute import FakeCompute, running
 from tests.k8s_schemas import validate_manifests  # noqa: F401  (re-exported for the tests)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -146,3 +147,10 @@ def plan_for(tmp_path: Path) -> Callable[..., Plan]:
 def chdir(path: Path) -> Iterator[None]:
     with contextlib.chdir(path):
         yield
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCompute]:
+    """The fake Compute and Resource Manager APIs, served on 127.0.0.1 for one test."""
+    with running() as compute:
+        yield compute

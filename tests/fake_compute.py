@@ -11,10 +11,15 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlparse
+
+if TYPE_CHECKING:
+    from google.auth.transport.requests import AuthorizedSession
 
 TOKEN = "test-token"
 PROJECT = "acme-dev"
@@ -143,3 +148,22 @@ class FakeCompute:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
         return server
+
+
+@contextmanager
+def running() -> Iterator[FakeCompute]:
+    """A FakeCompute served on 127.0.0.1 for the duration of the block (the `fake` fixture of conftest.py)."""
+    compute = FakeCompute()
+    server = compute.serve()
+    try:
+        yield compute
+    finally:
+        server.shutdown()
+
+
+def bearer_session(token: str = TOKEN) -> AuthorizedSession:
+    """A google-auth session with credentials that need no refresh: the providers' session_factory in tests."""
+    import google.oauth2.credentials
+    from google.auth.transport.requests import AuthorizedSession
+
+    return AuthorizedSession(google.oauth2.credentials.Credentials(token=token))

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import google.oauth2.credentials
 import pytest
-from google.auth.transport.requests import AuthorizedSession
 
 from components.gwbackend import GatewayBackendProvider
 from iapgen.googleapi.compute import ApiError
 from iapgen.spec.gateway import name_fits, neg_matches
-from tests.fake_compute import PROJECT, PROJECT_NUMBER, TOKEN, FakeCompute
+from tests.fake_compute import PROJECT, PROJECT_NUMBER, FakeCompute, bearer_session
 
 NAME = "gkegw1-yi3w-argocd-argocd-443-4fdj4jjm3trk"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeCompute]:
-    compute = FakeCompute()
-    server = compute.serve()
-    yield compute
-    server.shutdown()
-
-
 def provider() -> GatewayBackendProvider:
-    def session() -> AuthorizedSession:
-        return AuthorizedSession(google.oauth2.credentials.Credentials(token=TOKEN))
-    return GatewayBackendProvider(session_factory=session, sleep=lambda _: None)
+    return GatewayBackendProvider(session_factory=bearer_session, sleep=lambda _: None)
 
 
 def props(fake: FakeCompute, **extra: Any) -> dict[str, Any]:

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import google.oauth2.credentials
 import pytest
-from google.auth.transport.requests import AuthorizedSession
 
 from components.hclogging import BackendNotReady, HealthCheckLoggingProvider, describes
 from iapgen.googleapi.compute import ApiError
-from tests.fake_compute import PROJECT, PROJECT_NUMBER, TOKEN, FakeCompute
+from tests.fake_compute import PROJECT, PROJECT_NUMBER, TOKEN, FakeCompute, bearer_session
 
 NAME = "k8s1-3a8f2e1c-argocd-argocd-443-9f0a1b2c"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCompute]:
-    compute = FakeCompute()
-    server = compute.serve()
-    yield compute
-    server.shutdown()
 
 
 class Sleeps(list[float]):
@@ -32,9 +21,8 @@ class Sleeps(list[float]):
 
 def provider(sleeps: Sleeps | None = None, token: str = TOKEN) -> HealthCheckLoggingProvider:
     """The production provider, with google-auth credentials that need no refresh."""
-    def session() -> AuthorizedSession:
-        return AuthorizedSession(google.oauth2.credentials.Credentials(token=token))
-    return HealthCheckLoggingProvider(session_factory=session, sleep=sleeps if sleeps is not None else Sleeps())
+    return HealthCheckLoggingProvider(session_factory=lambda: bearer_session(token),
+                                      sleep=sleeps if sleeps is not None else Sleeps())
 
 
 def props(fake: FakeCompute, **extra: Any) -> dict[str, Any]:

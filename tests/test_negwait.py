@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import google.oauth2.credentials
 import pytest
-from google.auth.transport.requests import AuthorizedSession
 
 from components.negwait import NegNotReady, NegReadyProvider
 from iapgen.googleapi.compute import ApiError
-from tests.fake_compute import PROJECT, PROJECT_NUMBER, TOKEN, FakeCompute
+from tests.fake_compute import PROJECT, PROJECT_NUMBER, FakeCompute, bearer_session
 
 NAME = "iapgen-dev-argocd"
 ZONES = ["europe-west1-b", "europe-west1-c"]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCompute]:
-    compute = FakeCompute()
-    server = compute.serve()
-    yield compute
-    server.shutdown()
 
 
 def add_neg(fake: FakeCompute, zone: str, neg_id: str, service: str = "argocd") -> None:
@@ -47,9 +36,7 @@ class Sleeps(list[float]):
 
 
 def provider(sleeps: Sleeps | None = None) -> NegReadyProvider:
-    def session() -> AuthorizedSession:
-        return AuthorizedSession(google.oauth2.credentials.Credentials(token=TOKEN))
-    return NegReadyProvider(session_factory=session, sleep=sleeps if sleeps is not None else Sleeps())
+    return NegReadyProvider(session_factory=bearer_session, sleep=sleeps if sleeps is not None else Sleeps())
 
 
 def props(fake: FakeCompute, **extra: Any) -> dict[str, Any]:
