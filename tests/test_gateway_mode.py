@@ -214,6 +214,17 @@ def test_300_services_with_40_in_one_namespace_render_under_one_gateway(tmp_path
     assert elapsed < 120, elapsed
 
 
+def render_into(folder: Path, spec: dict[str, Any]) -> Path:
+    """Render dev of `spec` (with the OAuth secret its stack needs) into folder/out, as iapgen diff reads it."""
+    from iapgen.render.command import render, write
+
+    folder.mkdir()
+    path = write_spec(folder, spec)
+    (folder / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret:\n    secure: v1:ZG8=\n")
+    write(folder / "out" / "dev", render(str(path), "dev").files)
+    return folder / "out"
+
+
 @pytest.mark.parametrize(("change", "said"), [
     (lambda s: s["services"][0]["healthCheck"].update(path="/ready"), "health check path /healthz -> /ready"),
     (lambda s: s["services"][0].update(protocol="HTTP2"), "protocol HTTPS -> HTTP2"),
@@ -223,14 +234,6 @@ def test_300_services_with_40_in_one_namespace_render_under_one_gateway(tmp_path
 ])
 def test_diff_says_what_a_gateway_change_deploys(tmp_path: Path, change: Any, said: str) -> None:
     from iapgen.operations.diff import report
-    from iapgen.render.command import render, write
-
-    def render_into(folder: Path, spec: dict[str, Any]) -> Path:
-        folder.mkdir()
-        path = write_spec(folder, spec)
-        (folder / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret:\n    secure: v1:ZG8=\n")
-        write(folder / "out" / "dev", render(str(path), "dev").files)
-        return folder / "out"
 
     base = gateway_spec([dict(s) for s in SEED])
     head = yaml.safe_load(yaml.safe_dump(base))
@@ -243,14 +246,6 @@ def test_diff_says_what_a_gateway_change_deploys(tmp_path: Path, change: Any, sa
 
 def test_diff_warns_when_an_environment_moves_to_gateway(tmp_path: Path) -> None:
     from iapgen.operations.diff import report
-    from iapgen.render.command import render, write
-
-    def render_into(folder: Path, spec: dict[str, Any]) -> Path:
-        folder.mkdir()
-        path = write_spec(folder, spec)
-        (folder / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret:\n    secure: v1:ZG8=\n")
-        write(folder / "out" / "dev", render(str(path), "dev").files)
-        return folder / "out"
 
     head = gateway_spec([dict(s) for s in SEED])
     base = yaml.safe_load(yaml.safe_dump(head))
