@@ -71,20 +71,24 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
 @given(specs())
 def test_valid_specs_render_to_valid_consistent_objects(spec: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "services.yaml"
-        path.write_text(yaml.safe_dump(spec, sort_keys=False))
-        files = render(str(path), "dev").files
-        k8s = Path(tmp) / "k8s"
-        for rel, text in files.items():
-            if rel.startswith("k8s/"):
-                (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
-                (Path(tmp) / rel).write_text(text)
+        k8s = _render_k8s(Path(tmp), spec)
         objects = load_objects(k8s)
         assert len([o for o in objects if o["kind"] == "Service"]) == len(spec["services"])
         assert consistency_problems(objects) == []
         assert lint([str(k8s)]).findings == []
         report = validate_manifests(k8s)
         assert report["invalid"] == 0, report["findings"]
+
+
+def _render_k8s(folder: Path, spec: dict[str, Any]) -> Path:
+    """Render dev of `spec` (beside any stack config already in `folder`); its Kubernetes YAML in folder/k8s."""
+    path = folder / "services.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    for rel, text in render(str(path), "dev").files.items():
+        if rel.startswith("k8s/"):
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_text(text)
+    return folder / "k8s"
 
 
 def _rendered_objects(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -234,15 +238,8 @@ def test_valid_specs_render_to_valid_objects_in_gateway_mode(spec: dict[str, Any
     dev["loadBalancer"] = "gateway"
     dev["iap"]["oauthClientId"] = "1234-abcd.apps.googleusercontent.com"
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "services.yaml"
-        path.write_text(yaml.safe_dump(spec, sort_keys=False))
         (Path(tmp) / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret:\n    secure: v1:ZG8=\n")
-        files = render(str(path), "dev").files
-        k8s = Path(tmp) / "k8s"
-        for rel, text in files.items():
-            if rel.startswith("k8s/"):
-                (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
-                (Path(tmp) / rel).write_text(text)
+        k8s = _render_k8s(Path(tmp), spec)
         objects = load_objects(k8s)
         assert sum(1 for o in objects if o["kind"] == "HealthCheckPolicy") == len(spec["services"])
         assert lint([str(k8s)]).findings == []
