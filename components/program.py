@@ -13,7 +13,7 @@ Stack config (Pulumi.<stack>.yaml):
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pulumi
 
@@ -29,6 +29,9 @@ from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
 from iapgen.spec.validate import LoadedSpec, load_spec
+
+if TYPE_CHECKING:  # imported lazily at run time: only standalone and gateway mode need them
+    from components.lbfrontend import LbFrontend
 
 DEFAULT_SPEC = "services.yaml"
 
@@ -98,9 +101,7 @@ def build(loaded: LoadedSpec) -> None:
         for e in exposures
     }
 
-    pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
-    pulumi.export("environment", env)
-    pulumi.export("project", project)
+    export_environment(env, project, exposures)
     # {namespace: ...} for each namespace's Ingress 1, as always; {namespace/iapgen-N: ...} for Ingress N.
     pulumi.export("addresses", {
         naming.address_key(ns, number): {"name": ip.name, "ip": ip.address}
@@ -120,6 +121,23 @@ class _Backend(Protocol):
     health_check: pulumi.Output[str]
     iap_audience: pulumi.Output[str]
     log_query: pulumi.Output[str]
+
+
+def export_environment(env: str, project: str, exposures: tuple[Exposure, ...],
+                       load_balancer: str | None = None) -> None:
+    """The stack outputs every mode has (ingress mode, the first, exports no loadBalancer: it is the default)."""
+    pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
+    pulumi.export("environment", env)
+    pulumi.export("project", project)
+    if load_balancer is not None:
+        pulumi.export("loadBalancer", load_balancer)
+
+
+def export_lb_frontend(lb: LbFrontend, exposures: tuple[Exposure, ...]) -> None:
+    """standalone and gateway: every namespace is served at the environment's one address and certificate map."""
+    address = {"name": lb.address_name, "ip": lb.address}
+    pulumi.export("addresses", {ns: address for ns in sorted({e.service.namespace for e in exposures})})
+    pulumi.export("certificateMap", lb.certificate_map_name)
 
 
 def service_output(e: Exposure, service_name: pulumi.Output[str], ip: pulumi.Output[str], backend: _Backend,
@@ -159,13 +177,8 @@ def build_standalone(env: str, environment: Environment, exposures: tuple[Exposu
         routes=[Route(e.service.name, e.host, backends[e.service.name].backend_service_ref) for e in exposures],
         target_ports=[e.service.target_port for e in exposures]))
 
-    pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
-    pulumi.export("environment", env)
-    pulumi.export("project", project)
-    pulumi.export("loadBalancer", "standalone")
-    address = {"name": lb.address_name, "ip": lb.address}
-    pulumi.export("addresses", {ns: address for ns in sorted({e.service.namespace for e in exposures})})
-    pulumi.export("certificateMap", lb.certificate_map_name)
+    export_environment(env, project, exposures, "standalone")
+    export_lb_frontend(lb, exposures)
     pulumi.export("services", {
         e.service.name: service_output(
             e, backends[e.service.name].service_name, lb.address, backends[e.service.name],
@@ -198,14 +211,9 @@ def build_gateway(env: str, environment: Environment, exposures: tuple[Exposure,
         for e in exposures
     }
 
-    pulumi.export("runbooks", {e.service.name: runbook(e) for e in exposures})
-    pulumi.export("environment", env)
-    pulumi.export("project", project)
-    pulumi.export("loadBalancer", "gateway")
+    export_environment(env, project, exposures, "gateway")
     pulumi.export("gateway", {"namespace": gateway_namespace, "name": gateway_spec.GATEWAY})
-    address = {"name": lb.address_name, "ip": lb.address}
-    pulumi.export("addresses", {ns: address for ns in sorted({e.service.namespace for e in exposures})})
-    pulumi.export("certificateMap", lb.certificate_map_name)
+    export_lb_frontend(lb, exposures)
     pulumi.export("services", {
         e.service.name: service_output(
             e, services[e.service.name].service_name, lb.address, services[e.service.name],
