@@ -175,25 +175,23 @@ def shared_selector(n: int) -> bytes:
 def near_miss(n: int) -> bytes:
     """N BackendConfigs and N Services in one namespace, each Service naming a BackendConfig that is
     one letter off: every reference is unresolved and every name is close to every other."""
-    docs = []
-    for i in range(n):
-        docs.append(f"apiVersion: cloud.google.com/v1\nkind: BackendConfig\n"
-                    f"metadata: {{name: backend-config-{i:05d}, namespace: near}}\nspec: {{timeoutSec: 30}}\n")
-        docs.append(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: near\n  annotations:\n"
-                    f"    cloud.google.com/backend-config: '{{\"default\": \"backend-config-{i:05d}x\"}}'\n"
-                    f"spec:\n  selector: {{app: svc-{i}}}\n  ports:\n  - {{port: 80, targetPort: 8080}}\n")
-    return "---\n".join(docs).encode()
+    return _unresolved(n, "near", lambda i: f"backend-config-{i:05d}", lambda i: f"backend-config-{i:05d}x")
 
 
 def unmatched_names(n: int) -> bytes:
     """N BackendConfigs and N Services in one namespace and file, each Service naming a BackendConfig that
     nothing resembles: every finding could name every BackendConfig that does exist."""
+    return _unresolved(n, "far", lambda i: f"bc-{i:05d}", lambda i: f"{'q' * 12}-{i}")
+
+
+def _unresolved(n: int, namespace: str, defined: Callable[[int], str], named: Callable[[int], str]) -> bytes:
+    """N BackendConfigs `defined(i)` and N Services whose backend-config names `named(i)`, in one namespace."""
     docs = []
     for i in range(n):
         docs.append(f"apiVersion: cloud.google.com/v1\nkind: BackendConfig\n"
-                    f"metadata: {{name: bc-{i:05d}, namespace: far}}\nspec: {{timeoutSec: 30}}\n")
-        docs.append(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: far\n  annotations:\n"
-                    f"    cloud.google.com/backend-config: '{{\"default\": \"{'q' * 12}-{i}\"}}'\n"
+                    f"metadata: {{name: {defined(i)}, namespace: {namespace}}}\nspec: {{timeoutSec: 30}}\n")
+        docs.append(f"apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-{i}\n  namespace: {namespace}\n"
+                    f"  annotations:\n    cloud.google.com/backend-config: '{{\"default\": \"{named(i)}\"}}'\n"
                     f"spec:\n  selector: {{app: svc-{i}}}\n  ports:\n  - {{port: 80, targetPort: 8080}}\n")
     return "---\n".join(docs).encode()
 
