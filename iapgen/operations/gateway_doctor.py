@@ -94,13 +94,11 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
                      "run pulumi up for this environment")
     status = _mapping(gateway.get("status"))
     conditions = _conditions(status)
-    bad = [_condition_text(t, conditions.get(t)) for t in ("Accepted", "Programmed")
-           if _mapping(conditions.get(t)).get("status") != "True"]
+    bad = _not_true(conditions, ("Accepted", "Programmed"))
     for listener in _items(status.get("listeners")):
         listed = _conditions(listener)
-        bad += [f"listener {listener.get('name')}: " + _condition_text(t, listed.get(t))
-                for t in ("Accepted", "Programmed", "ResolvedRefs") if t in listed
-                and listed[t].get("status") != "True"]
+        present = tuple(t for t in ("Accepted", "Programmed", "ResolvedRefs") if t in listed)
+        bad += [f"listener {listener.get('name')}: {text}" for text in _not_true(listed, present)]
         if _mapping(listed.get("Conflicted")).get("status") == "True":
             bad.append(f"listener {listener.get('name')}: " + _condition_text("Conflicted", listed["Conflicted"]))
     addresses = [str(a.get("value")) for a in _items(status.get("addresses")) if a.get("value")]
@@ -125,6 +123,11 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
     return Check(name, "gateway", PASS, f"{ns}/{gw.GATEWAY} Accepted and Programmed at {', '.join(addresses)}")
 
 
+def _not_true(conditions: dict[str, dict[str, Any]], kinds: tuple[str, ...]) -> list[str]:
+    """Each of `kinds` whose condition is not True (or is missing), as _condition_text says it."""
+    return [_condition_text(t, conditions.get(t)) for t in kinds if _mapping(conditions.get(t)).get("status") != "True"]
+
+
 def _condition_text(kind: str, condition: Any) -> str:
     found = _mapping(condition)
     if not found:
@@ -145,9 +148,7 @@ def _route(tools: Tools, exposure: Exposure) -> Check:
         return Check(name, "route", FAIL, f"no status from Gateway {exposure.gateway_namespace}/{gw.GATEWAY} yet",
                      f"kubectl get gateway -n {exposure.gateway_namespace} (Programmed?); the controller may lag")
     conditions = _conditions(parents[0])
-    bad = [f"{t}={c.get('status')} ({c.get('reason', '')}: {c.get('message', '')})"
-           for t in ("Accepted", "ResolvedRefs") for c in [conditions.get(t, {"status": "missing"})]
-           if c.get("status") != "True"]
+    bad = _not_true(conditions, ("Accepted", "ResolvedRefs"))
     if bad:
         return Check(name, "route", FAIL, "; ".join(bad),
                      "NotAllowedByListeners: the Gateway does not admit the namespace (run pulumi up); "
@@ -169,12 +170,10 @@ def _policies(tools: Tools, exposure: Exposure) -> Check:
         conditions = _conditions(status)
         for ancestor in _items(status.get("ancestors")):
             conditions.update(_conditions(ancestor))
-        attached = conditions.get("Attached", {})
-        if attached.get("status") == "True":
+        not_attached = _not_true(conditions, ("Attached",))
+        problems += [f"{kind}: {text}" for text in not_attached]
+        if not not_attached:
             fine.append(kind)
-        else:
-            problems.append(f"{kind}: Attached={attached.get('status', 'missing')} ({attached.get('reason', '')}: "
-                            f"{attached.get('message', '')})")
     if problems:
         return Check(name, "policies", FAIL, "; ".join(problems),
                      f"Conflicted: another policy of that kind targets Service {name} (the oldest wins): kubectl get "
