@@ -93,9 +93,10 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
             keeps[app.service.namespace] = app
     namespaces: dict[str, Namespace] = {}
     entries: list[Entry] = []
+    for namespace, app in keeps.items():
+        namespaces[namespace] = _namespace(app, env)
     for app in adopted:
-        space = namespaces.setdefault(app.service.namespace, _namespace(keeps[app.service.namespace], env))
-        entries.append(_entry(ctx, app, space, env))
+        entries.append(_entry(ctx, app, namespaces[app.service.namespace], env))
     entries.sort(key=lambda e: (e.app.service.namespace, e.name))
     _spread(entries, env)
     return entries, skipped
