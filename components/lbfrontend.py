@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -27,6 +28,7 @@ from pulumi_gcp.certificatemanager.certificate_map_entry import CertificateMapEn
 from pulumi_gcp.compute.global_address import GlobalAddress
 
 from iapgen.spec import naming
+from iapgen.spec.exposure import Exposure
 
 LABELS = {"managed-by": "iapgen"}
 CERTIFICATE_MANAGER = "//certificatemanager.googleapis.com"
@@ -121,3 +123,10 @@ class LbFrontend(pulumi.ComponentResource):
             "address": self.address, "address_name": self.address_name, "address_ref": self.address_ref,
             "certificate_map_name": self.certificate_map_name, "certificate_map_ref": self.certificate_map_ref,
         })
+
+
+def address_outputs(lb: LbFrontend, exposures: Sequence[Exposure]) -> dict[str, Any]:
+    """Stack outputs: every namespace is served at the environment's one address and certificate map."""
+    address = {"name": lb.address_name, "ip": lb.address}
+    return {"addresses": {ns: address for ns in sorted({e.service.namespace for e in exposures})},
+            "certificateMap": lb.certificate_map_name}

@@ -20,7 +20,9 @@ from typing import Any
 import yaml
 
 from iapgen.gitref import GitRefError, read_at_ref
-from iapgen.operations import gateway as gateway_ops
+from iapgen.modes import named
+from iapgen.modes.base import DiffService as Service
+from iapgen.modes.base import Rendered
 from iapgen.templating import render_template
 
 COMMENT_LIMIT = 65_536
@@ -34,13 +36,6 @@ LABELS = {"namespace": "namespace", "host": "host", "port": "Service port", "tar
 
 class DiffError(Exception):
     pass
-
-
-@dataclass
-class Service:
-    name: str
-    facts: dict[str, Any]
-    members: set[str]
 
 
 @dataclass
@@ -73,89 +68,24 @@ def k8s_texts(folder: Path | None) -> dict[str, str]:
 
 
 def mode(folder: Path | None) -> str | None:
-    """The environment's loadBalancer mode as rendered (outputs before standalone existed mean ingress)."""
+    """The environment's loadBalancer mode as rendered (outputs of the default mode carry none)."""
     if folder is None:
         return None
-    return str(json.loads((folder / "outputs.json").read_text()).get("loadBalancer") or "ingress")
+    return named(json.loads((folder / "outputs.json").read_text()).get("loadBalancer")).name
 
 
 def services(folder: Path | None) -> dict[str, Service]:
-    """Each service's reviewable facts, read back from the rendered objects and plan."""
+    """Each service's reviewable facts, read back from the rendered objects and plan by the folder's mode."""
     if folder is None:
         return {}
-    texts = k8s_texts(folder)
-    loaded = [yaml.safe_load(t) for t in texts.values()]
-    objects = {(o["kind"], o["metadata"]["name"]): o for o in loaded}
-    # Which Ingress serves each host: a namespace with more than 15 hosts has several.
-    serving = {(o["metadata"].get("namespace"), rule.get("host")): o["metadata"]["name"]
-               for o in loaded if o["kind"] == "Ingress" for rule in o.get("spec", {}).get("rules", [])}
+    loaded = [yaml.safe_load(t) for t in k8s_texts(folder).values()]
     plan = json.loads((folder / "plan.json").read_text())
     members: dict[str, set[str]] = {}
     for entry in plan:
         if entry["type"].endswith(":WebBackendServiceIamMember") and entry["parent"]:
             members.setdefault(entry["parent"].split("/")[0], set()).add(entry["inputs"].get("member", "?"))
-    if mode(folder) == "standalone":
-        return standalone_services(objects, plan, members)
-    found = {}
-    for (kind, name), svc in objects.items():
-        if kind != "Service":
-            continue
-        gateway_facts = gateway_ops.diff_facts(objects, name, svc)
-        if gateway_facts is not None:
-            found[name] = Service(name, gateway_facts, members.get(name, set()))
-            continue
-        port = svc["spec"]["ports"][0]
-        protocols = json.loads(svc["metadata"].get("annotations", {}).get("cloud.google.com/app-protocols", "{}"))
-        bc = objects.get(("BackendConfig", name), {}).get("spec", {})
-        hc = bc.get("healthCheck", {})
-        cert = objects.get(("ManagedCertificate", name), {}).get("spec", {})
-        namespace = svc["metadata"].get("namespace")
-        found[name] = Service(name, {
-            "namespace": svc["metadata"].get("namespace"), "host": ", ".join(cert.get("domains", [])),
-            "port": port.get("port"), "targetPort": port.get("targetPort"),
-            "protocol": protocols.get(port.get("name"), "HTTP"), "path": hc.get("requestPath"),
-            "interval": hc.get("checkIntervalSec"), "timeout": hc.get("timeoutSec"),
-            "healthy": hc.get("healthyThreshold"), "unhealthy": hc.get("unhealthyThreshold"),
-            "iap": "on" if (bc.get("iap") or {}).get("enabled") else "off",
-            "ingress": f"{namespace}/{serving.get((namespace, next(iter(cert.get('domains', [])), None)), '?')}",
-        }, members.get(name, set()))
-    return found
-
-
-HEALTH_CHECK_BLOCKS = ("httpHealthCheck", "httpsHealthCheck", "http2HealthCheck")
-
-
-def standalone_services(objects: dict[tuple[str, str], Any], plan: list[dict[str, Any]],
-                        members: dict[str, set[str]]) -> dict[str, Service]:
-    """The same facts for a standalone environment: the health check, backend service and URL map are
-    pulumi-gcp resources in the plan, parented to the service's component (or the environment's)."""
-    owned = {(e["type"].rsplit(":", 1)[-1], e["parent"]): e["inputs"] for e in plan if e["parent"]}
-    hosts: dict[str, str] = {}
-    for entry in plan:
-        if entry["type"] == "gcp:compute/uRLMap:URLMap":
-            for rule in entry["inputs"].get("hostRules") or []:
-                hosts[rule["pathMatcher"]] = ", ".join(rule["hosts"])
-    found = {}
-    for (kind, name), svc in objects.items():
-        if kind != "Service":
-            continue
-        port = svc["spec"]["ports"][0]
-        check = owned.get(("HealthCheck", name), {})
-        block: dict[str, Any] = next((check[b] for b in HEALTH_CHECK_BLOCKS if b in check), {})
-        backend = owned.get(("BackendService", name), {})
-        iap = backend.get("iap")
-        # A custom OAuth client's secret makes the whole block secret; it is set only with IAP on.
-        on = iap == "[secret]" or (isinstance(iap, dict) and iap.get("enabled"))
-        found[name] = Service(name, {
-            "namespace": svc["metadata"].get("namespace"), "host": hosts.get(name, ""),
-            "port": port.get("port"), "targetPort": port.get("targetPort"),
-            "protocol": backend.get("protocol"), "path": block.get("requestPath"),
-            "interval": check.get("checkIntervalSec"), "timeout": check.get("timeoutSec"),
-            "healthy": check.get("healthyThreshold"), "unhealthy": check.get("unhealthyThreshold"),
-            "iap": "on" if on else "off",
-            "lb": "owned by the stack (standalone)", "backend": backend.get("name"),
-        }, members.get(name, set()))
-    return found
+    rendered = Rendered(loaded, {(o["kind"], o["metadata"]["name"]): o for o in loaded}, plan, members)
+    return named(mode(folder)).diff_services(rendered)
 
 
 def changes(old: Service, new: Service) -> list[str]:

@@ -23,15 +23,13 @@ from typing import Any
 
 import yaml
 
-from components.program import backend_members, build
-from iapgen.operations import gateway as gateway_ops
-from iapgen.operations.runbook import runbook
+from components.program import build
+from iapgen.modes import mode_of
+from iapgen.modes.base import SummaryInput
 from iapgen.render.offline import SECRET, OfflineRun, Registration, run_offline
 from iapgen.render.stackconfig import StackConfig, stack_config
-from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.validate import LoadedSpec, load_spec
-from iapgen.templating import render_template
 
 MANIFEST = ".iapgen-render.json"
 RENDER = "iapgen render"
@@ -74,17 +72,13 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
             path = f"k8s/{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
             files[path] = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
     environment, exposures = loaded.environment(env)
+    mode = mode_of(environment)
     for exposure in exposures:
-        files[f"runbooks/{exposure.service.name}.md"] = runbook(exposure)
-    template = {"standalone": "summary-standalone.md.j2", "gateway": "summary-gateway.md.j2"}.get(
-        environment.load_balancer, "summary.md.j2")
-    files["summary.md"] = render_template(
-        template, env=env, lb=_lb_view(env, run.outputs),
-        gateway=gateway_ops.summary_view(env, environment, exposures, run.outputs),
-        environment=environment, spec_file=loaded.file,
-        stack_file=config.file, services=[_service_view(e, run.outputs) for e in exposures],
-        namespaces=_namespace_views(exposures, run.outputs, env), resource_count=len(run.resources),
-        object_count=sum(1 for f in files if f.startswith("k8s/")))
+        files[f"runbooks/{exposure.service.name}.md"] = mode.runbook(exposure)
+    files["summary.md"] = mode.summary(SummaryInput(env, environment, exposures, run.outputs, {
+        "spec_file": loaded.file, "stack_file": config.file,
+        "services": [_service_view(e, run.outputs) for e in exposures], "resource_count": len(run.resources),
+        "object_count": sum(1 for f in files if f.startswith("k8s/"))}))
     return files
 
 
@@ -162,29 +156,10 @@ def _service_view(exposure: Exposure, outputs: Mapping[str, Any]) -> dict[str, A
         "hc": hc,
         "iap": service.iap,
         "members": exposure.members,
-        "bound": backend_members(exposure, exposure.environment.iap.project_wide),
+        "bound": exposure.bound_members,
         "ip": outputs.get("services", {}).get(service.name, {}).get("ip", "<computed>"),
         "neg": exposure.neg_name,
     }
-
-
-def _lb_view(env: str, outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The environment's one load balancer (standalone mode)."""
-    addresses = list(outputs.get("addresses", {}).values())
-    return {"address_name": naming.environment_address(env), "certificate_map": naming.certificate_map(env),
-            "url_map": naming.url_map(env), "ip": addresses[0].get("ip", "<computed>") if addresses else "<computed>"}
-
-
-def _namespace_views(exposures: tuple[Exposure, ...], outputs: Mapping[str, Any], env: str) -> list[Any]:
-    """One row per Ingress: a namespace's Ingress 1, then its Ingress 2, 3, ... when it has more than 15 hosts."""
-    views: dict[tuple[str, int], dict[str, Any]] = {}
-    for exposure in exposures:
-        namespace = exposure.service.namespace
-        view = views.setdefault((namespace, exposure.ingress_number), {
-            "name": namespace, "ingress": exposure.ingress_name, "address_name": exposure.static_ip_name,
-            "ip": outputs.get("addresses", {}).get(exposure.address_key, {}).get("ip", "<computed>"), "hosts": []})
-        view["hosts"].append(exposure.host)
-    return [views[k] for k in sorted(views)]
 
 
 # --- writing ------------------------------------------------------------------------------

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iapgen.spec import gateway, naming
+from iapgen.spec import naming
 from iapgen.spec.models import Environment, Service
+
+# The health-check block of a Compute health check (and of a HealthCheckPolicy's config) per protocol.
+HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
 
 
 @dataclass(frozen=True)
@@ -40,21 +43,6 @@ class Exposure:
         return naming.port_name(self.service.protocol)
 
     @property
-    def standalone(self) -> bool:
-        """Whether the stack owns this service's load balancer (loadBalancer: standalone)."""
-        return self.environment.load_balancer == "standalone"
-
-    @property
-    def gateway(self) -> bool:
-        """Whether GKE's Gateway controller makes this service's load balancer (loadBalancer: gateway)."""
-        return self.environment.load_balancer == "gateway"
-
-    @property
-    def gateway_namespace(self) -> str:
-        options = self.environment.gateway
-        return options.namespace if options is not None else gateway.DEFAULT_NAMESPACE
-
-    @property
     def neg_name(self) -> str:
         """The standalone NEG's name (also its backend service's and health check's)."""
         return naming.neg(self.env, self.service.name)
@@ -62,6 +50,28 @@ class Exposure:
     @property
     def url(self) -> str:
         return f"https://{self.host}/"
+
+    @property
+    def scheme(self) -> str:
+        """How the load balancer speaks to the Pods (and a probe from inside the cluster must)."""
+        return "http" if self.service.protocol == "HTTP" else "https"
+
+    @property
+    def iap_text(self) -> str:
+        return "on" if self.service.iap.enabled else f"off ({self.service.iap.reason})"
+
+    @property
+    def members_text(self) -> str:
+        """Who IAP admits, for runbooks; empty with IAP off."""
+        return ", ".join(self.members) if self.service.iap.enabled else ""
+
+    @property
+    def bound_members(self) -> list[str]:
+        """Principals bound on this service's backend: none when IAP is off; the environment's own are bound
+        project-wide instead when it asks for that (iap.projectWide)."""
+        if not self.service.iap.enabled:
+            return []
+        return list(self.service.iap.members if self.environment.iap.project_wide else self.members)
 
     @property
     def selector_text(self) -> str:

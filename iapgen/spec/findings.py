@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, show
 from iapgen.spec import rules
+from iapgen.spec.models import DEFAULT_MODE, Environment, field_owners, variant_of
 from iapgen.spec.yamlsource import Document, Loc
 
 
@@ -44,23 +45,27 @@ def translate(err: ValidationError, document: Document, model: type[BaseModel], 
         if override is not None and _inside(override[1], rel):
             loc = (*override[0], *rel)
         raw = _get(document.data, loc)
-        message, rule = _describe(item, raw, model, rel)
+        message, rule = _describe(item, raw, model, rel, _get(document.data, base))
         findings.append(Finding(document.file, document.line_of(loc), field_path(loc, document), message, rule))
     return findings
 
 
-def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[str, str]:
+def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc, data: Any) -> tuple[str, str]:
+    """`data`: what `model` validated (the whole spec, or one service)."""
     kind = item["type"]
     if kind in rules.CATALOGUE:
         return item["ctx"]["message"], kind
     if kind == "missing":
-        field = _field_info(model, rel)
+        field = _field_info(model, rel, data)
         doc = field.description if field is not None and field.description else ""
         if doc[:2].istitle():  # "How the ..." -> "how the ...", but "GCP ..." stays
             doc = doc[0].lower() + doc[1:]
         return (f"is required: {doc}" if doc else "is required"), "SPEC_SHAPE"
     if kind == "extra_forbidden":
-        known = _known_keys(model, rel[:-1])
+        other_mode = _other_mode_field(model, rel, data)
+        if other_mode:
+            return other_mode, "LB_FIELD_OTHER_MODE"
+        known = _known_keys(model, rel[:-1], data)
         close = difflib.get_close_matches(str(rel[-1]), known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(known)}"
         return f"unknown field {show(rel[-1])}{hint}", "SPEC_SHAPE"
@@ -77,6 +82,19 @@ def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[st
     if kind == "too_short":
         return f"must not be empty: {item['msg'].lower()}", "SPEC_SHAPE"
     return f"{item['msg']}", "SPEC_SHAPE"
+
+
+def _other_mode_field(model: type[BaseModel], rel: Loc, data: Any) -> str | None:
+    """A field of another loadBalancer mode's environment (zones in an ingress environment)."""
+    target = _model_at(model, rel[:-1], data)
+    owners = field_owners().get(str(rel[-1]))
+    if target is None or not issubclass(target, Environment) or not owners or len(rel) < 2:
+        return None
+    environment = _get(data, rel[:-1])
+    mode = environment.get("loadBalancer", DEFAULT_MODE) if isinstance(environment, dict) else DEFAULT_MODE
+    owner = owners[0]
+    return (f"{rel[-1]} is read only with loadBalancer: {owner}, but {rel[-2]} uses {mode}; remove it or set "
+            f"loadBalancer: {owner}")
 
 
 def _type_word(value: Any) -> str:
@@ -129,11 +147,15 @@ def field_path(loc: Loc, document: Document) -> str:
 _PLAIN_KEY = re.compile(r"^[A-Za-z0-9_./:-]{1,63}$")
 
 
-def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
-    """The model class that holds the value at `loc` (walking fields, list items and map values)."""
+def _model_at(model: type[BaseModel], loc: Loc, data: Any = None) -> type[BaseModel] | None:
+    """The model class that holds the value at `loc` (walking fields, list items and map values); `data`, what
+    `model` validated, picks each environment's model by its loadBalancer."""
     current: Any = model
     for part in loc:
         current = _strip(current)
+        if current is Environment:
+            current = variant_of(data)
+        data = _get(data, (part,))
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = _by_alias(current, str(part))
             if field is None:
@@ -144,6 +166,8 @@ def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
         else:
             return None
     current = _strip(current)
+    if current is Environment:
+        current = variant_of(data)
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
@@ -165,13 +189,13 @@ def _by_alias(model: type[BaseModel], alias: str) -> Any:
     return None
 
 
-def _known_keys(model: type[BaseModel], loc: Loc) -> list[str]:
-    target = _model_at(model, loc)
+def _known_keys(model: type[BaseModel], loc: Loc, data: Any = None) -> list[str]:
+    target = _model_at(model, loc, data)
     if target is None:
         return []
     return [field.alias or name for name, field in target.model_fields.items()]
 
 
-def _field_info(model: type[BaseModel], rel: Loc) -> Any:
-    parent = _model_at(model, rel[:-1])
+def _field_info(model: type[BaseModel], rel: Loc, data: Any = None) -> Any:
+    parent = _model_at(model, rel[:-1], data)
     return _by_alias(parent, str(rel[-1])) if parent is not None else None

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ModelWrapValidatorHandler, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from iapgen.spec import rules
-from iapgen.spec.gateway import DEFAULT_NAMESPACE as GATEWAY_NAMESPACE
 
 
 def _checked(check: Callable[..., str | None], *extra: Any) -> AfterValidator:
@@ -65,11 +64,20 @@ Selector = Annotated[dict[Annotated[str, Field(max_length=317)], Annotated[str, 
 # YAML gives lists; tuples keep the frozen models hashable. strict=False applies to the list
 # itself only: its items stay strictly typed.
 Members = Annotated[tuple[Member, ...], Field(max_length=1500, strict=False)]
-LoadBalancer = Annotated[str, Field(max_length=32), _hint(enum=list(rules.LOAD_BALANCERS)),
-                         _checked(rules.check_load_balancer)]
 Zone = Annotated[str, Field(max_length=63), _hint(pattern=rules.ZONE.pattern), _checked(rules.check_zone)]
 Zones = Annotated[tuple[Zone, ...], Field(min_length=1, max_length=20, strict=False)]
 Network = Annotated[str, Field(max_length=63), _hint(pattern=rules.GCE_NAME.pattern), _checked(rules.check_network)]
+
+
+def _check_mode(value: str) -> str:
+    """An unknown loadBalancer (LB_MODE_INVALID): the modes are those registered (iapgen/modes)."""
+    message = rules.check_load_balancer(value, tuple(ENVIRONMENTS))
+    if message:
+        raise PydanticCustomError(rules.rule_of(rules.check_load_balancer).id, "{message}", {"message": message})
+    return value
+
+
+LoadBalancer = Annotated[str, Field(max_length=32), AfterValidator(_check_mode)]
 
 
 class Model(BaseModel):
@@ -167,28 +175,55 @@ class Service(Model):
         "key by key, lists and scalars are replaced.")
 
 
-class Gateway(Model):
-    """gateway only: where the environment's one GKE Gateway lives."""
-
-    namespace: Namespace = Field(GATEWAY_NAMESPACE, description="Namespace of the shared Gateway; iapgen creates "
-                                 f"and owns it (default {GATEWAY_NAMESPACE}).")
+DEFAULT_MODE = "ingress"
+ENVIRONMENTS: dict[str, type[Environment]] = {}
+"""loadBalancer -> the environment model of that mode; each mode package registers its own (iapgen/modes)."""
 
 
 class Environment(Model):
-    """One deployment target; its key is the Pulumi stack name."""
+    """One deployment target; its key is the Pulumi stack name. The fields every mode has: each mode's model
+    (iapgen/modes/<mode>/) adds its own, and validation picks the model by `loadBalancer`."""
 
     project: ProjectId = Field(description="GCP project id, e.g. acme-dev.")
     domain: Host = Field(description="Default host suffix: a service's host is <name>.<domain>.")
     iap: EnvironmentIap = Field(default_factory=EnvironmentIap, description="IAP settings for every service.")
-    load_balancer: LoadBalancer = Field("ingress", description="How services are exposed: ingress (GKE Ingress "
+    load_balancer: LoadBalancer = Field(DEFAULT_MODE, description="How services are exposed: ingress (GKE Ingress "
                                         "creates the load balancer), standalone (the stack owns it, behind "
                                         "standalone NEGs) or gateway (one GKE Gateway for the environment).")
-    zones: Zones | None = Field(None, description="standalone only: the zones the cluster's nodes run in, e.g. "
-                                "[europe-west1-b, europe-west1-c]; one NEG backend per zone.")
-    network: Network | None = Field(None, description="standalone only: the cluster's VPC network name; it gets "
-                                    "the firewall rule for Google's health-check and proxy ranges.")
-    gateway: Gateway | None = Field(None, description="gateway only: where the shared Gateway lives, e.g. "
-                                    "{namespace: iapgen-gateway}.")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _by_mode(cls, data: Any, handler: ModelWrapValidatorHandler[Environment]) -> Environment:
+        """Validate a mapping as the model of its mode; an unknown mode falls through to LB_MODE_INVALID."""
+        if cls is Environment and isinstance(data, dict):
+            variant = ENVIRONMENTS.get(data.get("loadBalancer", DEFAULT_MODE))
+            if variant is not None:
+                return variant.model_validate(data)
+        return handler(data)
+
+
+def register_environment(mode: str, model: type[Environment]) -> None:
+    """Make `model` the environment of `loadBalancer: mode` (called once by each mode package)."""
+    if ENVIRONMENTS.get(mode, model) is not model:
+        raise ValueError(f"loadBalancer mode {mode} registered twice")
+    ENVIRONMENTS[mode] = model
+
+
+def variant_of(data: Any) -> type[Environment]:
+    """The environment model validation picks for a raw mapping (the base model for an unknown mode)."""
+    mode = data.get("loadBalancer", DEFAULT_MODE) if isinstance(data, dict) else DEFAULT_MODE
+    return ENVIRONMENTS.get(mode, Environment) if isinstance(mode, str) else Environment
+
+
+def field_owners() -> dict[str, list[str]]:
+    """{YAML field: the modes whose environments have it} for the fields not every mode has."""
+    common = {field.alias or name for name, field in Environment.model_fields.items()}
+    owners: dict[str, list[str]] = {}
+    for mode, model in ENVIRONMENTS.items():
+        for name, field in model.model_fields.items():
+            if (field.alias or name) not in common:
+                owners.setdefault(field.alias or name, []).append(mode)
+    return owners
 
 
 class Spec(Model):

@@ -207,17 +207,15 @@ def check_host(value: str) -> str | None:
 
 # --- load balancer mode -------------------------------------------------------------------
 
-LOAD_BALANCERS = ("ingress", "standalone", "gateway")
-
-
 @rule("LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress), standalone (a load balancer the stack owns) or "
       "gateway (GKE Gateway).",
       "design.md#environments")
-def check_load_balancer(value: str) -> str | None:
-    if value in LOAD_BALANCERS:
+def check_load_balancer(value: str, modes: tuple[str, ...]) -> str | None:
+    """`modes`: the registered loadBalancer modes (iapgen/modes)."""
+    if value in modes:
         return None
-    hint = f"; write {value.lower()}" if value.lower() in LOAD_BALANCERS else ""
-    return f"invalid loadBalancer {show(value)}; allowed: {', '.join(LOAD_BALANCERS)}{hint}"
+    hint = f"; write {value.lower()}" if value.lower() in modes else ""
+    return f"invalid loadBalancer {show(value)}; allowed: {', '.join(modes)}{hint}"
 
 
 @rule("ZONE_INVALID", "Zones are Compute Engine zone names such as europe-west1-b, each listed once.",

@@ -8,7 +8,6 @@ path, message and rule id; all of them are raised together in one `SpecError`.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections import defaultdict
 from collections.abc import Mapping
@@ -19,18 +18,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.spec import gateway, layout, lbchecks, naming, pinned, rules
+from iapgen.modes import mode_of
+from iapgen.spec import collisions, rules
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.findings import field_path, merge, translate
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
-# Google's target HTTPS proxy takes at most 15 certificates; each Ingress holds one ManagedCertificate per host.
-MAX_HOSTS_PER_INGRESS = layout.HOSTS_PER_INGRESS
 # Every command validates every environment, so the work is environments x services: both are bounded,
 # and so is their product (one YAML anchor can name a thousand environments in a few lines).
 MAX_ENVIRONMENTS = 100
-MANAGED_CERT_DOMAIN_MAX = 63
 MAX_DEPLOYMENTS = 100_000
 NOT_OVERRIDABLE = ("name", "overrides")
 
@@ -85,7 +82,7 @@ def missing_pins(document: Document, keep: Kept | None = None) -> dict[int, dict
     found: dict[int, dict[str, int | None]] = {index: dict(numbers) for index, numbers in checker.pins.items()}
     index_of = {service.name: index for index, service in enumerate(checker.spec.services)}
     for env, exposures in checker.exposures.items():
-        if checker.spec.environments[env].load_balancer != "ingress":
+        if not mode_of(checker.spec.environments[env]).pins_ingresses:
             continue  # no Ingress there: `ingress` is not read
         for exposure in exposures:
             index = index_of[exposure.service.name]
@@ -142,10 +139,24 @@ class _Checker:
         self.checked: set[int] = set()  # services whose environment-independent rules ran
         self.pins: dict[int, dict[str, int]] = {}  # service index -> {environment: Ingress to pin}
         self.exposures: dict[str, tuple[Exposure, ...]] = {}
+        self.index_of: dict[str, int] = {}
+        for i, service in enumerate(spec.services):
+            self.index_of.setdefault(service.name, i)
 
     def add(self, loc: Loc, message: str, rule: str) -> None:
         self.findings.append(Finding(self.document.file, self.document.line_of(loc),
                                      field_path(loc, self.document), message, rule))
+
+    # --- the Report the modes' checks write to (iapgen/modes/base.py) ---
+
+    def service(self, exposure: Exposure, field: tuple[str, ...], message: str, rule: str) -> None:
+        self.add(self.where(("services", self.index_of[exposure.service.name]), exposure.env, *field), message, rule)
+
+    def environment(self, env: str, field: tuple[str | int, ...], message: str, rule: str) -> None:
+        self.add(("environments", env, *field), message, rule)
+
+    def pin(self, exposure: Exposure, number: int) -> None:
+        self.pins.setdefault(self.index_of[exposure.service.name], {})[exposure.env] = number
 
     def run(self) -> dict[str, tuple[Exposure, ...]]:
         self.check_names()
@@ -157,9 +168,9 @@ class _Checker:
                 if effective is not None:
                     resolved.append(self.expose(index, effective, env_name, environment))
             exposures[env_name] = self.check_environment(env_name, tuple(resolved))
-            for loc, message, rule in lbchecks.mode_fields(env_name, environment):
-                self.add(loc, message, rule)
-        for loc, message, rule in lbchecks.gce_collisions(self.spec.environments, exposures):
+        names = {env: mode_of(environment).gce_names(env, environment, exposures[env])
+                 for env, environment in self.spec.environments.items()}
+        for loc, message, rule in collisions.gce_collisions(self.spec.environments, names):
             self.add(loc, message, rule)
         return exposures
 
@@ -213,31 +224,14 @@ class _Checker:
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
                      "IAP_NO_MEMBERS")
-        if environment.load_balancer == "gateway":
-            message = gateway.check_policy_path(service.health_check.path)
-            if message:
-                self.add(self.where(loc, env_name, "healthCheck", "path"), message, "HC_PATH_GATEWAY")
-        if environment.load_balancer in ("standalone", "gateway"):
-            neg_name = naming.neg(env_name, service.name)
-            what = "NEG, backend service and health check" if environment.load_balancer == "standalone" else \
-                "Certificate Manager certificate"
-            if len(neg_name) > naming.GCE_NAME_MAX:
-                self.add(self.where(loc, env_name, "name"),
-                         f"the {what} name {neg_name!r} would be {len(neg_name)} "
-                         f"characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or the "
-                         "environment name", "NAME_TOO_LONG")
         host = service.host or f"{service.name}.{environment.domain}"
         if service.host is None and rules.check_host(host):
             self.add(self.where(loc, env_name, "name"),
                      f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
                      "label over 63); set host: explicitly", "HOST_INVALID")
-        elif environment.load_balancer == "ingress" and len(host) > MANAGED_CERT_DOMAIN_MAX:
-            # The ManagedCertificate CRD caps each domain at 63 characters: the object would be refused
-            # at apply time (docs/gke-behaviour.md#managed-certificate-per-host).
-            self.add(self.where(loc, env_name, "host" if service.host else "name"),
-                     f"host {show(host)} is {len(host)} characters; a ManagedCertificate (GKE Ingress) takes domains "
-                     f"of at most {MANAGED_CERT_DOMAIN_MAX}: use a shorter host", "HOST_INVALID")
-        return Exposure(env_name, environment, service, host, members)
+        exposure = Exposure(env_name, environment, service, host, members)
+        mode_of(environment).check_exposure(exposure, self)
+        return exposure
 
     def check_service(self, loc: Loc, service: Service, env_name: str) -> None:
         """Rules that depend on the service alone (as overridden for `env_name`, when it is)."""
@@ -267,86 +261,17 @@ class _Checker:
         return (*loc, "overrides", env_name, *field)
 
     def check_environment(self, env_name: str, exposures: tuple[Exposure, ...]) -> tuple[Exposure, ...]:
-        """Whole-environment rules; returns the exposures with the Ingress that serves each."""
+        """Whole-environment rules, then the mode's; returns the exposures as the mode deploys them."""
         by_host: dict[str, Exposure] = {}
-        per_namespace: dict[str, list[Exposure]] = defaultdict(list)
-        index_of: dict[str, int] = {}
-        for i, service in enumerate(self.spec.services):
-            index_of.setdefault(service.name, i)
         for exposure in exposures:
-            index = index_of[exposure.service.name]
             other = by_host.get(exposure.host)
             # A duplicate name also duplicates its derived host; SERVICE_DUPLICATE already says so.
             if other is not None and other.service.name != exposure.service.name:
                 field = "host" if exposure.service.host else "name"
-                self.add(self.where(("services", index), env_name, field),
-                         f"host {exposure.host} in {env_name} is already served by {other.service.name}; "
-                         "one host can point at one load balancer: give each service its own host",
-                         "HOST_DUPLICATE")
+                self.service(exposure, (field,),
+                             f"host {exposure.host} in {env_name} is already served by {other.service.name}; "
+                             "one host can point at one load balancer: give each service its own host",
+                             "HOST_DUPLICATE")
             by_host.setdefault(exposure.host, exposure)
-            per_namespace[exposure.service.namespace].append(exposure)
         environment = self.spec.environments[env_name]
-        for loc, message, rule in lbchecks.gateway_iap(env_name, environment, exposures):
-            self.add(loc, message, rule)
-        if environment.load_balancer in ("standalone", "gateway"):
-            # No Ingress: one certificate map serves every host (no per-proxy certificate limit), and the
-            # names an adopted Ingress pins do not apply.
-            return exposures
-        numbers: dict[str, int] = {}
-        for namespace, members in per_namespace.items():
-            placement = layout.place([(e.service.name, e.service.ingress) for e in members],
-                                     first=self.keep.get((env_name, namespace), frozenset()))
-            numbers.update(placement.numbers)
-            for ingress in placement.overfull:
-                self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
-                         layout.overfull_message(namespace, env_name, ingress), "INGRESS_CERT_LIMIT")
-            first = next((e.ingress_name for e in members if placement.numbers[e.service.name] == 1), "")
-            for name, number in placement.to_pin:
-                self.pins.setdefault(index_of[name], {})[env_name] = number
-                self.add(self.where(("services", index_of[name]), env_name, "ingress"),
-                         layout.pin_message(namespace, env_name, name, number, first), "INGRESS_PIN_REQUIRED")
-        placed_exposures = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)
-        ingresses = [(e.service.name, e.service.namespace, e.ingress_number, e.service.names.static_ip)
-                     for e in placed_exposures]
-        for name, message, rule in layout.static_ip_problems(env_name, ingresses):
-            self.add(self.where(("services", index_of[name]), env_name, "namespace"), message, rule)
-        per_ingress: dict[tuple[str, int], list[Exposure]] = defaultdict(list)
-        for exposure in placed_exposures:
-            per_ingress[(exposure.service.namespace, exposure.ingress_number)].append(exposure)
-        named: dict[tuple[str, str], int] = {}
-        for (namespace, number), members in sorted(per_ingress.items()):
-            self.check_pinned_ingress(env_name, members, index_of)
-            taken = named.setdefault((namespace, members[0].ingress_name), number)
-            if taken != number:
-                self.add(self.where(("services", index_of[members[0].service.name]), env_name, "names", "ingress"),
-                         f"Ingress {number} of namespace {namespace} would be named {members[0].ingress_name!r} like "
-                         f"Ingress {taken}: pin names.ingress only on the services of one Ingress",
-                         "PINNED_NAME_CONFLICT")
-        for members in per_namespace.values():
-            self.check_pinned_objects(env_name, members, index_of)
-        return placed_exposures
-
-    def check_pinned_ingress(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
-        """The services one Ingress serves share its name and static IP: they pin the same ones, or none."""
-        first = members[0].service
-        for field, attr in (("ingress", "ingress"), ("staticIp", "static_ip")):
-            for exposure in members[1:]:
-                value, expected = getattr(exposure.service.names, attr), getattr(first.names, attr)
-                if value != expected:
-                    self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
-                             f"names.{field} is {show(value or 'unset')} but {first.name}, served by the same "
-                             f"Ingress, has {show(expected or 'unset')}; the services of one Ingress share its name "
-                             f"and IP, so give them the same names.{field}", "PINNED_NAME_CONFLICT")
-
-    def check_pinned_objects(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
-        """Each service of a namespace needs its own BackendConfig and certificate."""
-        for field, name_of in (("backendConfig", pinned.backend_config), ("certificate", pinned.certificate)):
-            owner: dict[str, str] = {}
-            for exposure in members:
-                name = name_of(exposure.service)
-                if name in owner and owner[name] != exposure.service.name:
-                    self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
-                             f"{field} {show(name)} is already the {field} of {owner[name]} in namespace "
-                             f"{exposure.service.namespace}; each service needs its own: pin it on one service only",
-                             "PINNED_NAME_CONFLICT")
-                owner.setdefault(name, exposure.service.name)
+        return mode_of(environment).check_environment(env_name, environment, exposures, self)

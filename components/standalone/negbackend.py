@@ -30,9 +30,9 @@ from pulumi_gcp.compute.backend_service import BackendService
 from pulumi_gcp.compute.health_check import HealthCheck
 
 from components import iap
-from components.backend import MANAGED_BY
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.negwait import NegReady, NegReadyArgs, neg_group
+from components.shared import MANAGED_BY
 from iapgen.spec.annotations import standalone_service_annotations
 from iapgen.spec.exposure import Exposure
 
@@ -51,6 +51,8 @@ class NegBackendArgs:
     """Principals to bind on this backend (empty when IAP is off or granted project-wide)."""
     oauth_client_secret: pulumi.Output[str] | None = None
     wait_seconds: int = DEFAULT_WAIT_SECONDS
+    zones: tuple[str, ...] = ()
+    """The zones of the cluster's nodes: one NEG backend each."""
 
 
 def backend_iap(exposure: Exposure, client_secret: pulumi.Output[str] | None) -> BackendServiceIapArgs:
@@ -79,7 +81,7 @@ class NegBackend(pulumi.ComponentResource):
         exposure = args.exposure
         service = exposure.service
         environment = exposure.environment
-        project, zones = environment.project, tuple(environment.zones or ())
+        project, zones = environment.project, args.zones
         child = pulumi.ResourceOptions(parent=self)
         labels = {**MANAGED_BY, "iapgen.dev/service": service.name}
         description = f"iapgen: {service.namespace}/{service.name} ({exposure.env})"

@@ -27,7 +27,7 @@ from pulumi_gcp.compute.target_https_proxy import TargetHttpsProxy
 from pulumi_gcp.compute.url_map import URLMap
 
 from components.lbfrontend import LbFrontend
-from components.negbackend import LOAD_BALANCING_SCHEME
+from components.standalone.negbackend import LOAD_BALANCING_SCHEME
 from iapgen.spec import naming
 
 HEALTH_CHECK_RANGES = ("35.191.0.0/16", "130.211.0.0/22")

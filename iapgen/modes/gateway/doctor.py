@@ -1,4 +1,4 @@
-"""`iapgen doctor` for a service in a `loadBalancer: gateway` environment: read-only, like doctor.py.
+"""`iapgen doctor` for a service in a `loadBalancer: gateway` environment: read-only, like every mode's.
 
 1. gateway       the environment's Gateway is Accepted and Programmed, with an address, and so is each listener
 2. app-protocol  the Service port's appProtocol is the protocol GKE Gateway must speak
@@ -16,18 +16,19 @@ from __future__ import annotations
 from typing import Any
 
 from iapgen.lint.checks import NEG_STATUS
-from iapgen.operations.doctor import (
+from iapgen.modes.gateway.environment import namespace_of
+from iapgen.operations.doctorkit import (
     FAIL,
     PASS,
     SKIP,
     Check,
     Tools,
-    _endpoints,
-    _items,
-    _json,
-    _listen,
-    _mapping,
-    _ready_pods,
+    endpoints,
+    items,
+    listen,
+    mapping,
+    parse_json,
+    ready_pods,
 )
 from iapgen.spec import gateway as gw
 from iapgen.spec import naming
@@ -49,7 +50,7 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
         for later in ("route", "policies", "neg-status", "endpoints", "health", "logging", "listen"):
             add(later, SKIP, "no Service")
         return checks
-    ports = [p for p in _items(_mapping(svc.get("spec")).get("ports")) if p.get("port") == service.port]
+    ports = [p for p in items(mapping(svc.get("spec")).get("ports")) if p.get("port") == service.port]
     expected = gw.app_protocol(service.protocol)
     if ports and ports[0].get("appProtocol") == expected:
         add("app-protocol", PASS, f"port {service.port} has appProtocol {expected}")
@@ -60,12 +61,12 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
     checks.append(_route(tools, exposure))
     checks.append(_policies(tools, exposure))
 
-    annotations = _mapping(_mapping(svc.get("metadata")).get("annotations"))
-    status = _json(annotations.get(NEG_STATUS))
+    annotations = mapping(mapping(svc.get("metadata")).get("annotations"))
+    status = parse_json(annotations.get(NEG_STATUS))
     groups = status.get("network_endpoint_groups") if isinstance(status, dict) else None
     neg = groups.get(str(service.port)) if isinstance(groups, dict) else None
     zones = [z for z in (status.get("zones") or []) if isinstance(z, str)] if isinstance(status, dict) else []
-    pods = _ready_pods(tools, exposure)
+    pods = ready_pods(tools, exposure)
     if not neg:
         add("neg-status", FAIL, f"no cloud.google.com/neg-status for port {service.port}",
             "GKE adds NEGs once an accepted HTTPRoute routes to the Service and ready Pods match "
@@ -74,35 +75,35 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
             add(later, SKIP, "no NEG yet")
     else:
         add("neg-status", PASS, f"NEG {neg} in {', '.join(zones) or 'no zone yet'}")
-        checks.append(_endpoints(tools, exposure, neg, zones, project, pods))
+        checks.append(endpoints(tools, exposure, neg, zones, project, pods))
         checks += _backend(tools, exposure, neg, project)
-    checks.append(_listen(tools, exposure, pods))
+    checks.append(listen(tools, exposure, pods))
     return checks
 
 
 def _conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {str(c.get("type")): c for c in _items(status.get("conditions"))}
+    return {str(c.get("type")): c for c in items(status.get("conditions"))}
 
 
 def _gateway(tools: Tools, exposure: Exposure) -> Check:
     """The Gateway and its listeners (gke-behaviour.md#gateway-class): without Programmed nothing below serves."""
-    name, ns, env = exposure.service.name, exposure.gateway_namespace, exposure.env
+    name, ns, env = exposure.service.name, namespace_of(exposure.environment), exposure.env
     project = exposure.environment.project
     ok, gateway = tools.json(["kubectl", "get", "gateway", gw.GATEWAY, "-n", ns, "-o", "json"])
     if not ok or not isinstance(gateway, dict):
         return Check(name, "gateway", FAIL, f"Gateway {ns}/{gw.GATEWAY} not found: {gateway}",
                      "run pulumi up for this environment")
-    status = _mapping(gateway.get("status"))
+    status = mapping(gateway.get("status"))
     conditions = _conditions(status)
     bad = _not_true(conditions, ("Accepted", "Programmed"))
-    for listener in _items(status.get("listeners")):
+    for listener in items(status.get("listeners")):
         listed = _conditions(listener)
         present = tuple(t for t in ("Accepted", "Programmed", "ResolvedRefs") if t in listed)
         bad += [f"listener {listener.get('name')}: {text}" for text in _not_true(listed, present)]
-        if _mapping(listed.get("Conflicted")).get("status") == "True":
+        if mapping(listed.get("Conflicted")).get("status") == "True":
             bad.append(f"listener {listener.get('name')}: " + _condition_text("Conflicted", listed["Conflicted"]))
-    addresses = [str(a.get("value")) for a in _items(status.get("addresses")) if a.get("value")]
-    generation = _mapping(gateway.get("metadata")).get("generation")
+    addresses = [str(a.get("value")) for a in items(status.get("addresses")) if a.get("value")]
+    generation = mapping(gateway.get("metadata")).get("generation")
     stale = sorted({f"{t} describes generation {c.get('observedGeneration')}" for t, c in conditions.items()
                     if isinstance(generation, int) and isinstance(c.get("observedGeneration"), int)
                     and c["observedGeneration"] < generation})
@@ -112,7 +113,7 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
         bad.append("Programmed but no address in status.addresses")
     if bad:
         address, certmap = naming.environment_address(env), naming.certificate_map(env)
-        reasons = {str(_mapping(c).get("reason")) for c in conditions.values()}
+        reasons = {str(mapping(c).get("reason")) for c in conditions.values()}
         fix = (f"the static IP {address} must exist, global, and serve no other load balancer: gcloud compute "
                f"addresses describe {address} --global --project {project}"
                if reasons & {"AddressNotAssigned", "AddressNotUsable"} else
@@ -125,11 +126,11 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
 
 def _not_true(conditions: dict[str, dict[str, Any]], kinds: tuple[str, ...]) -> list[str]:
     """Each of `kinds` whose condition is not True (or is missing), as _condition_text says it."""
-    return [_condition_text(t, conditions.get(t)) for t in kinds if _mapping(conditions.get(t)).get("status") != "True"]
+    return [_condition_text(t, conditions.get(t)) for t in kinds if mapping(conditions.get(t)).get("status") != "True"]
 
 
 def _condition_text(kind: str, condition: Any) -> str:
-    found = _mapping(condition)
+    found = mapping(condition)
     if not found:
         return f"{kind} missing"
     return f"{kind}={found.get('status')} ({found.get('reason', '')}: {found.get('message', '')})"
@@ -142,18 +143,19 @@ def _route(tools: Tools, exposure: Exposure) -> Check:
     if not ok or not isinstance(route, dict):
         return Check(name, "route", FAIL, f"HTTPRoute {ns}/{gw.route_name(name)} not found: {route}",
                      "run pulumi up for this environment")
-    parents = [p for p in _items(_mapping(route.get("status")).get("parents"))
-               if _mapping(p.get("parentRef")).get("name") == gw.GATEWAY]
+    parents = [p for p in items(mapping(route.get("status")).get("parents"))
+               if mapping(p.get("parentRef")).get("name") == gw.GATEWAY]
+    gateway_ns = namespace_of(exposure.environment)
     if not parents:
-        return Check(name, "route", FAIL, f"no status from Gateway {exposure.gateway_namespace}/{gw.GATEWAY} yet",
-                     f"kubectl get gateway -n {exposure.gateway_namespace} (Programmed?); the controller may lag")
+        return Check(name, "route", FAIL, f"no status from Gateway {gateway_ns}/{gw.GATEWAY} yet",
+                     f"kubectl get gateway -n {gateway_ns} (Programmed?); the controller may lag")
     conditions = _conditions(parents[0])
     bad = _not_true(conditions, ("Accepted", "ResolvedRefs"))
     if bad:
         return Check(name, "route", FAIL, "; ".join(bad),
                      "NotAllowedByListeners: the Gateway does not admit the namespace (run pulumi up); "
                      "BackendNotFound: the Service or its port is missing")
-    return Check(name, "route", PASS, f"Accepted and ResolvedRefs by {exposure.gateway_namespace}/{gw.GATEWAY}")
+    return Check(name, "route", PASS, f"Accepted and ResolvedRefs by {gateway_ns}/{gw.GATEWAY}")
 
 
 def _policies(tools: Tools, exposure: Exposure) -> Check:
@@ -165,10 +167,10 @@ def _policies(tools: Tools, exposure: Exposure) -> Check:
         if not ok or not isinstance(policy, dict):
             problems.append(f"{kind} {ns}/{gw.policy_name(name)} not found")
             continue
-        status = _mapping(policy.get("status"))
+        status = mapping(policy.get("status"))
         # Older CRDs report status.conditions; current ones per ancestor (status.ancestors[].conditions).
         conditions = _conditions(status)
-        for ancestor in _items(status.get("ancestors")):
+        for ancestor in items(status.get("ancestors")):
             conditions.update(_conditions(ancestor))
         not_attached = _not_true(conditions, ("Attached",))
         problems += [f"{kind}: {text}" for text in not_attached]
@@ -185,8 +187,8 @@ def _backend(tools: Tools, exposure: Exposure, neg: str, project: str) -> list[C
     name = exposure.service.name
     ok, listed = tools.json(["gcloud", "compute", "backend-services", "list", "--global", "--project", project,
                              f"--filter=name~^{gw.BACKEND_PREFIX}", "--format=json"])
-    mine = [b for b in _items(listed) if any(str(e.get("group", "")).endswith(f"/networkEndpointGroups/{neg}")
-                                             for e in _items(b.get("backends")))] if ok else []
+    mine = [b for b in items(listed) if any(str(e.get("group", "")).endswith(f"/networkEndpointGroups/{neg}")
+                                             for e in items(b.get("backends")))] if ok else []
     if not mine:
         evidence = f"no {gw.BACKEND_PREFIX}... backend service uses NEG {neg}" + ("" if ok else f": {listed}")
         return [Check(name, "health", FAIL, evidence, "the Gateway controller has not built the backend: check the "
@@ -196,8 +198,8 @@ def _backend(tools: Tools, exposure: Exposure, neg: str, project: str) -> list[C
     out = []
     ok, health = tools.json(["gcloud", "compute", "backend-services", "get-health", backend, "--global", "--project",
                              project, "--format=json"])
-    states = [(s.get("ipAddress"), s.get("port"), s.get("healthState")) for entry in (_items(health) if ok else [])
-              for s in _items(_mapping(entry.get("status")).get("healthStatus"))]
+    states = [(s.get("ipAddress"), s.get("port"), s.get("healthState")) for entry in (items(health) if ok else [])
+              for s in items(mapping(entry.get("status")).get("healthStatus"))]
     unhealthy = [f"{ip}:{port} {state}" for ip, port, state in states if state != "HEALTHY"]
     if states and not unhealthy:
         out.append(Check(name, "health", PASS, f"{backend}: {len(states)} endpoints HEALTHY"))
@@ -213,7 +215,7 @@ def _backend(tools: Tools, exposure: Exposure, neg: str, project: str) -> list[C
     check_name = checks[0].rsplit("/", 1)[-1]
     ok, check = tools.json(["gcloud", "compute", "health-checks", "describe", check_name, "--global", "--project",
                             project, "--format=json"])
-    if ok and _mapping(_mapping(check).get("logConfig")).get("enable") is True:
+    if ok and mapping(mapping(check).get("logConfig")).get("enable") is True:
         out.append(Check(name, "logging", PASS, f"health check {check_name} logs state changes"))
     else:
         out.append(Check(name, "logging", FAIL, f"health check {check_name}: " + ("logging off" if ok else str(check)),

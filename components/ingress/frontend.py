@@ -29,7 +29,7 @@ import pulumi_kubernetes as k8s
 from pulumi_gcp.compute.global_address import GlobalAddress
 
 from components import iap
-from components.backend import MANAGED_BY
+from components.shared import MANAGED_BY
 from iapgen.spec import naming, pinned
 from iapgen.spec.exposure import Exposure
 

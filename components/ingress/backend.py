@@ -20,11 +20,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.iap import OAUTH_SECRET
+from components.shared import MANAGED_BY, name_after
 from iapgen.spec import pinned
 from iapgen.spec.annotations import service_annotations
 from iapgen.spec.exposure import Exposure
-
-MANAGED_BY = {"app.kubernetes.io/managed-by": "iapgen"}
 
 
 @dataclass(frozen=True)
@@ -54,11 +53,6 @@ def _iap(exposure: Exposure) -> dict[str, object]:
     if exposure.service.iap.enabled and exposure.environment.iap.oauth_client_id:
         iap["oauthclientCredentials"] = {"secretName": OAUTH_SECRET}
     return iap
-
-
-def _name_after(resource: pulumi.Resource, name: str) -> pulumi.Output[str]:
-    """A name known from the spec, as an Output that depends on the resource it names."""
-    return resource.urn.apply(lambda _: name)
 
 
 class Backend(pulumi.ComponentResource):
@@ -101,8 +95,8 @@ class Backend(pulumi.ComponentResource):
             # backend without its health check and IAP settings.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[config]),
         )
-        self.service_name = _name_after(svc, service.name)
-        self.backend_config_name = _name_after(config, pinned.backend_config(service))
+        self.service_name = name_after(svc, service.name)
+        self.backend_config_name = name_after(config, pinned.backend_config(service))
         self.register_outputs({
             "service_name": self.service_name,
             "backend_config_name": self.backend_config_name,

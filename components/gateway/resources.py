@@ -22,9 +22,9 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import iap
-from components.backend import MANAGED_BY
 from components.gwbackend import GatewayBackend, GatewayBackendArgs
 from components.lbfrontend import LbFrontend
+from components.shared import MANAGED_BY
 from iapgen.spec import gateway as gw
 from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
@@ -48,10 +48,13 @@ class GatewayFrontend(pulumi.ComponentResource):
 
     gateway: k8s.apiextensions.CustomResource
     secrets: dict[str, k8s.core.v1.Secret]
+    namespace: str
+    """The gateway namespace."""
     """Per service namespace, with a custom OAuth client."""
 
     def __init__(self, name: str, args: GatewayFrontendArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("iapgen:gateway:GatewayFrontend", name, None, opts)
+        self.namespace = args.namespace
         child = pulumi.ResourceOptions(parent=self)
         namespaces = sorted({e.service.namespace for e in args.exposures})
         # A service namespace exists already (iapgen never creates those); otherwise the Gateway's is iapgen's.
@@ -160,7 +163,7 @@ class GatewayService(pulumi.ComponentResource):
         route = k8s.apiextensions.CustomResource(
             f"{name}-httproute", api_version=GATEWAY_API, kind="HTTPRoute",
             metadata=meta(gw.route_name(service.name)),
-            spec=gw.route_spec(exposure.host, service.name, service.port, exposure.gateway_namespace),
+            spec=gw.route_spec(exposure.host, service.name, service.port, args.frontend.namespace),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[svc, args.frontend.gateway]))
         backend = GatewayBackend(
             f"{name}-backend",

@@ -1,0 +1,102 @@
+"""The interface every exposure mode implements (`loadBalancer: <mode>` in services.yaml).
+
+A mode is one package under iapgen/modes/ (the spec side: environment fields, checks, names, summary,
+runbook, doctor checks, diff facts) plus the Pulumi side it names in `components` (a module with
+`build(ctx)`, under components/<mode>/). iapgen/modes/__init__.py lists the modes; nothing outside the mode
+packages asks which mode an environment uses. How to add one: docs/design.md#adding-a-mode.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from iapgen.operations.doctorkit import Check, Tools
+from iapgen.spec.exposure import Exposure
+from iapgen.spec.models import Environment
+
+
+class Report(Protocol):
+    """Where a mode's spec checks report findings (spec validation implements it, with file and line)."""
+
+    keep: Mapping[tuple[str, str], frozenset[str]]
+    """(environment, namespace) -> the services its Ingress 1 serves at the deployed revision (pin --base-ref)."""
+
+    def service(self, exposure: Exposure, field: tuple[str, ...], message: str, rule: str) -> None:
+        """A finding at a field of the exposure's service, in the environment's override when it set it."""
+
+    def environment(self, env: str, field: tuple[str | int, ...], message: str, rule: str) -> None:
+        """A finding at a field of environments.<env>."""
+
+    def pin(self, exposure: Exposure, number: int) -> None:
+        """The Ingress number INGRESS_PIN_REQUIRED asks the service to write (iapgen pin adds it)."""
+
+
+@dataclass
+class DiffService:
+    """One service's reviewable facts, read back from a render folder (iapgen diff)."""
+
+    name: str
+    facts: dict[str, Any]
+    members: set[str]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What iapgen diff reads of a render folder: every Kubernetes object, the same by (kind, name), plan.json,
+    the IAP members bound per service."""
+
+    documents: list[dict[str, Any]]
+    objects: Mapping[tuple[str, str], dict[str, Any]]
+    plan: list[dict[str, Any]]
+    members: Mapping[str, set[str]]
+
+
+@dataclass(frozen=True)
+class SummaryInput:
+    """What every summary shows; the mode adds its own views and picks its template."""
+
+    env: str
+    environment: Environment
+    exposures: tuple[Exposure, ...]
+    outputs: Mapping[str, Any]
+    common: dict[str, Any] = field(default_factory=dict)
+    """spec_file, stack_file, services (one view each), resource_count, object_count."""
+
+
+class Mode(Protocol):
+    """One exposure mode. Attributes are plain data; methods take validated models, never raw YAML."""
+
+    name: str
+    """Its `loadBalancer` value."""
+    environment: type[Environment]
+    """The environment model: the fields every mode has plus this mode's own."""
+    components: str
+    """The module of its Pulumi side, whose `build(ctx)` creates the resources (imported only to deploy or
+    render, never by the base install)."""
+    pins_ingresses: bool
+    """Whether services of this mode are placed on Ingresses (their `ingress:` field is read)."""
+
+    def check_exposure(self, exposure: Exposure, report: Report) -> None:
+        """Rules of one service as this mode deploys it (overrides applied)."""
+
+    def check_environment(self, env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                          report: Report) -> tuple[Exposure, ...]:
+        """Whole-environment rules; returns the exposures as deployed (e.g. with the Ingress serving each)."""
+
+    def gce_names(self, env: str, environment: Environment,
+                  exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
+        """Every project-wide GCE name the environment creates, by Compute / Certificate Manager collection."""
+
+    def runbook(self, exposure: Exposure) -> str:
+        """The on-call runbook of one service (runbooks/<service>.md and the stack output)."""
+
+    def summary(self, given: SummaryInput) -> str:
+        """summary.md of a render."""
+
+    def diagnose(self, tools: Tools, exposure: Exposure) -> list[Check]:
+        """iapgen doctor's read-only checks of one service."""
+
+    def diff_services(self, rendered: Rendered) -> dict[str, DiffService]:
+        """Each service's reviewable facts from a render folder of this mode."""

@@ -1,0 +1,31 @@
+"""Gateway mode's environment: where its one GKE Gateway lives."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from iapgen.spec.gateway import DEFAULT_NAMESPACE
+from iapgen.spec.models import Environment, Model, Namespace
+
+
+class GatewayOptions(Model):
+    """Where the environment's one GKE Gateway lives."""
+
+    namespace: Namespace = Field(DEFAULT_NAMESPACE, description="Namespace of the shared Gateway; iapgen creates "
+                                 f"and owns it (default {DEFAULT_NAMESPACE}).")
+
+
+class GatewayEnvironment(Environment):
+    """`loadBalancer: gateway`: one GKE Gateway for the environment; IAP needs iap.oauthClientId."""
+
+    load_balancer: Literal["gateway"] = Field(description="One GKE Gateway for the environment.")
+    gateway: GatewayOptions = Field(default_factory=GatewayOptions, description="Where the shared Gateway "
+                                    "lives, e.g. {namespace: iapgen-gateway}.")
+
+
+def namespace_of(environment: Environment) -> str:
+    """The gateway namespace of an environment of this mode."""
+    assert isinstance(environment, GatewayEnvironment)
+    return environment.gateway.namespace

@@ -1,0 +1,33 @@
+"""Standalone mode's spec checks: the zones and network it needs, and GCE names that fit."""
+
+from __future__ import annotations
+
+from iapgen.modes.base import Report
+from iapgen.modes.standalone.environment import StandaloneEnvironment
+from iapgen.spec import naming
+from iapgen.spec.exposure import Exposure
+
+NEEDS = (("zones", "the zones of the cluster's nodes, e.g. [europe-west1-b, europe-west1-c]: the backend service "
+          "names one NEG per zone"),
+         ("network", "the cluster's VPC network name: it gets the firewall rule that admits Google's health checks"))
+
+
+def check_environment(env: str, environment: StandaloneEnvironment, report: Report) -> None:
+    for field, why in NEEDS:
+        if getattr(environment, field) is None:
+            report.environment(env, ("loadBalancer",), f"loadBalancer: standalone needs {field}: {why}; add "
+                               f"environments.{env}.{field}", "STANDALONE_FIELD_MISSING")
+    seen: set[str] = set()
+    for index, zone in enumerate(environment.zones or ()):
+        if zone in seen:
+            report.environment(env, ("zones", index), f"{zone} is listed twice; a backend service takes each NEG "
+                               "once, so list every zone once", "ZONE_INVALID")
+        seen.add(zone)
+
+
+def check_exposure(exposure: Exposure, report: Report) -> None:
+    neg_name = exposure.neg_name
+    if len(neg_name) > naming.GCE_NAME_MAX:
+        report.service(exposure, ("name",), f"the NEG, backend service and health check name {neg_name!r} would be "
+                       f"{len(neg_name)} characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or "
+                       "the environment name", "NAME_TOO_LONG")
