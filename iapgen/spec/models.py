@@ -181,8 +181,10 @@ ENVIRONMENTS: dict[str, type[Environment]] = {}
 
 
 class Environment(Model):
-    """One deployment target; its key is the Pulumi stack name. The fields every mode has: each mode's model
-    (iapgen/modes/<mode>/) adds its own, and validation picks the model by `loadBalancer`."""
+    """One deployment target; its key is the Pulumi stack name."""
+
+    # The fields every mode has: each mode's model (iapgen/modes/<mode>/) adds its own, and validation picks the
+    # model by `loadBalancer` (_by_mode).
 
     project: ProjectId = Field(description="GCP project id, e.g. acme-dev.")
     domain: Host = Field(description="Default host suffix: a service's host is <name>.<domain>.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from iapgen.spec.models import Spec
+from iapgen.spec.models import ENVIRONMENTS, Spec
 from iapgen.spec.validate import NOT_OVERRIDABLE
 
 
@@ -15,6 +15,7 @@ def spec_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "iapgen services.yaml"
     defs = schema["$defs"]
+    _environments_by_mode(defs)
     service = defs["Service"]
     partial = _partial(service, defs)
     for key in NOT_OVERRIDABLE:
@@ -28,6 +29,19 @@ def spec_schema() -> dict[str, Any]:
         overrides["patternProperties"][pattern] = ref
     overrides["additionalProperties"] = False if "patternProperties" in overrides else ref
     return schema
+
+
+def _environments_by_mode(defs: dict[str, Any]) -> None:
+    """An environment is one of the registered modes' models, told apart by loadBalancer (validation does the
+    same: iapgen/spec/models.py)."""
+    variants = []
+    for mode, model in ENVIRONMENTS.items():
+        own = model.model_json_schema(by_alias=True, mode="validation", ref_template="#/$defs/{model}")
+        defs.update(own.pop("$defs", {}))
+        defs[model.__name__] = own
+        variants.append({"$ref": f"#/$defs/{model.__name__}"})
+    base = defs["Environment"]
+    defs["Environment"] = {"title": base["title"], "description": base["description"], "oneOf": variants}
 
 
 def _partial(definition: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
