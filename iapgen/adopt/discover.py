@@ -46,11 +46,15 @@ class App:
 
     service: Obj
     port: ServicePort
-    via: str  # "ingress" or "standalone"
     routes: list[Route] = field(default_factory=list)
     backend_config: Obj | None = None
     workloads: list[tuple[Obj, dict[str, Any], tuple[Any, ...]]] = field(default_factory=list)
     neg_key: str | None = None  # the exposed_ports key of a standalone NEG
+
+    @property
+    def standalone_neg(self) -> bool:
+        """Reached through a standalone NEG (a load balancer outside Kubernetes), not through a GKE Ingress."""
+        return self.neg_key is not None
 
     @property
     def ingress(self) -> Obj | None:
@@ -121,7 +125,7 @@ def find_apps(ctx: Context) -> tuple[list[App], list[Skipped]]:
                 skipped.append(Skipped(ingress.ref, f"host {host} routes to Service {name}, which is not among the "
                                        "inputs (or lacks that port)"))
                 continue
-            app = apps.setdefault((id(service), port.index), App(service, port, "ingress"))
+            app = apps.setdefault((id(service), port.index), App(service, port))
             route = next((r for r in app.routes if r.ingress is ingress and r.host == host), None)
             if route is None:
                 route = Route(ingress, host)
@@ -138,7 +142,7 @@ def find_apps(ctx: Context) -> tuple[list[App], list[Skipped]]:
         if port is None:
             skipped.append(Skipped(service.ref, f"exposed_ports key {key} matches no port of the Service"))
             continue
-        apps[(id(service), port.index)] = App(service, port, "standalone", neg_key=str(key))
+        apps[(id(service), port.index)] = App(service, port, neg_key=str(key))
     result = list(apps.values())
     for app in result:
         app.workloads = ctx.workloads_for(app.service)

@@ -70,7 +70,7 @@ def build(ctx: Context, apps: list[App], env: str) -> tuple[list[Entry], list[Sk
     adopted: list[App] = []
     hosts: dict[str, str] = {}
     names: dict[str, Any] = {}  # spec name -> the live Service adopted under it
-    for app in sorted(apps, key=lambda a: (a.via != "ingress", a.service.namespace, a.service.name, a.port.index)):
+    for app in sorted(apps, key=lambda a: (a.standalone_neg, a.service.namespace, a.service.name, a.port.index)):
         svc = app.service
         if rules.check_name(svc.name) or svc.name in names:
             skipped.append(Skipped(svc.ref, _unnamed(svc, app, names)))
@@ -193,7 +193,7 @@ def _entry(ctx: Context, app: App, space: Namespace, env: str) -> Entry:
             f"host {app.host} moves from Ingress {app.ingress.name} to {space.primary.name}, the one Ingress iapgen "
             f"keeps in {svc.namespace}: its address changes, so DNS must move. Instead: adopt that host in another "
             "namespace, or move it to that Ingress by hand before adopting")
-    if app.via == "standalone":
+    if app.standalone_neg:
         entry.loud.append(
             "is reached today through a load balancer built outside Kubernetes on its standalone NEG; adoption "
             "serves it from a new Ingress with a new IP and certificate, and drops exposed_ports, so GKE stops "
@@ -295,7 +295,7 @@ def _health_check(entry: Entry) -> dict[str, Any]:
 def _iap(entry: Entry) -> None:
     bc = entry.app.backend_config
     iap = as_dict(bc.spec.get("iap")) if bc is not None else {}
-    if entry.app.via == "standalone":
+    if entry.app.standalone_neg:
         entry.note("iap", "the backend service of a standalone NEG is outside Kubernetes; IAP is on as iapgen's "
                    "default", True)
         return

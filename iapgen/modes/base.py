@@ -39,6 +39,9 @@ class DiffService:
 
     name: str
     facts: dict[str, Any]
+    """namespace, host, port, targetPort, protocol, path, interval, timeout, healthy, unhealthy, iap ("on"/"off"):
+    compared and described; lb and backend: drawn in the request-path diagram; a mode may add keys that
+    iapgen diff compares (operations/diff.py LABELS)."""
     members: set[str]
 
 

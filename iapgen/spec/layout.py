@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from iapgen.spec import naming
 
+FIELD = "ingress"  # the service field that pins its Ingress (a spec field, not the loadBalancer mode)
 HOSTS_PER_INGRESS = 15  # certificates per target HTTPS proxy (gke-behaviour.md#target-proxy-certificate-limit)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from iapgen.errors import Finding, SpecError, show
+from iapgen.spec import layout
 from iapgen.spec.validate import missing_pins, on_ingress_one
 from iapgen.spec.yamlsource import one_document, read_text
 
@@ -70,7 +71,7 @@ def add_pins(path: Path, display: str | None = None, base: tuple[str, str] | Non
     pinned = "".join(line + inserts.get(i, "") for i, line in enumerate(lines))
     expected = copy.deepcopy(document.data)
     for index, number in added.items():
-        expected["services"][index]["ingress"] = number
+        expected["services"][index][layout.FIELD] = number
     refusal = [Finding(name, document.line_of(("services", i, "name")), "", "iapgen pin could not add `ingress:` "
                        "here without changing the spec otherwise; add it by hand where iapgen check asks", RULE)
                for i in sorted(added)]
@@ -85,12 +86,12 @@ def _cannot_pin(raw: dict[str, Any], numbers: dict[str, int | None]) -> str | No
         # One line pins every environment: where one needs no pin, it would move the service off Ingress 1.
         per_env = ", ".join(f"{'none' if n is None else n} in {env}" for env, n in sorted(numbers.items()))
         return f"needs a different Ingress per environment ({per_env}): pin it under overrides: by hand"
-    if "ingress" in raw:
-        return f"already has ingress: {_yaml(raw['ingress'])}; set the number iapgen check asks for by hand"
+    if layout.FIELD in raw:
+        return f"already has ingress: {_yaml(raw[layout.FIELD])}; set the number iapgen check asks for by hand"
     for env, number in numbers.items():
         override = (raw.get("overrides") or {}).get(env) or {}
-        if number is not None and "ingress" in override:
-            return f"its override for {env} sets ingress: {_yaml(override['ingress'])}; pin it there by hand"
+        if number is not None and layout.FIELD in override:
+            return f"its override for {env} sets ingress: {_yaml(override[layout.FIELD])}; pin it there by hand"
     return None
 
 

@@ -35,7 +35,7 @@ def _environments_by_mode(defs: dict[str, Any]) -> None:
     """An environment is one of the registered modes' models, told apart by loadBalancer (validation does the
     same: iapgen/spec/models.py)."""
     variants = []
-    for mode, model in ENVIRONMENTS.items():
+    for model in ENVIRONMENTS.values():
         own = model.model_json_schema(by_alias=True, mode="validation", ref_template="#/$defs/{model}")
         defs.update(own.pop("$defs", {}))
         defs[model.__name__] = own

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from iapgen.errors import Finding, SpecError, show
 from iapgen.modes import mode_of
-from iapgen.spec import collisions, rules
+from iapgen.spec import collisions, layout, rules
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.findings import field_path, merge, translate
 from iapgen.spec.models import Environment, Service, Spec
@@ -87,7 +87,7 @@ def missing_pins(document: Document, keep: Kept | None = None) -> dict[int, dict
         for exposure in exposures:
             index = index_of[exposure.service.name]
             # An environment whose override sets `ingress` is not moved by a line in the service's base.
-            if index in found and "ingress" not in (checker.spec.services[index].overrides.get(env) or {}):
+            if index in found and layout.FIELD not in (checker.spec.services[index].overrides.get(env) or {}):
                 found[index].setdefault(env, None)
     return found
 

@@ -64,6 +64,7 @@ def diff_services(rendered: Rendered) -> dict[str, DiffService]:
         hc = bc.get("healthCheck", {})
         cert = objects.get(("ManagedCertificate", name), {}).get("spec", {})
         namespace = svc["metadata"].get("namespace")
+        ingress = f"{namespace}/{serving.get((namespace, next(iter(cert.get('domains', [])), None)), '?')}"
         found[name] = DiffService(name, {
             "namespace": svc["metadata"].get("namespace"), "host": ", ".join(cert.get("domains", [])),
             "port": port.get("port"), "targetPort": port.get("targetPort"),
@@ -71,6 +72,6 @@ def diff_services(rendered: Rendered) -> dict[str, DiffService]:
             "interval": hc.get("checkIntervalSec"), "timeout": hc.get("timeoutSec"),
             "healthy": hc.get("healthyThreshold"), "unhealthy": hc.get("unhealthyThreshold"),
             "iap": "on" if (bc.get("iap") or {}).get("enabled") else "off",
-            "ingress": f"{namespace}/{serving.get((namespace, next(iter(cert.get('domains', [])), None)), '?')}",
+            "ingress": ingress, "lb": f"Ingress {ingress}", "backend": "k8s1-...",
         }, set(rendered.members.get(name, set())))
     return found
