@@ -7,7 +7,7 @@ authorization: no DNS record needed, issued once the load balancer serves the ho
 one map entry per host, so the number of hosts is not capped at a target proxy's 15 certificates
 (docs/gke-behaviour.md#certificate-manager-map, #target-https-proxy-certificate-map).
 
-Consumers: the standalone load balancer (components/standalone.py) puts `certificate_map_ref`
+Consumers: the standalone load balancer (components/standalone/frontend.py) puts `certificate_map_ref`
 on its target HTTPS proxy and `address_ref` on its forwarding rules; a GKE Gateway would name
 `certificate_map_name` in its `networking.gke.io/certmap` annotation and `address_name` as a
 NamedAddress.

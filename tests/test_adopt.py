@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components import frontend
+from components.ingress import frontend
 from iapgen.lint.command import lint
 from iapgen.render.command import render
 from iapgen.spec.validate import load_spec

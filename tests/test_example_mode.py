@@ -48,7 +48,7 @@ def test_unregistered_mode_is_refused(tmp_path: Path) -> None:
 
 def test_a_registered_mode_validates_its_own_fields(tmp_path: Path, example_mode: None) -> None:
     loaded = load_spec(_spec(tmp_path, externalTrafficPolicy="Local"))
-    environment, exposures = loaded.environment("dev")
+    environment, _ = loaded.environment("dev")
     assert mode_of(environment) is MODE
     assert environment.external_traffic_policy == "Local"  # type: ignore[attr-defined]
     # A field of another mode is that mode's, by the generic rule.

@@ -188,7 +188,8 @@ def test_nothing_outside_the_mode_packages_branches_on_a_mode_name() -> None:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Compare):
                 operands = [node.left, *node.comparators]
-                constants = [o for o in operands for c in ast.walk(o) if isinstance(c, ast.Constant) and c.value in MODES]
+                constants = [o for o in operands for c in ast.walk(o)
+                             if isinstance(c, ast.Constant) and c.value in MODES]
                 if constants and any(_mentions_mode(o) for o in operands):
                     bad.append(f"{module}:{node.lineno}")
             elif isinstance(node, ast.Dict) and sum(isinstance(k, ast.Constant) and k.value in MODES

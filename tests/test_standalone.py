@@ -231,7 +231,7 @@ def test_ingress_environments_are_unchanged_by_a_standalone_one(plan_for: PlanFo
 def test_backend_iap_names_the_custom_client_only_when_iap_is_on(tmp_path: Path) -> None:
     import pulumi
 
-    from components.negbackend import backend_iap
+    from components.standalone.negbackend import backend_iap
     from iapgen.spec.validate import load_spec
 
     spec = standalone_spec()

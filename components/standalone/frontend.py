@@ -1,6 +1,6 @@
 """StandaloneFrontend: the routing half of a load balancer the stack owns, one per environment.
 
-In front of every service's backend service (components/negbackend.py), for all namespaces:
+In front of every service's backend service (components/standalone/negbackend.py), for all namespaces:
 - a URL map with one host rule per host, each to its own backend service
   (docs/gke-behaviour.md#url-map-host-rules). A URL map needs a default; the only default without
   a backend is a redirect, so a host the spec does not list is redirected to a host under the

@@ -1,6 +1,6 @@
 """The GKE annotations iapgen puts on each Service, as the JSON strings Kubernetes stores.
 
-The program writes them (components/backend.py) and `iapgen doctor` compares the live ones with
+The program writes them (components/ingress/backend.py) and `iapgen doctor` compares the live ones with
 them, so both read them from here. Why each one: docs/gke-behaviour.md#app-protocols-by-port-name,
 #neg-ingress-annotation, #backendconfig-reference.
 """

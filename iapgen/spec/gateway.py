@@ -1,7 +1,7 @@
 """Gateway mode (`loadBalancer: gateway`): the rules only this mode needs, and the Kubernetes objects one
 environment becomes, as plain dicts.
 
-The Pulumi side (components/gateway.py) registers these dicts; `iapgen doctor` and the runbook read the
+The Pulumi side (components/gateway/resources.py) registers these dicts; `iapgen doctor` and the runbook read the
 same names from here. Why each value: docs/gke-behaviour.md, "GKE Gateway".
 """
 
