@@ -7,8 +7,14 @@ the IAP IAM bindings, its id for the IAP JWT audience, and its NEG ids for the h
 How the backend is found (docs/gke-behaviour.md#gateway-backend-service-naming): the controller names it
 `gkegw1-<4>-<namespace>-<service>-<Service port>-<12>`, with the middle fields shortened to fit 63
 characters, and its backends are NEGs whose description names the Service exactly
-(`{"cluster-uid", "namespace", "service-name", "port"}`). A candidate must fit the name and, when its NEG
-has that description, match it. This dynamic resource reads; it changes nothing in the project.
+(`{"cluster-uid", "namespace", "service-name", "port"}`). A candidate must carry exactly
+`<namespace>-<service>-<port>` and, when its NEG has that description, match it; a candidate whose fields are
+only prefixes is taken only when that name was too long, so GKE had to cut it, and its NEG confirms it.
+
+This dynamic resource reads; it changes nothing in the project. Health-check logging belongs to the
+HealthCheckPolicy's `logConfig.enabled` (docs/gke-behaviour.md#healthcheckpolicy), which the controller
+reconciles onto the health check: the resource reports `loggingEnabled` as it finds it, and never counts
+it as drift, since patching the health check here would be undone by the controller.
 """
 
 from __future__ import annotations
@@ -19,22 +25,40 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.hclogging import DEFAULT_WAIT_SECONDS, HealthCheckLoggingProvider, _pickler_restored, inspect
+from components.computeprovider import (
+    DEFAULT_WAIT_SECONDS,
+    ComputeApiProvider,
+    changed_inputs,
+    inspect,
+    pickler_restored,
+    shared,
+)
+from components.hclogging import backend_state
 from iapgen.googleapi.compute import ApiError, Client, NotFound
-from iapgen.spec.gateway import BACKEND_PREFIX, name_fits, neg_matches
+from iapgen.spec.gateway import BACKEND_PREFIX, name_cut_fits, name_is_exact, neg_matches
+
+IDENTITY = ("project", "namespace", "service", "port")
+
+
+class GatewayBackendNotReady(ApiError):
+    pass
 
 
 def find_gateway_backend(client: Client, namespace: str, service: str, port: int,
-                         cluster_uid: str = "") -> dict[str, Any] | None:
-    """The backend service the Gateway controller made for this Service port, or None if there is none yet."""
-    candidates = [b for b in client.backend_services(f'name eq "{BACKEND_PREFIX}.*"')
-                  if name_fits(str(b.get("name", "")), namespace, service, port)]
+                         cluster_uid: str = "", since: float | None = None) -> dict[str, Any] | None:
+    """The backend service the Gateway controller made for this Service port, or None if there is none yet.
+    A name carrying the whole `<namespace>-<service>-<port>` counts unless its NEG says otherwise; a name
+    whose fields are cut counts only when GKE had to cut it and its NEG names this Service port."""
     confirmed, unsure = [], []
-    for backend in candidates:
+    for backend in shared().backend_services(client, f'name eq "{BACKEND_PREFIX}.*"', since):
+        name = str(backend.get("name", ""))
+        exact = name_is_exact(name, namespace, service, port)
+        if not exact and not name_cut_fits(name, namespace, service, port):
+            continue
         verdict = _first_neg_verdict(client, backend, namespace, service, port, cluster_uid)
         if verdict is True:
             confirmed.append(backend)
-        elif verdict is None:
+        elif verdict is None and exact:
             unsure.append(backend)
     found = confirmed or unsure
     if len(found) > 1:
@@ -60,22 +84,55 @@ def _first_neg_verdict(client: Client, backend: dict[str, Any], namespace: str, 
     return None
 
 
-class GatewayBackendProvider(HealthCheckLoggingProvider):
+class GatewayBackendProvider(ComputeApiProvider):
     """Create/read/update/delete for GatewayBackend: find and describe, never patch."""
 
-    def _find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
-        return find_gateway_backend(client, str(props["namespace"]), str(props["service"]), int(props["port"]),
-                                    str(props.get("clusterUid") or ""))
-
-    def _not_ready_hint(self, namespace: str, service: str) -> str:
-        return (f"GKE's Gateway controller creates it once an accepted HTTPRoute routes to that port and ready Pods "
-                f"match the Service's selector. Check: kubectl get httproute {service} -n {namespace} -o "
-                "jsonpath='{.status.parents[*].conditions}' (Accepted and ResolvedRefs True?), kubectl get gateway -A "
-                f"(Programmed?), kubectl get pods -n {namespace} (ready Pods?)")
-
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:
-        client = self._client(props)
-        return self._state(client, props, inspect(client, self._wait_for_backend(client, props)))
+        client = self.client(props)
+        namespace, service, port = str(props["namespace"]), str(props["service"]), int(props["port"])
+        timeout = float(props.get("waitSeconds") or DEFAULT_WAIT_SECONDS)
+        looked: list[float] = []
+
+        def probe() -> tuple[bool, dict[str, Any] | None]:
+            since = looked[-1] if looked else None
+            backend = find_gateway_backend(client, namespace, service, port, str(props.get("clusterUid") or ""),
+                                           since)
+            looked.append(shared().clock())
+            return backend is not None, backend
+
+        def give_up(_: object) -> Exception:
+            return GatewayBackendNotReady(
+                f"no backend service for Service {namespace}/{service} port {port} appeared in project "
+                f"{client.project} within {timeout:.0f}s. GKE's Gateway controller creates it once an accepted "
+                f"HTTPRoute routes to that port and ready Pods match the Service's selector. Check: kubectl get "
+                f"httproute {service} -n {namespace} -o jsonpath='{{.status.parents[*].conditions}}' (Accepted and "
+                f"ResolvedRefs True?), kubectl get gateway -A (Programmed?), kubectl get pods -n {namespace} (ready "
+                "Pods?); then run pulumi up again")
+
+        backend = self.wait(client, probe, timeout, give_up)
+        assert backend is not None
+        return backend_state(client, props, inspect(client, backend))
+
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        state = self._ensure(props)
+        return pulumi.dynamic.CreateResult(id_=state["backendServiceName"], outs=state)
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        client = self.client(props)
+        try:
+            backend = inspect(client, client.backend_service(id_))
+        except NotFound:
+            return pulumi.dynamic.ReadResult(None, {})  # the controller removed it: the resource is gone
+        return pulumi.dynamic.ReadResult(id_, backend_state(client, props, backend))
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
+        """Inputs only: `loggingEnabled` is observed, not owned (the HealthCheckPolicy owns it)."""
+        replaces = [key for key in IDENTITY if str(olds.get(key)) != str(news.get(key))]
+        return pulumi.dynamic.DiffResult(changes=bool(replaces or changed_inputs(olds, news)), replaces=replaces,
+                                         delete_before_replace=False)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
+        return pulumi.dynamic.UpdateResult(outs=self._ensure(news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Nothing to undo: the Gateway controller owns the backend service and its health check."""
@@ -111,7 +168,7 @@ class GatewayBackend(pulumi.dynamic.Resource, module="iapgen", name="GatewayBack
             "backendServiceName": None, "backendServiceId": None, "healthCheckName": None, "healthCheckType": None,
             "loggingEnabled": None, "negIds": None, "projectNumber": None, "iapAudience": None, "logQuery": None,
         }
-        with _pickler_restored():
+        with pickler_restored():
             super().__init__(provider or GatewayBackendProvider(), name, props, opts)
         self.backend_service_name = self.backendServiceName  # type: ignore[attr-defined]
         self.backend_service_id = self.backendServiceId  # type: ignore[attr-defined]

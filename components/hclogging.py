@@ -14,38 +14,33 @@ log is indexed by.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import pickle
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
 
-from components.computeprovider import ComputeApiProvider
+from components.computeprovider import (
+    DEFAULT_WAIT_SECONDS,
+    Backend,
+    ComputeApiProvider,
+    changed_inputs,
+    inspect,
+    log_query,
+    pickler_restored,
+    shared,
+)
 from iapgen.googleapi.compute import ApiError, Client, NotFound
 
-DEFAULT_WAIT_SECONDS = 900  # NEGs appear only once Pods run; a first Ingress takes minutes
+__all__ = ["DEFAULT_WAIT_SECONDS", "Backend", "BackendNotReady", "HealthCheckLogging", "HealthCheckLoggingArgs",
+           "HealthCheckLoggingProvider", "backend_state", "describes", "find_backend", "inspect", "log_query"]
 IDENTITY = ("project", "namespace", "service", "port")
 
 
 class BackendNotReady(ApiError):
     pass
-
-
-@dataclass(frozen=True)
-class Backend:
-    """What GKE made for one Service port, as the Compute API describes it."""
-
-    name: str
-    id: str
-    health_check: str
-    health_check_type: str
-    logging: bool
-    neg_ids: tuple[str, ...]
 
 
 def describes(description: str, namespace: str, service: str, port: int, port_name: str) -> bool:
@@ -70,10 +65,11 @@ def describes(description: str, namespace: str, service: str, port: int, port_na
 
 
 def find_backend(client: Client, namespace: str, service: str, port: int, port_name: str,
-                 cluster_uid: str = "") -> dict[str, Any] | None:
-    """The NEG backend service GKE Ingress made for this Service port, or None if there is none yet."""
+                 cluster_uid: str = "", since: float | None = None) -> dict[str, Any] | None:
+    """The NEG backend service GKE Ingress made for this Service port, or None if there is none yet. The list
+    is the process's shared one, no older than `since` (see Shared.backend_services)."""
     prefix = f"k8s1-{cluster_uid[:8]}" if cluster_uid else "k8s1-"
-    found = [b for b in client.backend_services(f'name eq "{prefix}.*"')
+    found = [b for b in shared().backend_services(client, f'name eq "{prefix}.*"', since)
              if describes(str(b.get("description", "")), namespace, service, port, port_name)]
     if len(found) > 1:
         names = ", ".join(sorted(str(b.get("name")) for b in found))
@@ -84,33 +80,15 @@ def find_backend(client: Client, namespace: str, service: str, port: int, port_n
     return found[0] if found else None
 
 
-def inspect(client: Client, backend: dict[str, Any]) -> Backend:
-    checks = backend.get("healthChecks") or []
-    if not checks:
-        raise ApiError(f"backend service {backend.get('name')} has no health check")
-    check = client.by_link(str(checks[0]))
-    log_config = check.get("logConfig") or {}
-    neg_ids = []
-    for entry in backend.get("backends") or []:
-        group = str(entry.get("group", ""))
-        if "/networkEndpointGroups/" in group:
-            try:
-                neg_ids.append(str(client.by_link(group).get("id", "")))
-            except NotFound:
-                continue  # a NEG of a zone that just lost its last Pod
-    return Backend(name=str(backend.get("name")), id=str(backend.get("id")), health_check=str(check.get("name")),
-                   health_check_type=str(check.get("type", "")), logging=bool(log_config.get("enable")),
-                   neg_ids=tuple(sorted(i for i in neg_ids if i)))
-
-
-def log_query(project: str, neg_ids: tuple[str, ...]) -> str:
-    """The Logs Explorer query for this backend's health-check transitions (docs/gke-behaviour.md#hc-log-query)."""
-    query = (f'logName="projects/{project}/logs/compute.googleapis.com%2Fhealthchecks"\n'
-             'resource.type="gce_network_endpoint_group"')
-    if neg_ids:
-        ids = " OR ".join(f'"{i}"' for i in neg_ids)
-        query += f"\nresource.labels.network_endpoint_group_id=({ids})"
-    return query
+def backend_state(client: Client, props: dict[str, Any], backend: Backend) -> dict[str, Any]:
+    """The outputs of a resource that found its backend: what only the live backend knows."""
+    # A project's number never changes: refreshes reuse the one in state instead of asking again.
+    number = str(props.get("projectNumber") or shared().project_number(client))
+    return {**props, "backendServiceName": backend.name, "backendServiceId": backend.id,
+            "healthCheckName": backend.health_check, "healthCheckType": backend.health_check_type,
+            "loggingEnabled": backend.logging, "negIds": list(backend.neg_ids), "projectNumber": number,
+            "iapAudience": f"/projects/{number}/global/backendServices/{backend.id}",
+            "logQuery": log_query(str(props["project"]), backend.neg_ids)}
 
 
 class HealthCheckLoggingProvider(ComputeApiProvider):
@@ -120,48 +98,35 @@ class HealthCheckLoggingProvider(ComputeApiProvider):
         """Poll with backoff until GKE has made the backend service, or fail saying what to check."""
         namespace, service, port = str(props["namespace"]), str(props["service"]), int(props["port"])
         timeout = float(props.get("waitSeconds") or DEFAULT_WAIT_SECONDS)
-        waited, delay = 0.0, 2.0
-        while True:
-            backend = self._find(client, props)
-            if backend is not None:
-                return backend
-            if waited >= timeout:
-                raise BackendNotReady(
-                    f"no backend service for Service {namespace}/{service} port {port} appeared in project "
-                    f"{client.project} within {timeout:.0f}s. {self._not_ready_hint(namespace, service)}; then run "
-                    "pulumi up again")
-            step = min(delay, timeout - waited)
-            self.sleep(step)
-            waited += step
-            delay = min(delay * 2, 30.0)
+        looked: list[float] = []
 
-    def _find(self, client: Client, props: dict[str, Any]) -> dict[str, Any] | None:
-        """The backend service GKE made for the Service port in `props`, or None if there is none yet."""
-        return find_backend(client, str(props["namespace"]), str(props["service"]), int(props["port"]),
-                            str(props.get("portName", "")), str(props.get("clusterUid") or ""))
+        def probe() -> tuple[bool, dict[str, Any] | None]:
+            since = looked[-1] if looked else None
+            backend = find_backend(client, namespace, service, port, str(props.get("portName", "")),
+                                   str(props.get("clusterUid") or ""), since)
+            looked.append(shared().clock())
+            return backend is not None, backend
 
-    def _not_ready_hint(self, namespace: str, service: str) -> str:
-        return (f"GKE creates it once the Ingress routes to that port, the Service has NEGs and ready Pods match its "
-                f"selector. Check: kubectl get svc {service} -n {namespace} -o jsonpath='{{.metadata.annotations."
-                f"cloud\\.google\\.com/neg-status}}' (empty: no NEG yet), kubectl get pods -n {namespace} (ready "
-                f"Pods?), kubectl describe ingress -n {namespace} (sync errors)")
+        def give_up(_: object) -> Exception:
+            return BackendNotReady(
+                f"no backend service for Service {namespace}/{service} port {port} appeared in project "
+                f"{client.project} within {timeout:.0f}s. GKE creates it once the Ingress routes to that port, the "
+                f"Service has NEGs and ready Pods match its selector. Check: kubectl get svc {service} -n {namespace} "
+                "-o jsonpath='{.metadata.annotations.cloud\\.google\\.com/neg-status}' (empty: no NEG yet), "
+                f"kubectl get pods -n {namespace} (ready Pods?), kubectl describe ingress -n {namespace} (sync "
+                "errors); then run pulumi up again")
 
-    def _state(self, client: Client, props: dict[str, Any], backend: Backend) -> dict[str, Any]:
-        # A project's number never changes: refreshes reuse the one in state instead of asking again.
-        number = str(props.get("projectNumber") or client.project_number())
-        return {**props, "backendServiceName": backend.name, "backendServiceId": backend.id,
-                "healthCheckName": backend.health_check, "healthCheckType": backend.health_check_type,
-                "loggingEnabled": backend.logging, "negIds": list(backend.neg_ids), "projectNumber": number,
-                "iapAudience": f"/projects/{number}/global/backendServices/{backend.id}",
-                "logQuery": log_query(str(props["project"]), backend.neg_ids)}
+        found = self.wait(client, probe, timeout, give_up)
+        assert found is not None
+        return found
 
     def _ensure(self, props: dict[str, Any]) -> dict[str, Any]:
-        client = self._client(props)
+        client = self.client(props)
         backend = inspect(client, self._wait_for_backend(client, props))
         if not backend.logging:
             client.set_health_check_logging(backend.health_check, True)
             backend = Backend(**{**backend.__dict__, "logging": True})
-        return self._state(client, props, backend)
+        return backend_state(client, props, backend)
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         state = self._ensure(props)
@@ -169,45 +134,29 @@ class HealthCheckLoggingProvider(ComputeApiProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         """What is really there: refresh shows logging turned off as drift."""
-        client = self._client(props)
+        client = self.client(props)
         try:
             backend = inspect(client, client.backend_service(id_))
         except NotFound:
             return pulumi.dynamic.ReadResult(None, {})  # GKE removed the backend: the resource is gone
-        return pulumi.dynamic.ReadResult(id_, self._state(client, props, backend))
+        return pulumi.dynamic.ReadResult(id_, backend_state(client, props, backend))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         replaces = [key for key in IDENTITY if str(olds.get(key)) != str(news.get(key))]
-        drifted = olds.get("loggingEnabled") is False
-        changed = any(olds.get(k) != news.get(k) for k in news if not k.startswith("__"))
-        return pulumi.dynamic.DiffResult(changes=bool(replaces or drifted or changed), replaces=replaces,
-                                         delete_before_replace=False)
+        drifted = olds.get("loggingEnabled") is False  # this resource keeps it on: repair what refresh found
+        return pulumi.dynamic.DiffResult(changes=bool(replaces or drifted or changed_inputs(olds, news)),
+                                         replaces=replaces, delete_before_replace=False)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         return pulumi.dynamic.UpdateResult(outs=self._ensure(news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Turn logging back off; nothing to do when GKE already removed the health check."""
-        client = self._client(props)
+        client = self.client(props)
         try:
             client.set_health_check_logging(str(props.get("healthCheckName") or id_), False)
         except NotFound:
             return
-
-
-@contextlib.contextmanager
-def _pickler_restored() -> Iterator[None]:
-    """Undo what pulumi's serialize_provider leaves behind (pulumi 3.272): it wraps
-    pickle._Pickler._batch_setitems in a new closure on every call and never restores it, so each
-    dynamic resource adds a frame to every later pickle, and a program with about 1,000 services
-    dies with RecursionError. The provider is serialized synchronously in the constructor."""
-    pickler: Any = pickle._Pickler
-    saved = {name: pickler.__dict__[name] for name in ("_batch_setitems", "save_dict") if name in pickler.__dict__}
-    try:
-        yield
-    finally:
-        for name, method in saved.items():
-            setattr(pickler, name, method)
 
 
 @dataclass(frozen=True)
@@ -241,7 +190,7 @@ class HealthCheckLogging(pulumi.dynamic.Resource, module="iapgen", name="HealthC
             "backendServiceName": None, "backendServiceId": None, "healthCheckName": None, "healthCheckType": None,
             "loggingEnabled": None, "negIds": None, "projectNumber": None, "iapAudience": None, "logQuery": None,
         }
-        with _pickler_restored():
+        with pickler_restored():
             super().__init__(provider or HealthCheckLoggingProvider(), name, props, opts)
         # Dynamic outputs arrive under the prop names; expose them under Python names too.
         self.backend_service_name = self.backendServiceName  # type: ignore[attr-defined]

@@ -23,8 +23,14 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.computeprovider import ComputeApiProvider
-from components.hclogging import DEFAULT_WAIT_SECONDS, _pickler_restored, log_query
+from components.computeprovider import (
+    DEFAULT_WAIT_SECONDS,
+    ComputeApiProvider,
+    changed_inputs,
+    log_query,
+    pickler_restored,
+    shared,
+)
 from iapgen.googleapi.compute import ApiError, Client, NotFound
 
 IDENTITY = ("project", "negName")
@@ -75,53 +81,50 @@ class NegReadyProvider(ComputeApiProvider):
         namespace, service, name = str(props["namespace"]), str(props["service"]), str(props["negName"])
         zones = [str(z) for z in props["zones"]]
         timeout = float(props.get("waitSeconds") or DEFAULT_WAIT_SECONDS)
-        waited, delay = 0.0, 2.0
-        while True:
+
+        def probe() -> tuple[bool, dict[str, dict[str, Any]]]:
             found = self._find(client, props)
-            if len(found) == len(zones):
-                return found
-            if waited >= timeout:
-                missing = ", ".join(z for z in zones if z not in found)
-                raise NegNotReady(
-                    f"NEG {name} of Service {namespace}/{service} did not appear in zone(s) {missing} of project "
-                    f"{client.project} within {timeout:.0f}s. GKE creates it once it has synced the Service and "
-                    f"Pods run in that zone. Check: kubectl get svc {service} -n {namespace} -o jsonpath="
-                    f"'{{.metadata.annotations.cloud\\.google\\.com/neg-status}}' (empty: not synced; see kubectl "
-                    f"describe svc {service} -n {namespace} for NEG errors), kubectl get pods -n {namespace} -o wide "
-                    f"(ready Pods, and on which nodes), kubectl get nodes -L topology.kubernetes.io/zone (does the "
-                    f"cluster have nodes in {missing}? if not, remove it from the environment's zones); then run "
-                    f"pulumi up again")
-            step = min(delay, timeout - waited)
-            self.sleep(step)
-            waited += step
-            delay = min(delay * 2, 30.0)
+            return len(found) == len(zones), found
+
+        def give_up(found: dict[str, dict[str, Any]] | None) -> Exception:
+            missing = ", ".join(z for z in zones if z not in (found or {}))
+            return NegNotReady(
+                f"NEG {name} of Service {namespace}/{service} did not appear in zone(s) {missing} of project "
+                f"{client.project} within {timeout:.0f}s. GKE creates it once it has synced the Service and "
+                f"Pods run in that zone. Check: kubectl get svc {service} -n {namespace} -o jsonpath="
+                f"'{{.metadata.annotations.cloud\\.google\\.com/neg-status}}' (empty: not synced; see kubectl "
+                f"describe svc {service} -n {namespace} for NEG errors), kubectl get pods -n {namespace} -o wide "
+                f"(ready Pods, and on which nodes), kubectl get nodes -L topology.kubernetes.io/zone (does the "
+                f"cluster have nodes in {missing}? if not, remove it from the environment's zones); then run "
+                f"pulumi up again")
+
+        return self.wait(client, probe, timeout, give_up) or {}
 
     def _state(self, client: Client, props: dict[str, Any], found: dict[str, dict[str, Any]]) -> dict[str, Any]:
         project = str(props["project"])
         # A project's number never changes: refreshes reuse the one in state instead of asking again.
-        number = str(props.get("projectNumber") or client.project_number())
+        number = str(props.get("projectNumber") or shared().project_number(client))
         ids = tuple(sorted(str(neg.get("id", "")) for neg in found.values() if neg.get("id")))
         return {**props, "groups": [neg_group(project, z, str(props["negName"])) for z in props["zones"]],
                 "negIds": list(ids), "projectNumber": number, "logQuery": log_query(project, ids)}
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        client = self._client(props)
+        client = self.client(props)
         state = self._state(client, props, self._wait(client, props))
         return pulumi.dynamic.CreateResult(id_=f"{props['project']}/{props['negName']}", outs=state)
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         """What is there now: NEG ids as they are (a zone's NEG can be recreated with a new id)."""
-        client = self._client(props)
+        client = self.client(props)
         return pulumi.dynamic.ReadResult(id_, self._state(client, props, self._find(client, props)))
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
         replaces = [key for key in IDENTITY if str(olds.get(key)) != str(news.get(key))]
-        changed = any(olds.get(k) != news.get(k) for k in news if not k.startswith("__") and news.get(k) is not None)
-        return pulumi.dynamic.DiffResult(changes=bool(replaces or changed), replaces=replaces,
+        return pulumi.dynamic.DiffResult(changes=bool(replaces or changed_inputs(olds, news)), replaces=replaces,
                                          delete_before_replace=False)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        client = self._client(news)
+        client = self.client(news)
         return pulumi.dynamic.UpdateResult(outs=self._state(client, news, self._wait(client, news)))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -157,7 +160,7 @@ class NegReady(pulumi.dynamic.Resource, module="iapgen", name="NegReady"):
             # outputs, known after create
             "negIds": None, "projectNumber": None, "logQuery": None,
         }
-        with _pickler_restored():
+        with pickler_restored():
             super().__init__(provider or NegReadyProvider(), name, props, opts)
         self.neg_ids = self.negIds  # type: ignore[attr-defined]
         self.project_number = self.projectNumber  # type: ignore[attr-defined]

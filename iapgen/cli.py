@@ -359,8 +359,12 @@ def _doctor(args: argparse.Namespace) -> int:
     loaded = load_spec(args.spec)
     _, exposures = loaded.environment(args.env)
     chosen = [e for e in exposures if args.service in (None, e.service.name)]
+    if not chosen and not exposures:
+        print(f"iapgen doctor: environment {args.env} has no services in {args.spec}: nothing to diagnose",
+              file=sys.stderr)
+        return EXIT_USAGE
     if not chosen:
-        names = ", ".join(e.service.name for e in exposures) or "none"
+        names = ", ".join(e.service.name for e in exposures)
         print(f"iapgen doctor: no service {args.service!r} in {args.env} (services: {names})", file=sys.stderr)
         return EXIT_USAGE
     tools = doctor.Tools()

@@ -151,6 +151,13 @@ def chdir(path: Path) -> Iterator[None]:
 
 @pytest.fixture
 def fake() -> Iterator[FakeCompute]:
-    """The fake Compute and Resource Manager APIs, served on 127.0.0.1 for one test."""
-    with running() as compute:
-        yield compute
+    """The fake Compute and Resource Manager APIs, served on 127.0.0.1 for one test; the providers' shared
+    state (list cache, project numbers) fresh, and no client-side rate limit."""
+    from components.computeprovider import Shared, use
+
+    previous = use(Shared(None))
+    try:
+        with running() as compute:
+            yield compute
+    finally:
+        use(previous)

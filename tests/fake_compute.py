@@ -3,7 +3,11 @@
 It holds backend services, health checks and NEGs the way GKE Ingress leaves them, answers
 the calls components/compute.py makes (with the real paths, query parameters, PATCH
 semantics and long-running operations), requires `Authorization: Bearer <token>`, and can be
-told to make the backend appear late, refuse a call with 403, or fail transiently.
+told to make the backend appear late, refuse a call with 403, or fail transiently. For the deploy
+simulation (bench/deploy_sim.py) and the bounded tests it can also answer slowly (`latency`), page
+forever (`pages`), make each backend appear at its own time (`appear_at`, on `clock`), and enforce a
+per-minute rate quota the way Compute does (`rate_limit` requests per fixed minute, then 429 or a 403
+`rateLimitExceeded`), counting requests per minute (`per_minute`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,11 +38,19 @@ class FakeCompute:
     negs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     hidden_until_list: int = 0  # backends appear on this list call (1 = at once)
     forbidden: dict[tuple[str, str], str] = field(default_factory=dict)  # (method, collection) -> message
-    failures: list[int] = field(default_factory=list)  # statuses to answer before serving normally
+    failures: list[int | tuple[int, Any]] = field(default_factory=list)  # (status[, payload]) to answer first
     requests: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
     list_calls: int = 0
     page_size: int = 2
     url: str = ""
+    latency: float = 0.0  # seconds before each answer (real time)
+    pages: str = ""  # "repeat": the same nextPageToken forever; "endless": a new one forever
+    appear_at: dict[str, float] = field(default_factory=dict)  # backend name -> `clock` time it becomes visible
+    rate_limit: int = 0  # requests per fixed minute of `clock`; past it, `rate_status`
+    rate_status: int = 429
+    clock: Callable[[], float] = time.monotonic
+    per_minute: dict[int, int] = field(default_factory=dict)  # minute of `clock` -> requests answered or refused
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_backend(self, namespace: str, service: str, port: str,
                     name: str = "k8s1-3a8f2e1c-argocd-argocd-443-9f0a1b2c",
@@ -63,12 +76,22 @@ class FakeCompute:
     # --- serving -----------------------------------------------------------------------
 
     def handle(self, method: str, raw_path: str, headers: Any, body: dict[str, Any] | None) -> tuple[int, Any]:
-        self.requests.append((method, raw_path, body))
+        with self.lock:
+            self.requests.append((method, raw_path, body))
+            minute = int(self.clock() // 60)
+            self.per_minute[minute] = self.per_minute.get(minute, 0) + 1
+            limited = bool(self.rate_limit) and self.per_minute[minute] > self.rate_limit
+            failure = self.failures.pop(0) if self.failures else None
         if headers.get("Authorization") != f"Bearer {TOKEN}":
             return 401, {"error": {"code": 401, "message": "Request had invalid authentication credentials."}}
-        if self.failures:
-            status = self.failures.pop(0)
-            return status, {"error": {"code": status, "message": "backend error, try again"}}
+        if limited:
+            reason = "rateLimitExceeded"
+            return self.rate_status, {"error": {"code": self.rate_status, "message": "Quota exceeded for quota metric "
+                                                "'Read requests' of service 'compute.googleapis.com'",
+                                                "errors": [{"reason": reason, "domain": "usageLimits"}]}}
+        if failure is not None:
+            status, payload = failure if isinstance(failure, tuple) else (failure, None)
+            return status, payload or {"error": {"code": status, "message": "backend error, try again"}}
         url = urlparse(raw_path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         path = url.path
@@ -86,7 +109,7 @@ class FakeCompute:
         if collection == "backendServices" and name is None and method == "GET":
             return 200, self.list_backends(query)
         if collection == "backendServices" and method == "GET":
-            return self.get(self.backend_services, name)
+            return self.get(self.backend_services if self.visible(name) else {}, name)
         if collection == "healthChecks" and method == "GET":
             return self.get(self.health_checks, name)
         if collection == "healthChecks" and method == "PATCH":
@@ -103,11 +126,19 @@ class FakeCompute:
             return self.get({n: v for (z, n), v in self.negs.items() if z == zone}, name)
         return 405, {"error": {"code": 405, "message": "method not allowed"}}
 
+    def visible(self, name: str | None) -> bool:
+        return name not in self.appear_at or self.clock() >= self.appear_at[name]
+
     def list_backends(self, query: dict[str, str]) -> dict[str, Any]:
-        self.list_calls += 1
+        with self.lock:
+            self.list_calls += 1
+        if self.pages:
+            token = "again" if self.pages == "repeat" else str(int(query.get("pageToken", "0")) + 1)
+            return {"kind": "compute#backendServiceList", "items": [], "nextPageToken": token}
         if self.list_calls < self.hidden_until_list:
             return {"kind": "compute#backendServiceList"}
-        items = sorted(self.backend_services.values(), key=lambda b: b["name"])
+        items = sorted((b for b in list(self.backend_services.values()) if self.visible(b["name"])),
+                       key=lambda b: b["name"])
         pattern = re.fullmatch(r'name eq "(.*)"', query.get("filter", ""))
         if pattern:
             items = [b for b in items if re.fullmatch(pattern.group(1), b["name"])]
@@ -131,6 +162,8 @@ class FakeCompute:
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length)) if length else None
+                if fake.latency:
+                    time.sleep(fake.latency)
                 status, payload = fake.handle(self.command, self.path, self.headers, body)
                 data = json.dumps(payload).encode()
                 self.send_response(status)
@@ -144,7 +177,11 @@ class FakeCompute:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 1024  # the deploy simulation opens hundreds of connections at once
+
+        server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
         return server

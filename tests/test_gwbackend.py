@@ -39,8 +39,9 @@ def add(fake: FakeCompute, name: str, namespace: str, service: str, port: int, u
     (NAME, True),
     ("gkegw1-yi3w-argocd-argocd-8080-4fdj4jjm3trk", False),  # another port
     ("gkegw1-yi3w-argocd-argocd-server-443-4fdj4jjm3trk", False),  # another Service
-    ("gkegw1-yi3w-argo-argoc-443-4fdj4jjm3trk", True),  # fields cut short to fit 63 characters
-    ("gkegw1-yi3w-argocd-argocd-44-4fdj4jjm3trk", True),  # even the port
+    # fields cut although the whole name fits 63 characters: GKE cuts only what does not fit
+    ("gkegw1-yi3w-argo-argoc-443-4fdj4jjm3trk", False),
+    ("gkegw1-yi3w-argocd-argocd-44-4fdj4jjm3trk", False),
     ("k8s1-3a8f2e1c-argocd-argocd-443-9f0a1b2c", False),  # an Ingress backend
     ("gkegw1-yi3w-argocd-argocd-443-short", False),
 ])
@@ -101,3 +102,42 @@ def test_delete_changes_nothing(fake: FakeCompute) -> None:
     add(fake, NAME, "argocd", "argocd", 443)
     provider().delete(NAME, {**props(fake), "healthCheckName": NAME})
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("other", [("web", "ab", 80), ("web", "a-b", 80), ("web", "a", 8080)])
+def test_another_services_short_name_is_not_taken_when_its_neg_says_nothing(fake: FakeCompute,
+                                                                           other: tuple[str, str, int]) -> None:
+    """Issue 24 item 6: the backend of web/a:80 is not a cut name of web/ab:80, web/a-b:80 or web/a:8080."""
+    name = "gkegw1-ab12-web-a-80-0123456789ab"
+    add(fake, name, "web", "a", 80)
+    for neg in fake.negs.values():
+        neg["description"] = ""  # the lookup of the NEG tells nothing
+    namespace, service, port = other
+    with pytest.raises(ApiError, match="no backend service"):
+        provider().create(props(fake, namespace=namespace, service=service, port=port, waitSeconds=1))
+    assert provider().create(props(fake, namespace="web", service="a", port=80)).id == name
+
+
+def test_a_cut_name_needs_its_neg_to_confirm(fake: FakeCompute) -> None:
+    namespace, service = "kalchemy", "access-advisor-middleware-svc"
+    name = "gkegw1-jgyx-kalchem-access-advisor-middleware-8000-78qnvyiusmha"
+    add(fake, name, namespace, service, 8000)
+    assert provider().create(props(fake, namespace=namespace, service=service, port=8000)).id == name
+    for neg in fake.negs.values():
+        neg["description"] = ""
+    with pytest.raises(ApiError, match="no backend service"):
+        provider().create(props(fake, namespace=namespace, service=service, port=8000, waitSeconds=1))
+
+
+def test_logging_off_is_reported_but_is_not_drift(fake: FakeCompute) -> None:
+    """Issue 22: the HealthCheckPolicy owns health-check logging; this resource never patches it, so reporting
+    it as a change would leave a diff that never clears."""
+    add(fake, NAME, "argocd", "argocd", 443, logging=False)
+    p = provider()
+    created = p.create(props(fake))
+    assert created.outs["loggingEnabled"] is False
+    refreshed = p.read(created.id, created.outs)
+    assert refreshed.outs["loggingEnabled"] is False
+    inputs = {k: v for k, v in props(fake).items()}
+    assert p.diff(created.id, refreshed.outs, inputs).changes is False
+    assert [m for m, _, _ in fake.requests if m != "GET"] == []

@@ -7,6 +7,12 @@ health checks carry no assertion, so the middleware lets the health-check path t
 
     from iapgen.access.jwt import IapJwtWsgi
     app = IapJwtWsgi(app, audience="/projects/123/global/backendServices/456", exempt=("/healthz",))
+
+`exempt` is a collection of absolute paths (a tuple or list; a bare string is refused with TypeError). What
+the app may trust: the verified claims (WSGI `environ["iap.claims"]`, ASGI `scope["state"]["iap.claims"]`:
+`email`, `sub`), and the headers `X-Goog-Authenticated-User-Email` / `-Id`, which the middleware rewrites from
+those claims (`accounts.google.com:<email>`, `sub`) on every request it lets through, and removes on exempt
+paths, so a client that reaches the app without IAP cannot pose as someone through them.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import os
 import re
 import threading
@@ -207,9 +214,13 @@ def verify(assertion: str, audience: str, keys: Keys | None = None) -> dict[str,
         raise InvalidAssertion(reason) from None
     if not isinstance(claims, Mapping):
         raise InvalidAssertion("not a JWT (the payload is not a JSON object)")
+    for name in ("exp", "iat"):
+        value = claims.get(name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidAssertion(f"malformed {name} (not a finite number)")
     nbf = claims.get("nbf")
     if nbf is not None:
-        if not isinstance(nbf, int | float) or isinstance(nbf, bool):
+        if not isinstance(nbf, int | float) or isinstance(nbf, bool) or not math.isfinite(nbf):
             raise InvalidAssertion("malformed nbf")
         if nbf - CLOCK_SKEW > time.time():
             raise InvalidAssertion("not yet valid (nbf is in the future)")
@@ -230,23 +241,55 @@ def _default_keys() -> Keys:
         return _DEFAULT
 
 
+IDENTITY_HEADERS = ("x-goog-authenticated-user-email", "x-goog-authenticated-user-id")
+
+
+def exempt_paths(exempt: Any) -> tuple[str, ...]:
+    """`exempt` as a tuple, or TypeError: a string would be iterated character by character (exempting "/")."""
+    if isinstance(exempt, str | bytes) or not isinstance(exempt, Iterable):
+        raise TypeError(f"exempt must be a collection of absolute paths such as ('/healthz',), not "
+                        f"{type(exempt).__name__} {_short(exempt)}")
+    paths = tuple(exempt)
+    for path in paths:
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise TypeError(f"exempt paths must be absolute (start with /): {_short(path)}")
+    return paths
+
+
+def identity(claims: Mapping[str, Any]) -> dict[str, str]:
+    """The identity headers as IAP writes them, from verified claims (lowercase names)."""
+    headers = {}
+    if isinstance(claims.get("email"), str):
+        headers[IDENTITY_HEADERS[0]] = f"accounts.google.com:{claims['email']}"
+    if isinstance(claims.get("sub"), str):
+        headers[IDENTITY_HEADERS[1]] = str(claims["sub"])
+    return headers
+
+
+def _wsgi_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
 class IapJwtWsgi:
     """WSGI middleware: 401 unless the request carries a valid IAP assertion; claims in environ["iap.claims"]."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]], audience: str, exempt: Iterable[str] = ("/healthz",),
                  keys: Keys | None = None):
-        self.app, self.audience, self.exempt, self.keys = app, audience, tuple(exempt), keys
+        self.app, self.audience, self.exempt, self.keys = app, audience, exempt_paths(exempt), keys
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        for header in IDENTITY_HEADERS:  # only what the middleware verified reaches the app
+            environ.pop(_wsgi_key(header), None)
         if environ.get("PATH_INFO", "") in self.exempt:
             return self.app(environ, start_response)
         try:
-            environ["iap.claims"] = verify(environ.get("HTTP_X_GOOG_IAP_JWT_ASSERTION", "") or "", self.audience,
-                                           self.keys)
+            claims = verify(environ.get("HTTP_X_GOOG_IAP_JWT_ASSERTION", "") or "", self.audience, self.keys)
         except InvalidAssertion as err:
             body = f"IAP assertion rejected: {err}\n".encode()
             start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
+        environ["iap.claims"] = claims
+        environ.update({_wsgi_key(k): v for k, v in identity(claims).items()})
         return self.app(environ, start_response)
 
 
@@ -259,16 +302,21 @@ class IapJwtAsgi:
 
     def __init__(self, app: Callable[..., Awaitable[None]], audience: str, exempt: Iterable[str] = ("/healthz",),
                  keys: Keys | None = None):
-        self.app, self.audience, self.exempt, self.keys = app, audience, tuple(exempt), keys
+        self.app, self.audience, self.exempt, self.keys = app, audience, exempt_paths(exempt), keys
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Receive, send: Send) -> None:
         kind = scope.get("type")
-        if kind == "lifespan" or (kind in ("http", "websocket") and scope.get("path", "") in self.exempt):
+        if kind == "lifespan":
             await self.app(scope, receive, send)  # server start-up and shutdown carry no request
             return
         if kind not in ("http", "websocket"):  # a protocol this middleware cannot check must not pass unchecked
             raise ValueError(f"IapJwtAsgi: unsupported ASGI scope type {_short(kind)}")
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        raw = [(k, v) for k, v in scope.get("headers", []) if k.decode("latin-1").lower() not in IDENTITY_HEADERS]
+        scope["headers"] = raw  # only what the middleware verified reaches the app
+        if scope.get("path", "") in self.exempt:
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in raw}
         try:
             claims = verify(headers.get(HEADER, ""), self.audience, self.keys)
         except InvalidAssertion as err:
@@ -282,4 +330,5 @@ class IapJwtAsgi:
             await send({"type": "http.response.body", "body": body})
             return
         scope.setdefault("state", {})["iap.claims"] = claims
+        scope["headers"] = raw + [(k.encode("latin-1"), v.encode("latin-1")) for k, v in identity(claims).items()]
         await self.app(scope, receive, send)

@@ -59,13 +59,19 @@ def failed(result: Result, fail_on: str) -> bool:
     return any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in result.findings)
 
 
+def printable(text: object) -> str:
+    """Text with control characters escaped (\\n, \\x1b ...), so a name from the input cannot start a line
+    (a GitHub Actions `::error` command) or send terminal escape codes."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
+
+
 def as_text(result: Result) -> str:
     lines = []
     for f in result.findings:
-        where = f"{f.file}:{f.line}" if f.line else f.file
-        subject = f"{f.field}: " if f.field else ""
-        lines.append(f"{where}: {f.severity} {f.rule}: {subject}{f.message}")
-    lines += [f"iapgen lint: note: {note}" for note in result.notes]
+        where = printable(f"{f.file}:{f.line}" if f.line else f.file)
+        subject = f"{printable(f.field)}: " if f.field else ""
+        lines.append(f"{where}: {f.severity} {f.rule}: {subject}{printable(f.message)}")
+    lines += [f"iapgen lint: note: {printable(note)}" for note in result.notes]
     errors, warnings = result.count("error"), result.count("warning")
     lines.append(f"iapgen lint: {result.objects} objects in {result.documents} documents: "
                  f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}")

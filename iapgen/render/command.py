@@ -14,8 +14,11 @@ deletes a user's files.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
+import pickletools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,9 +85,20 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
     return files
 
 
-DYNAMIC_PROVIDER = "<dynamic provider: components.hclogging.HealthCheckLoggingProvider>"
-# Dynamic resources whose provider is another class, by the resource's type name.
-DYNAMIC_PROVIDERS = {"GatewayBackend": "<dynamic provider: components.gwbackend.GatewayBackendProvider>"}
+def provider_name(serialized: Any) -> str:
+    """The class a pickled dynamic provider is, read from the pickle's first global without running it."""
+    try:
+        strings: list[str] = []
+        for opcode, arg, _ in pickletools.genops(base64.b64decode(str(serialized))):
+            if opcode.name == "GLOBAL":
+                return f"<dynamic provider: {str(arg).replace(' ', '.')}>"
+            if opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                return f"<dynamic provider: {strings[-2]}.{strings[-1]}>"
+            if isinstance(arg, str):
+                strings.append(arg)
+    except (ValueError, binascii.Error):
+        pass
+    return "<dynamic provider>"
 
 
 def plan(run: OfflineRun) -> list[dict[str, Any]]:
@@ -97,7 +111,7 @@ def reviewable(registration: Registration) -> dict[str, Any]:
     """Inputs as a reviewer should see them: Secret values masked, the pickled dynamic provider named."""
     inputs = _sorted(registration.inputs)  # protobuf map order varies between processes
     if "__provider" in inputs:
-        inputs["__provider"] = DYNAMIC_PROVIDERS.get(registration.type.rsplit(":", 1)[-1], DYNAMIC_PROVIDER)
+        inputs["__provider"] = provider_name(inputs["__provider"])
     if registration.type == "kubernetes:core/v1:Secret":
         for key in ("data", "stringData"):
             if isinstance(inputs.get(key), dict):

@@ -161,11 +161,20 @@ BACKEND_PREFIX = "gkegw1-"  # the Gateway controller's backend services (gateway
 _NAME = re.compile(r"^gkegw1-[a-z0-9]{4}-(?P<middle>.+)-[a-z0-9]{12}$")
 
 
-def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
-    """Whether a gkegw1- name can be the one GKE gives this Service port: its middle is
-    `<namespace>-<service>-<port>`, each field possibly cut short, none empty."""
+MAX_NAME = 63  # GCE names; the controller cuts the middle fields only to fit
+
+
+def name_is_exact(name: str, namespace: str, service: str, port: int) -> bool:
+    """Whether a gkegw1- name carries this Service port's whole `<namespace>-<service>-<port>`."""
     match = _NAME.fullmatch(name)
-    if not match:
+    return bool(match) and match.group("middle") == f"{namespace}-{service}-{port}"  # type: ignore[union-attr]
+
+
+def name_cut_fits(name: str, namespace: str, service: str, port: int) -> bool:
+    """Whether a gkegw1- name can be this Service port's with its fields cut short: only when the whole
+    name would not fit 63 characters (GKE cuts nothing otherwise), and each field a non-empty prefix."""
+    match = _NAME.fullmatch(name)
+    if not match or len(f"{BACKEND_PREFIX}xxxx-{namespace}-{service}-{port}-xxxxxxxxxxxx") <= MAX_NAME:
         return False
     middle, port_text = match.group("middle"), str(port)
     for i in range(len(namespace), 0, -1):
@@ -178,6 +187,11 @@ def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
             if rest.startswith(part) and rest[len(part):] and port_text.startswith(rest[len(part):]):
                 return True
     return False
+
+
+def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
+    """Whether a gkegw1- name can be the one GKE gives this Service port: whole, or cut because it had to be."""
+    return name_is_exact(name, namespace, service, port) or name_cut_fits(name, namespace, service, port)
 
 
 def neg_matches(description: str, namespace: str, service: str, port: int, cluster_uid: str) -> bool | None:
