@@ -12,9 +12,17 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, show
+from iapgen.examplekit import svc
 from iapgen.spec import rules
 from iapgen.spec.models import DEFAULT_MODE, Environment, field_owners, variant_of
+from iapgen.spec.rulebook import Example, Rule
 from iapgen.spec.yamlsource import Document, Loc
+
+SPEC_SHAPE = Rule(
+    "SPEC_SHAPE", "A field is missing, of the wrong type, or unknown.",
+    source="design.md#the-spec-file",
+    examples=[Example("service", svc("  helthCheck: {path: /healthz}\n"),
+                           svc("  healthCheck: {path: /healthz}\n"))])
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -20,9 +20,11 @@ from pydantic import ValidationError
 from iapgen.errors import Finding, SpecError, show
 from iapgen.modes import mode_of
 from iapgen.spec import collisions, layout, rules
+from iapgen.spec import examples_spec as spec_examples
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.findings import field_path, merge, translate
 from iapgen.spec.models import Environment, Service, Spec
+from iapgen.spec.rulebook import Rule
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
 # Every command validates every environment, so the work is environments x services: both are bounded,
@@ -30,6 +32,38 @@ from iapgen.spec.yamlsource import Document, Loc, load_one
 MAX_ENVIRONMENTS = 100
 MAX_DEPLOYMENTS = 100_000
 NOT_OVERRIDABLE = ("name", "overrides")
+
+
+ENV_UNKNOWN = Rule(
+    "ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.",
+    source="design.md#environments",
+    examples=spec_examples.ENV_UNKNOWN)
+
+OVERRIDE_UNKNOWN_ENV = Rule(
+    "OVERRIDE_UNKNOWN_ENV", "A service overrides an environment that the spec does not define.",
+    source="design.md#overrides",
+    examples=spec_examples.OVERRIDE_UNKNOWN_ENV)
+
+SERVICE_DUPLICATE = Rule(
+    "SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.",
+    source="design.md#services",
+    examples=spec_examples.SERVICE_DUPLICATE)
+
+HOST_DUPLICATE = Rule(
+    "HOST_DUPLICATE", "Two services of one environment claim the same host.",
+    source="gke-behaviour.md#ingress-one-rule-per-host, gke-behaviour.md#managed-certificate-per-host",
+    examples=spec_examples.HOST_DUPLICATE)
+
+IAP_NO_MEMBERS = Rule(
+    "IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
+    source="gke-behaviour.md#iap-enable-and-bind",
+    examples=spec_examples.IAP_NO_MEMBERS)
+
+PINNED_NAME_CONFLICT = Rule(
+    "PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or static "
+    "IPs, or two services claim one BackendConfig or certificate.",
+    source="design.md#names-of-adopted-objects",
+    examples=spec_examples.PINNED_NAME_CONFLICT)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iapgen.examplekit import ingress
 from iapgen.lint.checks.context import (
     Context,
     Report,
@@ -14,6 +15,7 @@ from iapgen.lint.checks.objects import (
     NEG,
 )
 from iapgen.lint.manifests import Obj
+from iapgen.spec.rulebook import WARNING, Example, Rule
 
 SERVICE_ONLY = (APP_PROTOCOLS, LEGACY_APP_PROTOCOLS, NEG, BACKEND_CONFIG, BETA_BACKEND_CONFIG)
 # (apiVersion, kind) -> (Kubernetes release that stopped serving it, what to use instead)
@@ -26,6 +28,21 @@ REMOVED_APIS = {
     ("extensions/v1beta1", "NetworkPolicy"): ("1.16", "networking.k8s.io/v1"),
     ("batch/v1beta1", "CronJob"): ("1.25", "batch/v1"),
 }
+
+
+ANNOTATION_IGNORED = Rule(
+    "ANNOTATION_IGNORED", "A GKE annotation on an object GKE does not read it from.",
+    source="gke-behaviour.md#app-protocol-field-ignored-by-ingress, gke-behaviour.md#backend-config-annotation",
+    severity=WARNING,
+    examples=[Example(
+        "manifest", ingress(annotations="    cloud.google.com/app-protocols: '{\"https\": \"HTTPS\"}'\n"),
+        ingress())])
+
+API_REMOVED = Rule(
+    "API_REMOVED", "The object uses an API version current GKE no longer serves.",
+    source="gke-behaviour.md#removed-api-versions", severity=WARNING,
+    examples=[Example("manifest", ingress().replace("networking.k8s.io/v1", "networking.k8s.io/v1beta1").replace(
+        "service: {name: web, port: {number: 443}}", "{serviceName: web, servicePort: 443}"), ingress())])
 
 
 def lint_any(ctx: Context, obj: Obj, report: Report) -> None:

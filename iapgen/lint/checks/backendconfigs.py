@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from iapgen.errors import show
+from iapgen.examplekit import backend_config, service_manifest
 from iapgen.lint.checks import values
 from iapgen.lint.checks.context import (
     Context,
@@ -28,7 +29,40 @@ from iapgen.lint.checks.objects import (
 )
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
+from iapgen.spec.rulebook import Example, Rule
 from iapgen.spec.rules import WARNING
+
+HC_PORT_INSTANCE_GROUP = Rule(
+    "HC_PORT_INSTANCE_GROUP", "With instance-group backends the health-check port must be reachable on the node.",
+    source="gke-behaviour.md#hc-port-container-port", severity=WARNING,
+    examples=[Example(
+        "manifest", service_manifest("    cloud.google.com/backend-config: '{\"default\": \"web\"}'", kind="NodePort",
+                                     ports="  - {name: http, port: 80, targetPort: 8080, nodePort: 30080}\n")
+        + "---\n" + backend_config("  healthCheck: {port: 8080}\n"),
+        service_manifest("    cloud.google.com/backend-config: '{\"default\": \"web\"}'", kind="NodePort",
+                         ports="  - {name: http, port: 80, targetPort: 8080, nodePort: 30080}\n")
+        + "---\n" + backend_config("  healthCheck: {port: 30080}\n"))])
+
+IAP_AND_CDN = Rule(
+    "IAP_AND_CDN", "IAP and Cloud CDN cannot both be enabled on one backend.",
+    source="gke-behaviour.md#iap-and-cdn-exclusive",
+    examples=[Example("manifest", backend_config("  iap: {enabled: true}\n  cdn: {enabled: true}\n"),
+                            backend_config("  iap: {enabled: true}\n"))])
+
+IAP_OAUTH_CREDENTIALS = Rule(
+    "IAP_OAUTH_CREDENTIALS", "oauthclientCredentials needs secretName; the Secret needs client_id and "
+    "client_secret.",
+    source="gke-behaviour.md#iap-oauth-client, gke-behaviour.md#backendconfig-fields",
+    examples=[Example(
+        "manifest", backend_config("  iap:\n    enabled: true\n    oauthClientCredentials: {secretName: web-oauth}\n"),
+        backend_config("  iap:\n    enabled: true\n    oauthclientCredentials: {secretName: web-oauth}\n"))])
+
+HC_UNKNOWN_FIELD = Rule(
+    "HC_UNKNOWN_FIELD", "BackendConfig healthCheck fields are checkIntervalSec, timeoutSec, healthyThreshold, "
+    "unhealthyThreshold, type, requestPath, port.",
+    source="gke-behaviour.md#backendconfig-fields", severity=WARNING,
+    examples=[Example("manifest", backend_config("  healthCheck: {protocol: HTTP, requestPath: /healthz}\n"),
+                                 backend_config("  healthCheck: {type: HTTP, requestPath: /healthz}\n"))])
 
 
 @linter("BackendConfig")

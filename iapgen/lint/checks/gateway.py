@@ -13,12 +13,13 @@ from collections import defaultdict
 from typing import Any
 
 from iapgen.errors import show
+from iapgen.lint.checks import examples_gateway as gateway_examples
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.checks.objects import ServicePort, as_dict, as_int, as_list, joined, pod_ports, service_ports
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
 from iapgen.spec.gateway import METADATA_NAME, check_policy_path  # also registers the gateway spec rules
-from iapgen.spec.rules import WARNING, rule
+from iapgen.spec.rulebook import WARNING, Rule
 
 POLICY_KINDS = ("HealthCheckPolicy", "GCPBackendPolicy")
 HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck",
@@ -27,19 +28,35 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 HCP_DEFAULT_SECONDS = 5
 SAMPLE_RATE_MAX = 1_000_000
 
-rules._register("POLICY_TARGET_NOT_FOUND", "A HealthCheckPolicy or GCPBackendPolicy must target a Service "
-                "(group \"\", kind Service) in its own namespace.", "gke-behaviour.md#healthcheckpolicy, "
-                "gke-behaviour.md#gcpbackendpolicy-iap")
-rules._register("BACKEND_POLICY_DUPLICATE", "Only one GCPBackendPolicy applies to a Service: the oldest; the "
-                "others are ignored.", "gke-behaviour.md#gcpbackendpolicy-iap")
-rules._register("ROUTE_BACKEND_PORT", "An HTTPRoute backendRef to a Service needs a port the Service has.",
-                "gke-behaviour.md#httproute-backend-port")
-rules._register("ROUTE_NOT_ALLOWED", "A route attaches to a Gateway listener only if the listener's "
-                "allowedRoutes admits the route's namespace.", "gke-behaviour.md#gateway-allowed-routes")
+POLICY_TARGET_NOT_FOUND = Rule(
+    "POLICY_TARGET_NOT_FOUND", "A HealthCheckPolicy or GCPBackendPolicy must target a Service (group \"\", kind "
+    "Service) in its own namespace.",
+    source="gke-behaviour.md#healthcheckpolicy, gke-behaviour.md#gcpbackendpolicy-iap",
+    examples=gateway_examples.POLICY_TARGET_NOT_FOUND)
+BACKEND_POLICY_DUPLICATE = Rule(
+    "BACKEND_POLICY_DUPLICATE", "Only one GCPBackendPolicy applies to a Service: the oldest; the others are "
+    "ignored.",
+    source="gke-behaviour.md#gcpbackendpolicy-iap",
+    examples=gateway_examples.BACKEND_POLICY_DUPLICATE)
+ROUTE_BACKEND_PORT = Rule(
+    "ROUTE_BACKEND_PORT", "An HTTPRoute backendRef to a Service needs a port the Service has.",
+    source="gke-behaviour.md#httproute-backend-port",
+    examples=gateway_examples.ROUTE_BACKEND_PORT)
+ROUTE_NOT_ALLOWED = Rule(
+    "ROUTE_NOT_ALLOWED", "A route attaches to a Gateway listener only if the listener's allowedRoutes admits the "
+    "route's namespace.",
+    source="gke-behaviour.md#gateway-allowed-routes",
+    examples=gateway_examples.ROUTE_NOT_ALLOWED)
 
 
-@rule("HC_PORT_SPECIFICATION", "HealthCheckPolicy: port and portName only with USE_FIXED_PORT / USE_NAMED_PORT, "
-      "never with USE_SERVING_PORT or no portSpecification.", "gke-behaviour.md#healthcheckpolicy")
+HC_PORT_SPECIFICATION = Rule(
+    "HC_PORT_SPECIFICATION", "HealthCheckPolicy: port and portName only with USE_FIXED_PORT / USE_NAMED_PORT, "
+    "never with USE_SERVING_PORT or no portSpecification.",
+    source="gke-behaviour.md#healthcheckpolicy",
+    examples=gateway_examples.HC_PORT_SPECIFICATION)
+
+
+@HC_PORT_SPECIFICATION.check
 def check_port_specification(specification: object, has_port: bool, has_port_name: bool) -> str | None:
     """The CRD's CEL rules, with why it matters for NEG backends."""
     if specification in (None, "USE_SERVING_PORT") and (has_port or has_port_name):
@@ -57,8 +74,14 @@ def check_port_specification(specification: object, has_port: bool, has_port_nam
     return None
 
 
-@rule("HC_POLICY_CONFIG", "HealthCheckPolicy config: a type and exactly the one block for that type "
-      "(httpHealthCheck for HTTP, ...).", "gke-behaviour.md#healthcheckpolicy")
+HC_POLICY_CONFIG = Rule(
+    "HC_POLICY_CONFIG", "HealthCheckPolicy config: a type and exactly the one block for that type (httpHealthCheck "
+    "for HTTP, ...).",
+    source="gke-behaviour.md#healthcheckpolicy",
+    examples=gateway_examples.HC_POLICY_CONFIG)
+
+
+@HC_POLICY_CONFIG.check
 def check_policy_config(config: dict[str, Any]) -> str | None:
     blocks = [key for key in config if key != "type"]
     hc_type = config.get("type")
@@ -75,8 +98,14 @@ def check_policy_config(config: dict[str, Any]) -> str | None:
     return None
 
 
-@rule("BACKEND_POLICY_SAMPLE_RATE", "GCPBackendPolicy logging.sampleRate is an integer from 0 to 1000000 "
-      "(parts per million).", "gke-behaviour.md#gcpbackendpolicy-iap")
+BACKEND_POLICY_SAMPLE_RATE = Rule(
+    "BACKEND_POLICY_SAMPLE_RATE", "GCPBackendPolicy logging.sampleRate is an integer from 0 to 1000000 (parts per "
+    "million).",
+    source="gke-behaviour.md#gcpbackendpolicy-iap",
+    examples=gateway_examples.BACKEND_POLICY_SAMPLE_RATE)
+
+
+@BACKEND_POLICY_SAMPLE_RATE.check
 def check_policy_sample_rate(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SAMPLE_RATE_MAX:
         return None

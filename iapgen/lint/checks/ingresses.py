@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from iapgen.errors import show
+from iapgen.examplekit import USES_BC, backend_config, ingress, service_manifest
 from iapgen.lint.checks import values
 from iapgen.lint.checks.context import (
     Context,
@@ -25,6 +26,60 @@ from iapgen.lint.checks.objects import (
     service_ports,
 )
 from iapgen.lint.manifests import Obj
+from iapgen.spec.rulebook import WARNING, Example, Rule
+
+INGRESS_CLASS_NAME = Rule(
+    "INGRESS_CLASS_NAME", "GKE Ingress is selected by the kubernetes.io/ingress.class annotation, not "
+    "ingressClassName.",
+    source="gke-behaviour.md#ingress-class-gce",
+    examples=[Example("manifest", ingress().replace("    kubernetes.io/ingress.class: gce\n", "").replace(
+        "spec:\n", "spec:\n  ingressClassName: gce\n"), ingress())])
+
+INGRESS_BACKEND_PORT = Rule(
+    "INGRESS_BACKEND_PORT", "An Ingress backend must name a port the Service has.",
+    source="gke-behaviour.md#ingress-backend-port",
+    examples=[Example("manifest", service_manifest() + "---\n" + ingress(
+        "service: {name: web, port: {number: 8080}}"), service_manifest() + "---\n" + ingress())])
+
+INGRESS_PATH_WILDCARD = Rule(
+    "INGRESS_PATH_WILDCARD", "Prefix and Exact paths cannot contain '*' on GKE.",
+    source="gke-behaviour.md#ingress-path-types",
+    examples=[Example(
+        "manifest", ingress(extra_spec="  rules:\n  - http:\n      paths:\n      - {path: /api/*, pathType: Prefix, "
+                                       "backend: {service: {name: web, port: {number: 443}}}}\n"),
+        ingress(extra_spec="  rules:\n  - http:\n      paths:\n      - {path: /api, pathType: Prefix, "
+                           "backend: {service: {name: web, port: {number: 443}}}}\n"))])
+
+IAP_WITHOUT_HTTPS = Rule(
+    "IAP_WITHOUT_HTTPS", "IAP needs an HTTPS frontend: a certificate on the Ingress.",
+    source="gke-behaviour.md#iap-needs-https", severity=WARNING,
+    examples=[Example(
+        "manifest", service_manifest(USES_BC) + "---\n" + backend_config("  iap: {enabled: true}\n") + "---\n"
+        + ingress(),
+        service_manifest(USES_BC) + "---\n" + backend_config("  iap: {enabled: true}\n") + "---\n"
+        + ingress(annotations="    networking.gke.io/managed-certificates: web\n"))])
+
+FRONTENDCONFIG_NOT_FOUND = Rule(
+    "FRONTENDCONFIG_NOT_FOUND", "The FrontendConfig an Ingress names must exist in its namespace.",
+    source="gke-behaviour.md#frontendconfig-https-redirect, gke-behaviour.md#ingress-same-namespace",
+    examples=[Example(
+        "manifest", ingress(annotations="    networking.gke.io/v1beta1.FrontendConfig: web\n") + "---\n"
+        + "apiVersion: networking.gke.io/v1beta1\nkind: FrontendConfig\nmetadata: {name: web, namespace: default}\n"
+          "spec: {redirectToHttps: {enabled: true}}\n",
+        ingress(annotations="    networking.gke.io/v1beta1.FrontendConfig: web\n") + "---\n"
+        + "apiVersion: networking.gke.io/v1beta1\nkind: FrontendConfig\nmetadata: {name: web, namespace: web}\n"
+          "spec: {redirectToHttps: {enabled: true}}\n")])
+
+# Two rules for one host, and the same paths in one rule.
+_API_PATH = "      - {path: /api, pathType: Prefix, backend: {service: {name: api, port: {number: 443}}}}\n"
+_WEB_PATH = "      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 443}}}}\n"
+_HOST_RULE = "  - host: web.acme.example\n    http:\n      paths:\n"
+
+INGRESS_DUPLICATE_HOST = Rule(
+    "INGRESS_DUPLICATE_HOST", "A host in two rules of one GKE Ingress: the later rule replaces the earlier.",
+    source="gke-behaviour.md#ingress-one-rule-per-host", severity=WARNING,
+    examples=[Example("manifest", ingress(extra_spec="  rules:\n" + _HOST_RULE + _API_PATH + _HOST_RULE + _WEB_PATH),
+                      ingress(extra_spec="  rules:\n" + _HOST_RULE + _API_PATH + _WEB_PATH))])
 
 
 @linter("Ingress")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from iapgen.examplekit import plan
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.manifests import PLAN_TYPES, Obj
 from iapgen.spec import rules
+from iapgen.spec.rulebook import WARNING, Example, Rule
 
 HEALTH_CHECK, BACKEND_SERVICE = PLAN_TYPES
 BLOCKS = {"httpHealthCheck": "HTTP", "httpsHealthCheck": "HTTPS", "http2HealthCheck": "HTTP2",
@@ -21,18 +23,30 @@ BLOCKS = {"httpHealthCheck": "HTTP", "httpsHealthCheck": "HTTPS", "http2HealthCh
           "grpcTlsHealthCheck": "GRPC_WITH_TLS"}
 NEG_PATH = "/networkEndpointGroups/"
 
-rules._register("GCP_HC_ONE_BLOCK", "A Compute health check takes exactly one protocol block.",
-                "gke-behaviour.md#compute-health-check")
-rules._register("GCP_HC_LOGGING_OFF", "The health check does not declare log_config.enable = true, so probe "
-                "state changes are not logged.", "gke-behaviour.md#compute-health-check, "
-                "gke-behaviour.md#hc-log-query", rules.WARNING)
-rules._register("GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balancing_scheme to the provider's "
-                "default, which changed between provider versions.", "gke-behaviour.md#lb-scheme-explicit",
-                rules.WARNING)
-rules._register("GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
-                "max_rate_per_endpoint.", "gke-behaviour.md#neg-backends-rate")
-rules._register("GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
-                "gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys")
+GCP_HC_ONE_BLOCK = Rule(
+    "GCP_HC_ONE_BLOCK", "A Compute health check takes exactly one protocol block.",
+    source="gke-behaviour.md#compute-health-check",
+    examples=[Example("manifest", plan({"httpHealthCheck": {"requestPath": "/"}}), plan())])
+GCP_HC_LOGGING_OFF = Rule(
+    "GCP_HC_LOGGING_OFF", "The health check does not declare log_config.enable = true, so probe state changes are "
+    "not logged.",
+    source="gke-behaviour.md#compute-health-check, gke-behaviour.md#hc-log-query", severity=WARNING,
+    examples=[Example("manifest", plan({"logConfig": None}), plan())])
+GCP_LB_SCHEME_IMPLICIT = Rule(
+    "GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balancing_scheme to the provider's default, which "
+    "changed between provider versions.",
+    source="gke-behaviour.md#lb-scheme-explicit", severity=WARNING,
+    examples=[Example("manifest", plan(backend={"loadBalancingScheme": None}), plan())])
+GCP_NEG_BACKEND_RATE = Rule(
+    "GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
+    "max_rate_per_endpoint.",
+    source="gke-behaviour.md#neg-backends-rate",
+    examples=[Example("manifest", plan(backend={"backends": [{
+        "group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web"}]}), plan())])
+GCP_NEG_NOT_EXPOSED = Rule(
+    "GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
+    source="gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys",
+    examples=[Example("manifest", plan(neg="iapgen-dev-website"), plan())])
 
 
 def _block(check: Obj) -> tuple[str, dict[str, Any]] | None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from iapgen.errors import show
+from iapgen.lint.checks import examples_services as service_examples
 from iapgen.lint.checks import values
 from iapgen.lint.checks.context import (
     Context,
@@ -32,7 +33,76 @@ from iapgen.lint.checks.objects import (
 )
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
+from iapgen.spec.rulebook import Rule
 from iapgen.spec.rules import ERROR, WARNING
+
+APP_PROTOCOLS_LEGACY = Rule(
+    "APP_PROTOCOLS_LEGACY", "Set one app-protocols key: GKE reads the legacy one first and ignores the other.",
+    source="gke-behaviour.md#app-protocols-legacy-key", severity=WARNING,
+    lint_severity="An error when the two keys differ: the new key's protocols are then ignored.",
+    examples=service_examples.APP_PROTOCOLS_LEGACY)
+
+APP_PROTOCOL_IGNORED = Rule(
+    "APP_PROTOCOL_IGNORED", "GKE Ingress ignores spec.ports[].appProtocol; only the annotation sets the backend "
+    "protocol.",
+    source="gke-behaviour.md#app-protocol-field-ignored-by-ingress", severity=WARNING,
+    examples=service_examples.APP_PROTOCOL_IGNORED)
+
+SERVICE_PORT_NAMES = Rule(
+    "SERVICE_PORT_NAMES", "A Service with several ports needs unique port names.",
+    source="gke-behaviour.md#service-validation",
+    examples=service_examples.SERVICE_PORT_NAMES)
+
+NEG_CUSTOM_NAME = Rule(
+    "NEG_CUSTOM_NAME", "Custom NEG names must be valid GCE names and cannot be combined with \"ingress\": true.",
+    source="gke-behaviour.md#neg-custom-names",
+    examples=service_examples.NEG_CUSTOM_NAME)
+
+NEG_ENABLES_NOTHING = Rule(
+    "NEG_ENABLES_NOTHING", "A cloud.google.com/neg annotation that enables no NEG.",
+    source="gke-behaviour.md#neg-ingress-annotation, gke-behaviour.md#neg-exposed-ports-keys", severity=WARNING,
+    examples=service_examples.NEG_ENABLES_NOTHING)
+
+CONTROLLER_OWNED = Rule(
+    "CONTROLLER_OWNED", "neg-status and ServiceNetworkEndpointGroup belong to the GKE controller.",
+    source="gke-behaviour.md#neg-status-annotation, gke-behaviour.md#svcneg-objects", severity=WARNING,
+    examples=service_examples.CONTROLLER_OWNED)
+
+CLUSTERIP_WITHOUT_NEG = Rule(
+    "CLUSTERIP_WITHOUT_NEG", "A ClusterIP Service behind GKE Ingress needs the {\"ingress\": true} NEG annotation.",
+    source="gke-behaviour.md#neg-ingress-annotation",
+    lint_severity="A warning when the NEG annotation is absent altogether: GKE adds it itself on VPC-native "
+    "clusters from 1.17.6-gke.7.",
+    examples=service_examples.CLUSTERIP_WITHOUT_NEG)
+
+BACKENDCONFIG_NOT_FOUND = Rule(
+    "BACKENDCONFIG_NOT_FOUND", "The BackendConfig a Service names must exist in the Service's namespace.",
+    source="gke-behaviour.md#backend-config-annotation",
+    lint_severity="A warning when the evidence is in other files (a similar name there, or only other files "
+    "define BackendConfigs in that namespace): the named one may be applied from elsewhere; also when a Service "
+    "and its BackendConfig disagree on setting a namespace.",
+    examples=service_examples.BACKENDCONFIG_NOT_FOUND)
+
+BACKENDCONFIG_ANNOTATION = Rule(
+    "BACKENDCONFIG_ANNOTATION", "backend-config needs default or ports, and ports keys must match Service ports.",
+    source="gke-behaviour.md#backend-config-annotation",
+    examples=service_examples.BACKENDCONFIG_ANNOTATION)
+
+TARGET_PORT_NOT_DECLARED = Rule(
+    "TARGET_PORT_NOT_DECLARED", "The targetPort is not among the containerPorts the selected Pods declare.",
+    source="gke-behaviour.md#neg-endpoints, gke-behaviour.md#hc-port-container-port", severity=WARNING,
+    examples=service_examples.TARGET_PORT_NOT_DECLARED)
+
+APP_PROTOCOLS_MISSING = Rule(
+    "APP_PROTOCOLS_MISSING", "A port named or numbered for TLS/gRPC behind GKE Ingress with no app-protocols entry "
+    "is spoken to in plain HTTP.",
+    source="gke-behaviour.md#app-protocols-by-port-name", severity=WARNING,
+    examples=service_examples.APP_PROTOCOLS_MISSING)
+
+TARGET_PORT_NAME_UNKNOWN = Rule(
+    "TARGET_PORT_NAME_UNKNOWN", "A named targetPort must match a containerPort name of the selected Pods.",
+    source="gke-behaviour.md#service-validation, gke-behaviour.md#hc-source-ranges",
+    examples=service_examples.TARGET_PORT_NAME_UNKNOWN)
 
 
 @linter("Service")
