@@ -72,6 +72,21 @@ def gateway_mode(**fields: Any) -> Mutation:
     return mutate
 
 
+def ingress_two_ip_is_a_standalone_address(spec: dict[str, Any]) -> None:
+    """dev's namespace web has an Ingress 2 (static IP iapgen-dev-web-2); standalone environment dev-web-2 of
+    the same project owns the address iapgen-dev-web-2."""
+    spec["environments"]["dev-web-2"] = {
+        "project": "acme-dev", "domain": "two.acme.example", "iap": {"members": ["group:eng@acme.example"]},
+        "loadBalancer": "standalone", "zones": ["europe-west1-b"], "network": "gke-vpc"}
+    spec["services"] = [service(f"app{i}", namespace="web") for i in range(15)] + [
+        service("app15", namespace="web", ingress=2)]
+
+
+def same_pinned_ip_in_two_environments(spec: dict[str, Any]) -> None:
+    spec["environments"]["prod"]["project"] = "acme-dev"
+    svc(spec)["names"] = {"staticIp": "argocd-ip"}
+
+
 def colliding_environments(spec: dict[str, Any]) -> None:
     standalone()(spec)
     spec["environments"]["dev-b"] = dict(spec["environments"]["dev"])
@@ -199,6 +214,19 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
         service(f"app{i}", namespace="shared", names={"ingress": "live"}, **({"ingress": 2} if i == 15 else {}))
         for i in range(16)]),
      "PINNED_NAME_CONFLICT", "like Ingress 1", "- name: app15>ingress: live"),
+    ("host-in-two-environments", set_path("services", 0, "host", value="argocd.acme.example"),
+     "HOST_MULTI_ENV", "also served by argocd in dev", "host: argocd.acme.example"),
+    ("zones-of-two-regions", standalone(zones=["europe-west1-b", "us-central1-a"]), "ZONES_REGIONS",
+     "2 regions (europe-west1, us-central1)", "zones:"),
+    ("ingress-2-ip-is-another-environments-address", ingress_two_ip_is_a_standalone_address, "GCE_NAME_COLLISION",
+     "'iapgen-dev-web-2'", "dev-web-2:"),
+    ("pinned-ip-in-two-environments", same_pinned_ip_in_two_environments, "GCE_NAME_COLLISION", "'argocd-ip'",
+     "prod:"),
+    ("gateway-system-namespace", gateway_mode(gateway={"namespace": "kube-system"}), "GATEWAY_NAMESPACE_SYSTEM",
+     "system namespace", "namespace: kube-system"),
+    ("gateway-reserved-name", lambda s: (gateway_mode()(s), svc(s).update(name="iapgen-https-redirect",
+                                                                           namespace="iapgen-gateway")),
+     "GATEWAY_NAME_RESERVED", "redirect route", "name: iapgen-https-redirect"),
     ("quoted-port", set_path("services", 0, "port", value="443"),
      "SPEC_SHAPE", "remove the quotes", "port: '443'"),
 ]

@@ -18,13 +18,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from iapgen.errors import Finding, SpecError, show
+from iapgen.examplekit import ENV, svc
 from iapgen.modes import mode_of
 from iapgen.spec import collisions, layout, rules
 from iapgen.spec import examples_spec as spec_examples
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.findings import field_path, merge, translate
 from iapgen.spec.models import Environment, Service, Spec
-from iapgen.spec.rulebook import Rule
+from iapgen.spec.rulebook import Example, Rule
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
 # Every command validates every environment, so the work is environments x services: both are bounded,
@@ -58,6 +59,26 @@ IAP_NO_MEMBERS = Rule(
     "IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
     source="gke-behaviour.md#iap-enable-and-bind",
     examples=spec_examples.IAP_NO_MEMBERS)
+
+HOST_MULTI_ENV = Rule(
+    "HOST_MULTI_ENV", "One host is served by more than one environment.",
+    source="gke-behaviour.md#managed-certificate-per-host, gke-behaviour.md#certificate-manager-map",
+    why="DNS points a host at one load balancer, and a Google-managed certificate becomes active only where it "
+    "points: every other environment that claims the host never serves it.",
+    fix="Give each environment its own host (overrides.<env>.host), or drop host: so each gets <name>.<domain>.",
+    examples=[Example("spec", ENV + """\
+  prod:
+    project: acme-prod
+    domain: acme.example
+    iap: {members: [group:sre@acme.example]}
+services:
+""" + svc("  healthCheck: {path: /healthz}\n  host: argocd.acme.example\n"), ENV + """\
+  prod:
+    project: acme-prod
+    domain: acme.example
+    iap: {members: [group:sre@acme.example]}
+services:
+""" + svc("  healthCheck: {path: /healthz}\n"))])
 
 PINNED_NAME_CONFLICT = Rule(
     "PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or static "
@@ -202,11 +223,30 @@ class _Checker:
                 if effective is not None:
                     resolved.append(self.expose(index, effective, env_name, environment))
             exposures[env_name] = self.check_environment(env_name, tuple(resolved))
+        self.check_hosts_across_environments(exposures)
         names = {env: mode_of(environment).gce_names(env, environment, exposures[env])
                  for env, environment in self.spec.environments.items()}
         for loc, message, rule in collisions.gce_collisions(self.spec.environments, names):
             self.add(loc, message, rule)
         return exposures
+
+    def check_hosts_across_environments(self, exposures: Mapping[str, tuple[Exposure, ...]]) -> None:
+        """A host belongs to one environment: DNS names one load balancer (HOST_MULTI_ENV)."""
+        first: dict[str, Exposure] = {}
+        for env_exposures in exposures.values():
+            for exposure in env_exposures:
+                other = first.setdefault(exposure.host, exposure)
+                if other.env == exposure.env:
+                    continue
+                field = "host" if exposure.service.host else "name"
+                default = f"{exposure.service.name}.{exposure.environment.domain}"
+                drop = (f", or drop host: to use {default}" if exposure.service.host and default != other.host
+                        else "")
+                self.service(exposure, (field,),
+                             f"host {exposure.host} in {exposure.env} is also served by {other.service.name} in "
+                             f"{other.env}; DNS points a host at one load balancer and its managed certificate becomes "
+                             f"active only there, so {exposure.env} would never serve it: give {exposure.env} its own "
+                             f"host (overrides.{exposure.env}.host){drop}", HOST_MULTI_ENV)
 
     def check_names(self) -> None:
         first: dict[str, int] = {}

@@ -27,7 +27,7 @@ class IngressMode:
 
     def gce_names(self, env: str, environment: Environment,
                   exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
-        return checks.gce_names(env, exposures)
+        return checks.gce_names(exposures)
 
     def runbook(self, exposure: Exposure) -> str:
         return views.runbook(exposure)

@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from iapgen.errors import show
 from iapgen.modes.base import Report
-from iapgen.spec import layout, naming, pinned, rules
+from iapgen.spec import layout, pinned, rules
 from iapgen.spec.exposure import Exposure
 
 # The ManagedCertificate CRD caps each domain at 63 characters (docs/gke-behaviour.md#managed-certificate-per-host).
@@ -95,6 +95,7 @@ def _check_pinned_objects(members: list[Exposure], report: Report) -> None:
             owner.setdefault(name, exposure.service.name)
 
 
-def gce_names(env: str, exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
-    """Project-wide names: the static IP of each namespace's Ingress 1 (GKE names the rest itself)."""
-    return {"addresses": sorted({naming.static_ip(env, e.service.namespace) for e in exposures})}
+def gce_names(exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
+    """Project-wide names iapgen chooses: the static IP of every Ingress, pinned or generated, as render names
+    them (GKE names the rest itself, with the cluster's UID)."""
+    return {"addresses": sorted({e.static_ip_name for e in exposures})}

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from iapgen.examplekit import standalone
 from iapgen.modes.base import Report
 from iapgen.modes.standalone.environment import StandaloneEnvironment
 from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
+from iapgen.spec.rulebook import Example, Rule
+
+ZONES_REGIONS = Rule(
+    "ZONES_REGIONS", "A standalone environment's zones are all in one region, as a cluster's nodes are.",
+    source="gke-behaviour.md#neg-zones",
+    why="A GKE cluster runs in one region, so NEGs never appear in a zone of another: the backend service waits "
+    "for them until backendWaitSeconds runs out.",
+    fix="List the zones of the cluster's nodes: kubectl get nodes -L topology.kubernetes.io/zone.",
+    examples=[Example("spec", standalone("zones: [europe-west1-b, europe-west1-c]",
+                                         "zones: [europe-west1-b, us-central1-a]"), standalone())])
 
 NEEDS = (("zones", "the zones of the cluster's nodes, e.g. [europe-west1-b, europe-west1-c]: the backend service "
           "names one NEG per zone"),
@@ -23,6 +34,12 @@ def check_environment(env: str, environment: StandaloneEnvironment, report: Repo
             report.environment(env, ("zones", index), f"{zone} is listed twice; a backend service takes each NEG "
                                "once, so list every zone once", "ZONE_INVALID")
         seen.add(zone)
+    regions = sorted({zone.rsplit("-", 1)[0] for zone in environment.zones or ()})
+    if len(regions) > 1:
+        report.environment(env, ("zones",), f"zones are in {len(regions)} regions ({', '.join(regions)}); a cluster's "
+                           "nodes are in one region, so NEGs never appear in the others and the deploy waits for "
+                           "them until backendWaitSeconds: list the zones of the cluster's nodes (kubectl get nodes "
+                           "-L topology.kubernetes.io/zone)", ZONES_REGIONS)
 
 
 def check_exposure(exposure: Exposure, report: Report) -> None:
