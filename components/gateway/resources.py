@@ -145,7 +145,8 @@ class GatewayService(pulumi.ComponentResource):
         policy = k8s.apiextensions.CustomResource(
             f"{name}-gcpbackendpolicy", api_version=GKE_NETWORKING, kind="GCPBackendPolicy",
             metadata=meta(gw.policy_name(service.name)),
-            spec=gw.backend_policy_spec(service.name, service.iap.enabled, exposure.environment.iap.oauth_client_id),
+            spec=gw.backend_policy_spec(service.name, service.iap.enabled, exposure.environment.iap.oauth_client_id,
+                                        exposure.sample_rate),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[secret] if secret is not None else []))
         svc = k8s.core.v1.Service(
             f"{name}-service",

@@ -45,6 +45,9 @@ def backend_config_spec(exposure: Exposure) -> dict[str, object]:
             "unhealthyThreshold": hc.unhealthy_threshold,
         },
         "iap": _iap(exposure),
+        # Request logs: GKE Ingress logs every request unless told otherwise; the spec says (requestLogging).
+        "logging": {"enable": True, "sampleRate": exposure.sample_rate} if exposure.sample_rate else
+        {"enable": False},
     }
 
 

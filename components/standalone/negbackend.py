@@ -21,6 +21,7 @@ import pulumi_kubernetes as k8s
 from pulumi_gcp.compute._inputs import (
     BackendServiceBackendArgs,
     BackendServiceIapArgs,
+    BackendServiceLogConfigArgs,
     HealthCheckHttp2HealthCheckArgs,
     HealthCheckHttpHealthCheckArgs,
     HealthCheckHttpsHealthCheckArgs,
@@ -139,6 +140,8 @@ class NegBackend(pulumi.ComponentResource):
                 group=neg_group(project, zone, exposure.neg_name), balancing_mode=BALANCING_MODE,
                 max_rate_per_endpoint=MAX_RATE_PER_ENDPOINT, capacity_scaler=1) for zone in zones],
             iap=backend_iap(exposure, args.oauth_client_secret),
+            log_config=BackendServiceLogConfigArgs(enable=True, sample_rate=exposure.sample_rate)
+            if exposure.sample_rate else BackendServiceLogConfigArgs(enable=False),
             # The backends name NEGs that GKE creates: wait until they exist.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[negs]),
         )

@@ -39,10 +39,20 @@ class DiffService:
 
     name: str
     facts: dict[str, Any]
-    """namespace, host, port, targetPort, protocol, path, interval, timeout, healthy, unhealthy, iap ("on"/"off"):
+    """namespace, host, port, targetPort, protocol, path, interval, timeout, healthy, unhealthy, iap ("on"/"off"),
+    logging (logging_text):
     compared and described; lb and backend: drawn in the request-path diagram; a mode may add keys that
     iapgen diff compares (operations/diff.py LABELS)."""
     members: set[str]
+
+
+def logging_text(block: dict[str, Any], enable_key: str, whole: float) -> str:
+    """A rendered request-logging block in words ("every request", "25% of requests", "off"); `whole` is the
+    sample rate that means every request (1.0, or 1,000,000 parts per million for GCPBackendPolicy)."""
+    if not block.get(enable_key):
+        return "off" if block else "not set"
+    rate = block.get("sampleRate", whole) / whole
+    return "every request" if rate == 1 else f"{rate * 100:.4g}% of requests"
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ DIFF_LINES = 60  # per object; longer diffs are cut
 LABELS = {"namespace": "namespace", "host": "host", "port": "Service port", "targetPort": "container port",
           "protocol": "protocol", "path": "health check path", "interval": "health check interval",
           "timeout": "health check timeout", "healthy": "healthy threshold", "unhealthy": "unhealthy threshold",
-          "iap": "IAP", "ingress": "Ingress (and its static IP)"}
+          "iap": "IAP", "logging": "request logging", "ingress": "Ingress (and its static IP)"}
 
 
 class DiffError(Exception):

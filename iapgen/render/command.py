@@ -173,6 +173,7 @@ def _service_view(exposure: Exposure, outputs: Mapping[str, Any]) -> dict[str, A
         "bound": exposure.bound_members,
         "ip": outputs.get("services", {}).get(service.name, {}).get("ip", "<computed>"),
         "neg": exposure.neg_name,
+        "request_logging": exposure.request_logging_text,
     }
 
 

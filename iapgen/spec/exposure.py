@@ -52,6 +52,20 @@ class Exposure:
         return f"https://{self.host}/"
 
     @property
+    def sample_rate(self) -> float:
+        """The share of requests the load balancer logs (requestLogging: the service's, else the environment's)."""
+        own = self.service.request_logging
+        return (own or self.environment.request_logging).sample_rate
+
+    @property
+    def request_logging_text(self) -> str:
+        """For summaries and runbooks: "every request", "25% of requests" or "off"."""
+        rate = self.sample_rate
+        if rate == 0:
+            return "off"
+        return "every request" if rate == 1 else f"{rate * 100:.4g}% of requests"
+
+    @property
     def scheme(self) -> str:
         """How the load balancer speaks to the Pods (and a probe from inside the cluster must)."""
         return "http" if self.service.protocol == "HTTP" else "https"

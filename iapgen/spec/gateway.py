@@ -155,14 +155,22 @@ def health_check_policy_spec(service: str, protocol: str, target_port: int, path
     }
 
 
-def backend_policy_spec(service: str, iap_enabled: bool, client_id: str | None) -> dict[str, object]:
+def backend_policy_spec(service: str, iap_enabled: bool, client_id: str | None,
+                        sample_rate: float = 1.0) -> dict[str, object]:
     """IAP with the environment's custom client; the secret is named, never inlined
     (gke-behaviour.md#gcpbackendpolicy-iap)."""
     iap: dict[str, object] = {"enabled": iap_enabled}
     if iap_enabled and client_id:
         iap["clientID"] = client_id
         iap["oauth2ClientSecret"] = {"name": OAUTH_SECRET}
-    return {"default": {"iap": iap}, "targetRef": target(service)}
+    return {"default": {"iap": iap, "logging": request_logging(sample_rate)}, "targetRef": target(service)}
+
+
+def request_logging(sample_rate: float) -> dict[str, object]:
+    """GCPBackendPolicy logging: off unless enabled; the rate in parts per million (an integer)."""
+    if not sample_rate:
+        return {"enabled": False}
+    return {"enabled": True, "sampleRate": round(sample_rate * 1_000_000)}
 
 
 def route_name(service: str) -> str:

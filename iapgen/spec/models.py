@@ -108,6 +108,14 @@ class HealthCheck(Model):
     unhealthy_threshold: Threshold = Field(2, description="Consecutive failures to become unhealthy, 1..10.")
 
 
+class RequestLogging(Model):
+    """Load-balancer request logs (Cloud Logging, resource.type="http_load_balancer")."""
+
+    sample_rate: Annotated[float, Field(ge=0, le=1)] = Field(
+        1.0, description="Share of requests logged, 0..1: 1.0 logs every request (GKE Ingress's default), 0 turns "
+        "request logging off.")
+
+
 class EnvironmentIap(Model):
     members: Members = Field((), description="IAM principals granted IAP access to every service of the "
                              "environment, e.g. group:eng@acme.example.")
@@ -163,6 +171,8 @@ class Service(Model):
                                "(HTTP/2 over TLS).")
     health_check: HealthCheck = Field(description="How the load balancer probes the Pods; path is required.")
     iap: Iap = Field(default_factory=Iap, description="Identity-Aware Proxy settings for this service.")
+    request_logging: RequestLogging | None = Field(None, description="Request logging of this service; default: "
+                                                   "the environment's requestLogging.")
     host: Host | None = Field(None, description="Public host name; default <name>.<environment domain>.")
     names: Names = Field(default_factory=Names, description="Names of live objects to keep (adoption); omit to "
                          "use iapgen's names.")
@@ -189,6 +199,9 @@ class Environment(Model):
     project: ProjectId = Field(description="GCP project id, e.g. acme-dev.")
     domain: Host = Field(description="Default host suffix: a service's host is <name>.<domain>.")
     iap: EnvironmentIap = Field(default_factory=EnvironmentIap, description="IAP settings for every service.")
+    request_logging: RequestLogging = Field(default_factory=RequestLogging, description="Request logging of every "
+                                            "service, the same in every mode (default: every request, as GKE "
+                                            "Ingress does).")
     load_balancer: LoadBalancer = Field(DEFAULT_MODE, description="How services are exposed: ingress (GKE Ingress "
                                         "creates the load balancer), standalone (the stack owns it, behind "
                                         "standalone NEGs) or gateway (one GKE Gateway for the environment).")

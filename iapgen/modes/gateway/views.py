@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from iapgen.modes.base import DiffService, Rendered, SummaryInput
+from iapgen.modes.base import DiffService, Rendered, SummaryInput, logging_text
 from iapgen.modes.gateway.environment import namespace_of
 from iapgen.spec import gateway as gw
 from iapgen.spec import naming
@@ -56,7 +56,8 @@ def _facts(objects: Mapping[tuple[str, str], dict[str, Any]], name: str, svc: di
     config = default.get("config", {})
     block = config.get(gw.HC_BLOCK.get(config.get("type", "HTTP"), ""), {})
     route = objects.get(("HTTPRoute", name), {}).get("spec", {})
-    iap = objects.get(("GCPBackendPolicy", name), {}).get("spec", {}).get("default", {}).get("iap", {})
+    backend_policy = objects.get(("GCPBackendPolicy", name), {}).get("spec", {}).get("default", {})
+    iap = backend_policy.get("iap", {})
     return {
         "namespace": svc["metadata"].get("namespace"), "host": ", ".join(route.get("hostnames", [])),
         "port": port.get("port"), "targetPort": port.get("targetPort"),
@@ -64,6 +65,7 @@ def _facts(objects: Mapping[tuple[str, str], dict[str, Any]], name: str, svc: di
         "interval": default.get("checkIntervalSec"), "timeout": default.get("timeoutSec"),
         "healthy": default.get("healthyThreshold"), "unhealthy": default.get("unhealthyThreshold"),
         "iap": "on" if iap.get("enabled") else "off",
+        "logging": logging_text(backend_policy.get("logging") or {}, "enabled", 1_000_000),
         "lb": "GKE Gateway " + ", ".join(f"{p.get('namespace')}/{p.get('name')}" for p in route.get("parentRefs", [])),
         "backend": f"{gw.BACKEND_PREFIX}...",
     }

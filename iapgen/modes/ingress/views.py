@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from iapgen.modes.base import DiffService, Rendered, SummaryInput
+from iapgen.modes.base import DiffService, Rendered, SummaryInput, logging_text
 from iapgen.spec.exposure import HC_BLOCKS, Exposure
 from iapgen.templating import render_template
 
@@ -72,6 +72,7 @@ def diff_services(rendered: Rendered) -> dict[str, DiffService]:
             "interval": hc.get("checkIntervalSec"), "timeout": hc.get("timeoutSec"),
             "healthy": hc.get("healthyThreshold"), "unhealthy": hc.get("unhealthyThreshold"),
             "iap": "on" if (bc.get("iap") or {}).get("enabled") else "off",
+            "logging": logging_text(bc.get("logging") or {}, "enable", 1.0),
             "ingress": ingress, "lb": f"Ingress {ingress}", "backend": "k8s1-...",
         }, set(rendered.members.get(name, set())))
     return found

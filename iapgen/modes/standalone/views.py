@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iapgen.modes.base import DiffService, Rendered, SummaryInput
+from iapgen.modes.base import DiffService, Rendered, SummaryInput, logging_text
 from iapgen.spec import naming
 from iapgen.spec.exposure import HC_BLOCKS, Exposure
 from iapgen.templating import render_template
@@ -75,6 +75,7 @@ def diff_services(rendered: Rendered) -> dict[str, DiffService]:
             "interval": check.get("checkIntervalSec"), "timeout": check.get("timeoutSec"),
             "healthy": check.get("healthyThreshold"), "unhealthy": check.get("unhealthyThreshold"),
             "iap": "on" if on else "off",
+            "logging": logging_text(backend.get("logConfig") or {}, "enable", 1.0),
             "lb": "owned by the stack (standalone)", "backend": backend.get("name"),
         }, set(rendered.members.get(name, set())))
     return found
