@@ -17,6 +17,7 @@ import importlib
 
 import pulumi
 
+from components.apis import ProjectApis, wait_for
 from components.hclogging import DEFAULT_WAIT_SECONDS
 from components.iap import OAUTH_SECRET_CONFIG, ProjectIap
 from components.shared import BuildContext, Built
@@ -61,6 +62,7 @@ def build(loaded: LoadedSpec) -> None:
     config = pulumi.Config("iapgen")
     ctx = BuildContext(env, environment, exposures, oauth_client_secret(loaded, env, environment, config),
                        wait_seconds(loaded, config), config.get("clusterUid") or "")
+    wait_for(ProjectApis(f"{env}/apis", environment.project, mode.apis))
     if environment.iap.project_wide and environment.iap.members:
         ProjectIap(f"{env}/project-iap", environment.project, environment.iap.members)
     # Imported per mode: each pulumi_gcp resource module costs a second of cold start (make bench).

@@ -90,6 +90,8 @@ class Mode(Protocol):
     render, never by the base install)."""
     pins_ingresses: bool
     """Whether services of this mode are placed on Ingresses (their `ingress:` field is read)."""
+    apis: tuple[str, ...]
+    """The Google APIs its resources need (the stack enables them; iapgen preflight checks them)."""
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         """Rules of one service as this mode deploys it (overrides applied)."""

@@ -17,6 +17,8 @@ class GatewayMode:
     name = "gateway"
     environment: type[Environment] = GatewayEnvironment
     components = "components.gateway"
+    apis = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
+            "cloudresourcemanager.googleapis.com")
     pins_ingresses = False
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:

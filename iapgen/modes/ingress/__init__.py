@@ -16,6 +16,7 @@ class IngressMode:
     name = "ingress"
     environment: type[Environment] = IngressEnvironment
     components = "components.ingress"
+    apis = ("compute.googleapis.com", "iap.googleapis.com", "cloudresourcemanager.googleapis.com")
     pins_ingresses = True
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:

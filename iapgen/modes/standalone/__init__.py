@@ -17,6 +17,8 @@ class StandaloneMode:
     name = "standalone"
     environment: type[Environment] = StandaloneEnvironment
     components = "components.standalone"
+    apis = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
+            "cloudresourcemanager.googleapis.com")
     pins_ingresses = False
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
