@@ -9,6 +9,7 @@ leaves them on (`disable_on_destroy=False`), since other workloads in the projec
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 import pulumi
 from pulumi_gcp.projects.service import Service
 
