@@ -60,7 +60,8 @@ def build(loaded: LoadedSpec) -> None:
     env, environment, exposures = selected_environment(loaded)
     mode = mode_of(environment)
     config = pulumi.Config("iapgen")
-    ctx = BuildContext(env, environment, exposures, oauth_client_secret(loaded, env, environment, config),
+    secret = oauth_client_secret(loaded, env, environment, config, mode.google_managed_oauth_client)
+    ctx = BuildContext(env, environment, exposures, secret,
                        wait_seconds(loaded, config), config.get("clusterUid") or "")
     wait_for(ProjectApis(f"{env}/apis", environment.project, mode.apis))
     if environment.iap.project_wide and environment.iap.members:
@@ -88,8 +89,9 @@ def wait_seconds(loaded: LoadedSpec, config: pulumi.Config) -> int:
     return int(raw)
 
 
-def oauth_client_secret(loaded: LoadedSpec, env: str, environment: Environment,
-                        config: pulumi.Config) -> pulumi.Output[str] | None:
+def oauth_client_secret(loaded: LoadedSpec, env: str, environment: Environment, config: pulumi.Config,
+                        managed_client: bool) -> pulumi.Output[str] | None:
+    """The custom OAuth client's secret; `managed_client`: whether the mode could do without one."""
     if not environment.iap.oauth_client_id:
         return None
     secret = config.get_secret(OAUTH_SECRET_CONFIG)
@@ -97,6 +99,7 @@ def oauth_client_secret(loaded: LoadedSpec, env: str, environment: Environment,
         raise SpecError.single(
             loaded.file, 1, f"environments.{env}.iap.oauthClientId",
             f"names a custom OAuth client, but stack config iapgen:{OAUTH_SECRET_CONFIG} is not set: run pulumi "
-            f"config set --secret iapgen:{OAUTH_SECRET_CONFIG} CLIENT_SECRET (or omit oauthClientId to use the "
-            "Google-managed client)", "OAUTH_SECRET_MISSING")
+            f"config set --secret iapgen:{OAUTH_SECRET_CONFIG} CLIENT_SECRET"
+            + (" (or omit oauthClientId to use the Google-managed client)" if managed_client else
+               f" ({environment.load_balancer} mode's IAP needs a custom client)"), "OAUTH_SECRET_MISSING")
     return secret

@@ -43,6 +43,7 @@ STANDALONE = ENV + """\
     loadBalancer: standalone
     zones: [europe-west1-b, europe-west1-c]
     network: gke-vpc
+    nodes: {tags: [gke-apps-node]}
 """
 
 

@@ -14,7 +14,8 @@ from tests.conftest import Plan, base_spec
 
 ENVIRONMENTS: dict[str, dict[str, Any]] = {
     "ingress": {},
-    "standalone": {"loadBalancer": "standalone", "zones": ["europe-west1-b"], "network": "gke-vpc"},
+    "standalone": {"loadBalancer": "standalone", "zones": ["europe-west1-b"], "network": "gke-vpc",
+                   "nodes": {"tags": ["gke-apps-node"]}},
     "gateway": {"loadBalancer": "gateway", "iap": {"members": ["group:eng@acme.example"],
                                                    "oauthClientId": "1234-abcd.apps.googleusercontent.com"}},
 }

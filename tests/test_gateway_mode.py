@@ -287,3 +287,24 @@ def test_runbook_names_the_gateway_objects_and_the_log_query(seed: Plan) -> None
                    "NotAllowedByListeners", "http2HealthCheck", "https://127.0.0.1:9443/readyz"):
         assert needle in book, needle
     assert "BackendConfig" not in book and "kubectl describe ingress" not in book
+
+
+def test_missing_secret_error_does_not_offer_the_managed_client(tmp_path: Path) -> None:
+    """Gateway IAP needs a custom client: the fix must not say to drop oauthClientId."""
+    from iapgen.errors import SpecError
+    from tests.conftest import offline_build
+
+    path = write_spec(tmp_path, gateway_spec([service("web")]))
+    with pytest.raises(Exception) as err:
+        offline_build(path)
+    text = str(err.value)
+    assert "OAUTH_SECRET_MISSING" in text or isinstance(err.value, SpecError), text
+    assert "pulumi config set --secret iapgen:oauthClientSecret" in text
+    assert "Google-managed" not in text and "gateway mode's IAP needs a custom client" in text
+
+
+def test_oauth_secret_only_where_a_service_has_iap_on(plan_for: Callable[..., Plan]) -> None:
+    spec = gateway_spec([service("web", namespace="apps"),
+                         service("open", namespace="public", iap={"enabled": False, "reason": "public status page"})])
+    secrets = plan_for(spec, config=SECRET).of_type("core/v1:Secret")
+    assert sorted(s.inputs["metadata"]["namespace"] for s in secrets) == ["apps"]

@@ -368,3 +368,14 @@ def test_asgi_websockets_need_the_assertion_too() -> None:
     finally:
         loop.close()
     assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_ingress_oauth_secret_only_where_a_service_has_iap_on(plan_for: Any) -> None:
+    from tests.conftest import base_spec, service
+
+    spec = base_spec()
+    spec["environments"]["dev"]["iap"]["oauthClientId"] = "1234-abcd.apps.googleusercontent.com"
+    spec["services"] = [service("web", namespace="apps"),
+                        service("open", namespace="public", iap={"enabled": False, "reason": "public status page"})]
+    secrets = plan_for(spec, config={"iapgen:oauthClientSecret": "s"}).of_type("core/v1:Secret")
+    assert sorted(s.inputs["metadata"]["namespace"] for s in secrets) == ["apps"]

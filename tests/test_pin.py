@@ -201,7 +201,8 @@ def test_what_one_base_line_cannot_pin_is_refused_at_the_users_line(tmp_path: Pa
 
 def test_environments_without_an_ingress_do_not_count(tmp_path: Path) -> None:
     spec = base_spec()
-    spec["environments"]["prod"].update(loadBalancer="standalone", zones=["europe-west1-b"], network="vpc")
+    spec["environments"]["prod"].update(loadBalancer="standalone", zones=["europe-west1-b"], network="vpc",
+                                        nodes={"tags": ["gke-apps-node"]})
     spec["services"] = [service(f"app{i}", namespace="web") for i in range(16)]
     result = run_cli("pin", "--spec", write_spec(tmp_path, spec))
     assert result.code == 0, result.err

@@ -15,7 +15,8 @@ from tests.conftest import Plan, base_spec, service, write_spec
 
 MODES: dict[str, dict[str, Any]] = {
     "ingress": {},
-    "standalone": {"loadBalancer": "standalone", "zones": ["europe-west1-b"], "network": "gke-vpc"},
+    "standalone": {"loadBalancer": "standalone", "zones": ["europe-west1-b"], "network": "gke-vpc",
+                   "nodes": {"tags": ["gke-apps-node"]}},
     "gateway": {"loadBalancer": "gateway"},
 }
 SECRET = {"iapgen:oauthClientSecret": "s3cr3t"}

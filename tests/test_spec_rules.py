@@ -49,7 +49,8 @@ def standalone(**fields: Any) -> Mutation:
     """dev becomes a standalone environment, with fields replaced (None removes one)."""
     def mutate(spec: dict[str, Any]) -> None:
         dev = spec["environments"]["dev"]
-        dev.update(loadBalancer="standalone", zones=["europe-west1-b", "europe-west1-c"], network="gke-vpc")
+        dev.update(loadBalancer="standalone", zones=["europe-west1-b", "europe-west1-c"], network="gke-vpc",
+                   nodes={"tags": ["gke-apps-node"]})
         for key, value in fields.items():
             if value is None:
                 dev.pop(key)
@@ -77,7 +78,8 @@ def ingress_two_ip_is_a_standalone_address(spec: dict[str, Any]) -> None:
     the same project owns the address iapgen-dev-web-2."""
     spec["environments"]["dev-web-2"] = {
         "project": "acme-dev", "domain": "two.acme.example", "iap": {"members": ["group:eng@acme.example"]},
-        "loadBalancer": "standalone", "zones": ["europe-west1-b"], "network": "gke-vpc"}
+        "loadBalancer": "standalone", "zones": ["europe-west1-b"], "network": "gke-vpc",
+        "nodes": {"tags": ["gke-apps-node"]}}
     spec["services"] = [service(f"app{i}", namespace="web") for i in range(15)] + [
         service("app15", namespace="web", ingress=2)]
 
@@ -186,6 +188,11 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "loadBalancer: standalone"),
     ("standalone-no-network", standalone(network=None), "STANDALONE_FIELD_MISSING", "needs network",
      "loadBalancer: standalone"),
+    ("standalone-no-nodes", standalone(nodes=None), "STANDALONE_FIELD_MISSING", "needs nodes",
+     "loadBalancer: standalone"),
+    ("standalone-nodes-both", standalone(nodes={"tags": ["gke-apps-node"],
+                                                "serviceAccount": "nodes@acme-dev.iam.gserviceaccount.com"}),
+     "STANDALONE_FIELD_MISSING", "set exactly one", "nodes:"),
     ("zones-in-ingress-mode", standalone(loadBalancer=None), "LB_FIELD_OTHER_MODE", "only with loadBalancer",
      "zones:"),
     ("neg-name-too-long", lambda s: (standalone()(s), svc(s).update(name="a" * 60)),

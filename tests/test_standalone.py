@@ -21,7 +21,8 @@ def standalone_spec(**env: Any) -> dict[str, Any]:
     """The seed's two cases (an HTTPS server on 8080 behind Service port 443; an HTTP server on 7860),
     plus an HTTP/2 one, in a standalone dev environment."""
     spec = base_spec()
-    spec["environments"]["dev"].update(loadBalancer="standalone", zones=ZONES, network="gke-vpc", **env)
+    spec["environments"]["dev"].update(loadBalancer="standalone", zones=ZONES, network="gke-vpc",
+                                     nodes={"tags": ["gke-apps-node"]}, **env)
     spec["services"] += [
         service("gradio", namespace="ml", port=80, targetPort=7860, protocol="HTTP",
                 healthCheck={"path": "/", "checkIntervalSec": 10, "timeoutSec": 4, "healthyThreshold": 2,
@@ -182,6 +183,16 @@ def test_firewall_admits_google_ranges_to_each_target_port(plan: Plan) -> None:
     assert firewall["network"] == "gke-vpc" and firewall["direction"] == "INGRESS"
     assert firewall["sourceRanges"] == ["35.191.0.0/16", "130.211.0.0/22"]
     assert firewall["allows"] == [{"protocol": "tcp", "ports": ["7860", "8080", "8443"]}]
+    # only the cluster's nodes: an untargeted rule opens the ports on every VM of the network
+    assert firewall["targetTags"] == ["gke-apps-node"] and "targetServiceAccounts" not in firewall
+
+
+def test_firewall_targets_the_nodes_service_account(plan_for: PlanFor) -> None:
+    spec = standalone_spec()
+    spec["environments"]["dev"]["nodes"] = {"serviceAccount": "nodes@acme-dev.iam.gserviceaccount.com"}
+    firewall = plan_for(spec).one("compute/firewall:Firewall", "dev/standalone-frontend-health-check-firewall").inputs
+    assert firewall["targetServiceAccounts"] == ["nodes@acme-dev.iam.gserviceaccount.com"]
+    assert "targetTags" not in firewall
 
 
 def test_no_services_means_no_firewall_rule(plan_for: PlanFor) -> None:

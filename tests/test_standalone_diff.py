@@ -15,7 +15,8 @@ ZONES = ["europe-west1-b", "europe-west1-c", "europe-west1-d"]
 
 
 def standalone(spec: dict[str, Any]) -> dict[str, Any]:
-    spec["environments"]["dev"].update(loadBalancer="standalone", zones=ZONES, network="gke-vpc")
+    spec["environments"]["dev"].update(loadBalancer="standalone", zones=ZONES, network="gke-vpc",
+                                     nodes={"tags": ["gke-apps-node"]})
     del spec["environments"]["prod"]
     return spec
 

@@ -86,7 +86,8 @@ class GatewayFrontend(pulumi.ComponentResource):
         self.secrets = {}
         client_id = args.exposures[0].environment.iap.oauth_client_id if args.exposures else None
         if client_id and args.oauth_client_secret is not None:
-            for ns in namespaces:
+            # The client's secret goes only where a GCPBackendPolicy names it: a namespace with IAP on somewhere.
+            for ns in sorted({e.service.namespace for e in args.exposures if e.service.iap.enabled}):
                 self.secrets[ns] = oauth_secret(self, f"{name}-{ns}", ns, client_id, args.oauth_client_secret)
         self.register_outputs({})
 

@@ -107,7 +107,9 @@ class Frontend(pulumi.ComponentResource):
         )
         extra: list[pulumi.Resource] = []
         client_id = args.exposures[0].environment.iap.oauth_client_id if args.exposures else None
-        if client_id and args.oauth_client_secret is not None:
+        # The client's secret goes only where a BackendConfig names it: a namespace with IAP on somewhere.
+        iap_on = any(e.service.iap.enabled for e in args.exposures)
+        if client_id and args.oauth_client_secret is not None and iap_on:
             extra.append(iap.oauth_secret(self, name, namespace, client_id, args.oauth_client_secret))
         groups: dict[int, list[Exposure]] = {}
         for exposure in args.exposures:

@@ -27,7 +27,9 @@ def build(ctx: BuildContext) -> Built:
     StandaloneFrontend(f"{env}/standalone-frontend", StandaloneFrontendArgs(
         env=env, project=environment.project, network=environment.network or "", lb=lb,
         routes=[Route(e.service.name, e.host, backends[e.service.name].backend_service_ref) for e in exposures],
-        target_ports=[e.service.target_port for e in exposures]))
+        target_ports=[e.service.target_port for e in exposures],
+        node_tags=tuple(environment.nodes.tags or ()) if environment.nodes else (),
+        node_service_account=environment.nodes.service_account if environment.nodes else None))
     return Built({
         **address_outputs(lb, exposures),
         "services": {

@@ -49,6 +49,10 @@ class StandaloneFrontendArgs:
     routes: Sequence[Route]
     target_ports: Sequence[int]
     lb: LbFrontend
+    node_tags: Sequence[str] = ()
+    """The firewall rule's targets: the nodes' network tags, or ..."""
+    node_service_account: str | None = None
+    """... their service account."""
 
 
 class StandaloneFrontend(pulumi.ComponentResource):
@@ -125,6 +129,9 @@ class StandaloneFrontend(pulumi.ComponentResource):
                 direction="INGRESS",
                 source_ranges=list(HEALTH_CHECK_RANGES),
                 allows=[{"protocol": "tcp", "ports": [str(p) for p in ports]}],
+                # Only the cluster's nodes: an untargeted rule would open these ports on every VM of the network.
+                target_tags=list(args.node_tags) or None,
+                target_service_accounts=[args.node_service_account] if args.node_service_account else None,
                 opts=child,
             )
         self.url_map = url_map.name

@@ -90,6 +90,8 @@ class Mode(Protocol):
     render, never by the base install)."""
     pins_ingresses: bool
     """Whether services of this mode are placed on Ingresses (their `ingress:` field is read)."""
+    google_managed_oauth_client: bool
+    """Whether IAP can use the Google-managed OAuth client (no iap.oauthClientId) in this mode."""
     apis: tuple[str, ...]
     """The Google APIs its resources need (the stack enables them; iapgen preflight checks them)."""
 

@@ -7,7 +7,7 @@ from iapgen.examplekit import standalone, two_standalone_envs
 from iapgen.spec.rulebook import Example, Rule
 
 STANDALONE_FIELD_MISSING = Rule(
-    "STANDALONE_FIELD_MISSING", "A standalone environment must list its zones and name its network.",
+    "STANDALONE_FIELD_MISSING", "A standalone environment must list its zones and name its network and nodes.",
     source="gke-behaviour.md#neg-zones, gke-behaviour.md#hc-source-ranges, design.md#environments",
     examples=[Example("spec", standalone("    network: gke-vpc\n", ""), standalone())])
 

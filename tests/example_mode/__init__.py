@@ -26,6 +26,7 @@ class ExampleMode:
     environment: type[Environment] = ExampleEnvironment
     components = "tests.example_mode.components"
     pins_ingresses = False
+    google_managed_oauth_client = True
     apis: tuple[str, ...] = ()
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:

@@ -17,8 +17,9 @@ class GatewayMode:
     name = "gateway"
     environment: type[Environment] = GatewayEnvironment
     components = "components.gateway"
-    apis = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
+    apis: tuple[str, ...] = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
             "cloudresourcemanager.googleapis.com")
+    google_managed_oauth_client = False
     pins_ingresses = False
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:

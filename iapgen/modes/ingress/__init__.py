@@ -16,7 +16,8 @@ class IngressMode:
     name = "ingress"
     environment: type[Environment] = IngressEnvironment
     components = "components.ingress"
-    apis = ("compute.googleapis.com", "iap.googleapis.com", "cloudresourcemanager.googleapis.com")
+    apis: tuple[str, ...] = ("compute.googleapis.com", "iap.googleapis.com", "cloudresourcemanager.googleapis.com")
+    google_managed_oauth_client = True
     pins_ingresses = True
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:

@@ -17,8 +17,9 @@ class StandaloneMode:
     name = "standalone"
     environment: type[Environment] = StandaloneEnvironment
     components = "components.standalone"
-    apis = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
+    apis: tuple[str, ...] = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
             "cloudresourcemanager.googleapis.com")
+    google_managed_oauth_client = True
     pins_ingresses = False
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:

@@ -7,6 +7,7 @@ from iapgen.modes.base import Report
 from iapgen.modes.standalone.environment import StandaloneEnvironment
 from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
+from iapgen.spec.lbrules import STANDALONE_FIELD_MISSING
 from iapgen.spec.rulebook import Example, Rule
 
 ZONES_REGIONS = Rule(
@@ -20,7 +21,9 @@ ZONES_REGIONS = Rule(
 
 NEEDS = (("zones", "the zones of the cluster's nodes, e.g. [europe-west1-b, europe-west1-c]: the backend service "
           "names one NEG per zone"),
-         ("network", "the cluster's VPC network name: it gets the firewall rule that admits Google's health checks"))
+         ("network", "the cluster's VPC network name: it gets the firewall rule that admits Google's health checks"),
+         ("nodes", "the cluster's nodes, as {tags: [NODE_TAG]} or {serviceAccount: NODES_SA}: the firewall rule "
+          "opens the health-check ports on those VMs only, not on every VM of the network"))
 
 
 def check_environment(env: str, environment: StandaloneEnvironment, report: Report) -> None:
@@ -28,6 +31,10 @@ def check_environment(env: str, environment: StandaloneEnvironment, report: Repo
         if getattr(environment, field) is None:
             report.environment(env, ("loadBalancer",), f"loadBalancer: standalone needs {field}: {why}; add "
                                f"environments.{env}.{field}", "STANDALONE_FIELD_MISSING")
+    nodes = environment.nodes
+    if nodes is not None and (nodes.tags is None) == (nodes.service_account is None):
+        report.environment(env, ("nodes",), "nodes names the cluster's nodes by tags or by serviceAccount: set "
+                           "exactly one (a firewall rule targets one or the other)", STANDALONE_FIELD_MISSING)
     seen: set[str] = set()
     for index, zone in enumerate(environment.zones or ()):
         if zone in seen:
