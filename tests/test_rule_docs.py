@@ -142,3 +142,13 @@ def test_rules_command_lists_the_whole_catalogue_in_a_fresh_process() -> None:
                          check=True, cwd=REPO).stdout
     listed = {line.split()[0] for line in out.splitlines()[1:]}
     assert listed == set(rules.CATALOGUE)
+
+
+def test_a_finding_takes_the_declared_rule_not_its_id() -> None:
+    from iapgen.errors import Finding
+
+    rule = CATALOGUE["GCE_NAME_COLLISION"]
+    finding = Finding("services.yaml", 3, "services[a]", "clash", rule)
+    assert str(finding) == "services.yaml:3: services[a]: clash [GCE_NAME_COLLISION]"
+    with pytest.raises(TypeError, match="declared Rule"):
+        Finding("services.yaml", 3, "services[a]", "clash", "GCE_NAME_COLLISION")  # type: ignore[arg-type]

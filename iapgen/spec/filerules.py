@@ -1,8 +1,10 @@
 """The rules about a file itself, raised by the loaders (yamlsource.py) before any spec or manifest rule:
-the file cannot be read, is not YAML, repeats a key, or is too large."""
+the file cannot be read, is not YAML, repeats a key, or is too large; and SPEC_SHAPE, which the loaders and
+pydantic's errors (findings.py) both raise: a field is missing, of the wrong type, or unknown."""
 
 from __future__ import annotations
 
+from iapgen.examplekit import svc
 from iapgen.spec.rulebook import Example, Rule
 
 FILE_UNREADABLE = Rule(
@@ -26,3 +28,9 @@ YAML_TOO_LARGE = Rule(
     examples=[Example("file", "a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(6)),
         "a: &a [1, 2]\nb: *a\n")])
+
+SPEC_SHAPE = Rule(
+    "SPEC_SHAPE", "A field is missing, of the wrong type, or unknown.",
+    source="design.md#the-spec-file",
+    examples=[Example("service", svc("  helthCheck: {path: /healthz}\n"),
+                           svc("  healthCheck: {path: /healthz}\n"))])

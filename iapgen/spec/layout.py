@@ -135,9 +135,9 @@ def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | Non
             problems.append((service, f"the static IP name {name!r} of namespace {namespace}'s Ingress {number} is "
                              f"also that of namespace {first[0]}'s Ingress {first[1]} in {env}; GCE names are "
                              "project-wide: rename one namespace, or pin this service to another Ingress (ingress:)",
-                             "NAME_COLLISION"))
+                             NAME_COLLISION))
         elif len(name) > naming.GCE_NAME_MAX and name not in too_long:
             too_long.add(name)
             problems.append((service, f"the static IP name {name!r} would be {len(name)} characters (GCE allows "
-                             f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG"))
+                             f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", NAME_TOO_LONG))
     return problems

@@ -49,15 +49,15 @@ def lint_any(ctx: Context, obj: Obj, report: Report) -> None:
     if obj.kind != "Service":
         for key in SERVICE_ONLY:
             if key in obj.annotations:
-                report.add(obj, ("metadata", "annotations", key), "ANNOTATION_IGNORED",
+                report.add(obj, ("metadata", "annotations", key), ANNOTATION_IGNORED,
                            f"{key} is read from Services only; on a {obj.kind} it has no effect: move it to the "
                            "Service the load balancer targets")
     elif "networking.gke.io/app-protocols" in obj.annotations and APP_PROTOCOLS not in obj.annotations:
-        report.add(obj, ("metadata", "annotations", "networking.gke.io/app-protocols"), "ANNOTATION_IGNORED",
+        report.add(obj, ("metadata", "annotations", "networking.gke.io/app-protocols"), ANNOTATION_IGNORED,
                    "networking.gke.io/app-protocols is the MultiClusterService key; GKE Ingress reads "
                    f"{APP_PROTOCOLS} and GKE Gateway reads spec.ports[].appProtocol, so the backend speaks HTTP")
     version = str(obj.data.get("apiVersion", ""))
     removed = REMOVED_APIS.get((version, obj.kind))
     if removed:
-        report.add(obj, ("apiVersion",), "API_REMOVED", f"{version} {obj.kind} is not served since Kubernetes "
+        report.add(obj, ("apiVersion",), API_REMOVED, f"{version} {obj.kind} is not served since Kubernetes "
                    f"{removed[0]}, so applying it fails on every current GKE version; use {removed[1]}")

@@ -25,6 +25,8 @@ from iapgen.lint.checks.objects import (
     parsed,
     service_ports,
 )
+from iapgen.lint.checks.services import CONTROLLER_OWNED
+from iapgen.lint.checks.values import FRONTENDCONFIG_REDIRECT
 from iapgen.lint.manifests import Obj
 from iapgen.spec.rulebook import WARNING, Example, Rule
 
@@ -86,7 +88,7 @@ INGRESS_DUPLICATE_HOST = Rule(
 def lint_ingress(ctx: Context, ingress: Obj, report: Report) -> None:
     cls = ingress.spec.get("ingressClassName")
     if cls in GKE_CLASSES and INGRESS_CLASS not in ingress.annotations:
-        report.add(ingress, ("spec", "ingressClassName"), "INGRESS_CLASS_NAME",
+        report.add(ingress, ("spec", "ingressClassName"), INGRESS_CLASS_NAME,
                    f"ingressClassName: {cls} does not select GKE Ingress (the controller ignores the Ingress); "
                    f"remove it and set the annotation {INGRESS_CLASS}: {cls}")
     if not is_gke_ingress(ingress):
@@ -102,7 +104,7 @@ def lint_ingress(ctx: Context, ingress: Obj, report: Report) -> None:
             hint = ""
             if any(p.target == number for p in ports):
                 hint = " (that is the targetPort; use the Service port)"
-            report.add(ingress, loc, "INGRESS_BACKEND_PORT",
+            report.add(ingress, loc, INGRESS_BACKEND_PORT,
                        f"backend port {show(wanted)} is not a port of Service {svc.name}{hint} (ports: "
                        f"{', '.join(str(p.port) + (f'/{p.name}' if p.name else '') for p in ports)}); the controller "
                        f"reports 'could not find port'")
@@ -111,14 +113,14 @@ def lint_ingress(ctx: Context, ingress: Obj, report: Report) -> None:
     for r, rule in enumerate(rules_ if isinstance(rules_, list) else []):
         host = as_dict(rule).get("host")
         if isinstance(host, str) and host in seen:
-            report.add(ingress, ("spec", "rules", r, "host"), "INGRESS_DUPLICATE_HOST",
+            report.add(ingress, ("spec", "rules", r, "host"), INGRESS_DUPLICATE_HOST,
                        f"host {host} already has rule {seen[host]}; GKE keeps one path set per host, so this rule "
                        "replaces the earlier one: merge their paths into one rule")
         elif isinstance(host, str):
             seen[host] = r
     for loc, path in ingress_paths(ingress):
         if path.get("pathType") in ("Prefix", "Exact") and "*" in str(path.get("path")):
-            report.add(ingress, (*loc, "path"), "INGRESS_PATH_WILDCARD",
+            report.add(ingress, (*loc, "path"), INGRESS_PATH_WILDCARD,
                        f"path {show(path.get('path'))} has pathType {path['pathType']}, which cannot contain '*' "
                        "on GKE; drop the '*' (Prefix already matches below it) or use ImplementationSpecific")
     _lint_frontend_reference(ctx, ingress, report)
@@ -131,7 +133,7 @@ def _lint_frontend_reference(ctx: Context, ingress: Obj, report: Report) -> None
         return
     other = ctx.elsewhere("FrontendConfig", ingress.namespace, name, near=ingress)
     if other:
-        report.add(ingress, ("metadata", "annotations", FRONTEND_CONFIG), "FRONTENDCONFIG_NOT_FOUND",
+        report.add(ingress, ("metadata", "annotations", FRONTEND_CONFIG), FRONTENDCONFIG_NOT_FOUND,
                    f"names FrontendConfig {name!r}, which is in namespace {other[0].namespace}; it must be in "
                    f"{ingress.namespace}, the Ingress's namespace")
 
@@ -149,7 +151,7 @@ def _lint_iap_https(ctx: Context, ingress: Obj, report: Report) -> None:
         for port in service_ports(svc):
             config = ctx.find("BackendConfig", svc.namespace, backend_config_for(mapping, port) or "", near=svc)
             if config and isinstance(config.spec.get("iap"), dict) and config.spec["iap"].get("enabled") is True:
-                report.add(ingress, ("spec",), "IAP_WITHOUT_HTTPS",
+                report.add(ingress, ("spec",), IAP_WITHOUT_HTTPS,
                            f"routes to {svc.name}, whose BackendConfig {config.name} enables IAP, but has no TLS "
                            "(spec.tls, networking.gke.io/managed-certificates or pre-shared-cert); IAP needs HTTPS")
                 return
@@ -161,11 +163,11 @@ def lint_frontend_config(ctx: Context, fc: Obj, report: Report) -> None:
     if isinstance(redirect, dict) and "responseCodeName" in redirect:
         message = values.check_redirect_code(redirect["responseCodeName"])
         if message:
-            report.add(fc, ("spec", "redirectToHttps", "responseCodeName"), "FRONTENDCONFIG_REDIRECT", message)
+            report.add(fc, ("spec", "redirectToHttps", "responseCodeName"), FRONTENDCONFIG_REDIRECT, message)
 
 
 @linter("ServiceNetworkEndpointGroup")
 def lint_svcneg(ctx: Context, obj: Obj, report: Report) -> None:
     if not obj.is_live:
-        report.add(obj, (), "CONTROLLER_OWNED", "ServiceNetworkEndpointGroup objects are created by the GKE "
+        report.add(obj, (), CONTROLLER_OWNED, "ServiceNetworkEndpointGroup objects are created by the GKE "
                    "controller for each NEG; remove this one from the manifests")
