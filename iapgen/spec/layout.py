@@ -121,7 +121,7 @@ def overfull_message(namespace: str, env: str, ingress: Overfull) -> str:
             f"host (a target HTTPS proxy takes {limit}): pin {count - limit} of them to an Ingress with room")
 
 
-def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | None]]) -> list[tuple[str, str, str]]:
+def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | None]]) -> list[tuple[str, str, Rule]]:
     """(service, message, rule) for each Ingress's static IP name, from (service, namespace, Ingress number, name
     pinned under names.staticIp or None) in spec order: at most 63 characters (reported once), and no two Ingresses
     may share one (GCE names are project-wide; namespace team's Ingress 2 and namespace team-2's Ingress 1 would)."""

@@ -11,12 +11,13 @@ from iapgen.spec import gateway, naming
 from iapgen.spec.gateway import GATEWAY_IAP_CLIENT
 from iapgen.spec.lbrules import GCE_NAME_COLLISION, LB_FIELD_OTHER_MODE, STANDALONE_FIELD_MISSING
 from iapgen.spec.models import Environment
+from iapgen.spec.rulebook import Rule
 from iapgen.spec.rules import ZONE_INVALID
 
 if TYPE_CHECKING:
     from iapgen.spec.validate import Exposure
 
-Found = tuple[tuple[Any, ...], str, str]
+Found = tuple[tuple[Any, ...], str, Rule]
 
 
 def mode_fields(env_name: str, environment: Environment) -> list[Found]:
