@@ -89,6 +89,7 @@ def test_every_rule_is_in_the_committed_docs() -> None:
 def test_every_rule_says_what_it_checks() -> None:
     for rule in CATALOGUE.values():
         assert rule.summary.strip() and "\n" not in rule.summary, rule.id
+        assert rule.why.strip() and rule.fix.strip(), rule.id
         assert rule.severity in (rules.ERROR, rules.WARNING), rule.id
 
 

@@ -28,6 +28,8 @@ NAME_TOO_LONG = Rule(
     "NAME_TOO_LONG", "A generated object name would exceed 63 characters.",
     source="gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip, "
     "gke-behaviour.md#neg-custom-names",
+    why="Kubernetes and GCE refuse names over 63 characters.",
+    fix="Shorten the service, namespace or environment name.",
     examples=[Example("service", svc("  healthCheck: {path: /healthz}\n").replace(
         "namespace: argocd", "namespace: argocd-" + "x" * 50),
         svc("  healthCheck: {path: /healthz}\n"))])
@@ -35,6 +37,8 @@ NAME_TOO_LONG = Rule(
 INGRESS_CERT_LIMIT = Rule(
     "INGRESS_CERT_LIMIT", "More services pinned to one Ingress than it can hold certificates for (15).",
     source="gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout",
+    why="The target HTTPS proxy takes at most 15 certificates; the 16th host gets none.",
+    fix="Pin some of the services to another Ingress (ingress: N).",
     examples=[Example("service", "".join(svc("  healthCheck: {path: /healthz}\n  ingress: 2\n").replace(
         "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
             f"  healthCheck: {{path: /healthz}}\n  ingress: {2 + i // 15}\n").replace(
@@ -44,6 +48,8 @@ INGRESS_PIN_REQUIRED = Rule(
     "INGRESS_PIN_REQUIRED", "A service past the 15 hosts of its namespace's first Ingress does not say which "
     "Ingress serves it (ingress: N).",
     source="gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout",
+    why="Placement by spec order would move services, and their IPs, when the spec changes.",
+    fix="Add the ingress: N the finding gives (`iapgen pin` writes it).",
     examples=[Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
         "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
             "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
@@ -52,6 +58,7 @@ INGRESS_PIN_REQUIRED = Rule(
 NAME_COLLISION = Rule(
     "NAME_COLLISION", "Two Ingresses of one environment would get the same static IP name.",
     source="gke-behaviour.md#gce-and-kubernetes-names, design.md#ingress-layout",
+    why="Two Ingresses would claim one static IP.", fix="Rename a namespace, or pin the names.",
     examples=[Example("service", "".join(svc(
         "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
         "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))

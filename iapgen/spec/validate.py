@@ -44,32 +44,38 @@ NOT_OVERRIDABLE = ("name", "overrides")
 ENV_UNKNOWN = Rule(
     "ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.",
     source="design.md#environments",
+    why="iapgen renders the environment named after the stack.", fix="Select such a stack, or add the environment.",
     examples=spec_examples.ENV_UNKNOWN)
 
 OVERRIDE_UNKNOWN_ENV = Rule(
     "OVERRIDE_UNKNOWN_ENV", "A service overrides an environment that the spec does not define.",
     source="design.md#overrides",
+    why="The override would never apply, usually a typo.", fix="Use a name under environments:.",
     examples=spec_examples.OVERRIDE_UNKNOWN_ENV)
 
 SERVICE_DUPLICATE = Rule(
     "SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.",
     source="design.md#services",
+    why="Generated objects would collide.", fix="Give each service its own name.",
     examples=spec_examples.SERVICE_DUPLICATE)
 
 HOST_DUPLICATE = Rule(
     "HOST_DUPLICATE", "Two services of one environment claim the same host.",
     source="gke-behaviour.md#ingress-one-rule-per-host, gke-behaviour.md#managed-certificate-per-host",
+    why="Only one of them would get the traffic.", fix="Give each service its own host.",
     examples=spec_examples.HOST_DUPLICATE)
 
 IAP_NO_MEMBERS = Rule(
     "IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
     source="gke-behaviour.md#iap-enable-and-bind",
+    why="Every request gets 403.", fix="List the groups or users who need access under iap.members.",
     examples=spec_examples.IAP_NO_MEMBERS)
 
 PINNED_NAME_CONFLICT = Rule(
     "PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or static "
     "IPs, or two services claim one BackendConfig or certificate.",
     source="design.md#names-of-adopted-objects",
+    why="Objects would be shared or split in ways GKE cannot serve.", fix="Give them the same names, or own ones.",
     examples=spec_examples.PINNED_NAME_CONFLICT)
 
 

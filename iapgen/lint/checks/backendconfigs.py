@@ -44,6 +44,8 @@ from iapgen.spec.rules import (
 HC_PORT_INSTANCE_GROUP = Rule(
     "HC_PORT_INSTANCE_GROUP", "With instance-group backends the health-check port must be reachable on the node.",
     source="gke-behaviour.md#hc-port-container-port", severity=WARNING,
+    why="Instance-group probes reach the node, not the Pod; a port nothing listens on there fails.",
+    fix="Probe the nodePort, or switch the Service to NEGs.",
     examples=[Example(
         "manifest", service_manifest("    cloud.google.com/backend-config: '{\"default\": \"web\"}'", kind="NodePort",
                                      ports="  - {name: http, port: 80, targetPort: 8080, nodePort: 30080}\n")
@@ -55,6 +57,7 @@ HC_PORT_INSTANCE_GROUP = Rule(
 IAP_AND_CDN = Rule(
     "IAP_AND_CDN", "IAP and Cloud CDN cannot both be enabled on one backend.",
     source="gke-behaviour.md#iap-and-cdn-exclusive",
+    why="The controller rejects a backend with both.", fix="Turn off one of them.",
     examples=[Example("manifest", backend_config("  iap: {enabled: true}\n  cdn: {enabled: true}\n"),
                             backend_config("  iap: {enabled: true}\n"))])
 
@@ -62,6 +65,8 @@ IAP_OAUTH_CREDENTIALS = Rule(
     "IAP_OAUTH_CREDENTIALS", "oauthclientCredentials needs secretName; the Secret needs client_id and "
     "client_secret.",
     source="gke-behaviour.md#iap-oauth-client, gke-behaviour.md#backendconfig-fields",
+    why="The controller cannot turn IAP on without the client's credentials.",
+    fix="Spell oauthclientCredentials, and give secretName of a Secret with client_id and client_secret.",
     examples=[Example(
         "manifest", backend_config("  iap:\n    enabled: true\n    oauthClientCredentials: {secretName: web-oauth}\n"),
         backend_config("  iap:\n    enabled: true\n    oauthclientCredentials: {secretName: web-oauth}\n"))])
@@ -70,6 +75,8 @@ HC_UNKNOWN_FIELD = Rule(
     "HC_UNKNOWN_FIELD", "BackendConfig healthCheck fields are checkIntervalSec, timeoutSec, healthyThreshold, "
     "unhealthyThreshold, type, requestPath, port.",
     source="gke-behaviour.md#backendconfig-fields", severity=WARNING,
+    why="The controller ignores a field it does not know, so the setting never applies.",
+    fix="Use the field names the summary lists (e.g. type, not protocol).",
     examples=[Example("manifest", backend_config("  healthCheck: {protocol: HTTP, requestPath: /healthz}\n"),
                                  backend_config("  healthCheck: {type: HTTP, requestPath: /healthz}\n"))])
 

@@ -37,20 +37,24 @@ POLICY_TARGET_NOT_FOUND = Rule(
     "POLICY_TARGET_NOT_FOUND", "A HealthCheckPolicy or GCPBackendPolicy must target a Service (group \"\", kind "
     "Service) in its own namespace.",
     source="gke-behaviour.md#healthcheckpolicy, gke-behaviour.md#gcpbackendpolicy-iap",
+    why="GKE ignores the policy.", fix="Target a Service (group \"\", kind Service) in its namespace.",
     examples=gateway_examples.POLICY_TARGET_NOT_FOUND)
 BACKEND_POLICY_DUPLICATE = Rule(
     "BACKEND_POLICY_DUPLICATE", "Only one GCPBackendPolicy applies to a Service: the oldest; the others are "
     "ignored.",
     source="gke-behaviour.md#gcpbackendpolicy-iap",
+    why="GKE applies only the oldest policy.", fix="Merge the policies into one per Service.",
     examples=gateway_examples.BACKEND_POLICY_DUPLICATE)
 ROUTE_BACKEND_PORT = Rule(
     "ROUTE_BACKEND_PORT", "An HTTPRoute backendRef to a Service needs a port the Service has.",
     source="gke-behaviour.md#httproute-backend-port",
+    why="The route's backend has no endpoints.", fix="Name a port the Service has.",
     examples=gateway_examples.ROUTE_BACKEND_PORT)
 ROUTE_NOT_ALLOWED = Rule(
     "ROUTE_NOT_ALLOWED", "A route attaches to a Gateway listener only if the listener's allowedRoutes admits the "
     "route's namespace.",
     source="gke-behaviour.md#gateway-allowed-routes",
+    why="The route is not attached.", fix="Admit the route's namespace in allowedRoutes.",
     examples=gateway_examples.ROUTE_NOT_ALLOWED)
 
 
@@ -58,6 +62,7 @@ HC_PORT_SPECIFICATION = Rule(
     "HC_PORT_SPECIFICATION", "HealthCheckPolicy: port and portName only with USE_FIXED_PORT / USE_NAMED_PORT, "
     "never with USE_SERVING_PORT or no portSpecification.",
     source="gke-behaviour.md#healthcheckpolicy",
+    why="The API server rejects the policy.", fix="Use USE_FIXED_PORT with the container port.",
     examples=gateway_examples.HC_PORT_SPECIFICATION)
 
 
@@ -83,6 +88,7 @@ HC_POLICY_CONFIG = Rule(
     "HC_POLICY_CONFIG", "HealthCheckPolicy config: a type and exactly the one block for that type (httpHealthCheck "
     "for HTTP, ...).",
     source="gke-behaviour.md#healthcheckpolicy",
+    why="The API server rejects the policy.", fix="Set config.type and only the matching block.",
     examples=gateway_examples.HC_POLICY_CONFIG)
 
 
@@ -107,6 +113,7 @@ BACKEND_POLICY_SAMPLE_RATE = Rule(
     "BACKEND_POLICY_SAMPLE_RATE", "GCPBackendPolicy logging.sampleRate is an integer from 0 to 1000000 (parts per "
     "million).",
     source="gke-behaviour.md#gcpbackendpolicy-iap",
+    why="It counts parts per million: 0.5 is not the 50% it looks like.", fix="Write 500000 for 50%.",
     examples=gateway_examples.BACKEND_POLICY_SAMPLE_RATE)
 
 

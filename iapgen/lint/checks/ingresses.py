@@ -34,18 +34,23 @@ INGRESS_CLASS_NAME = Rule(
     "INGRESS_CLASS_NAME", "GKE Ingress is selected by the kubernetes.io/ingress.class annotation, not "
     "ingressClassName.",
     source="gke-behaviour.md#ingress-class-gce",
+    why="GKE does not pick up an Ingress by ingressClassName, so no load balancer is created.",
+    fix="Set the kubernetes.io/ingress.class: gce annotation instead.",
     examples=[Example("manifest", ingress().replace("    kubernetes.io/ingress.class: gce\n", "").replace(
         "spec:\n", "spec:\n  ingressClassName: gce\n"), ingress())])
 
 INGRESS_BACKEND_PORT = Rule(
     "INGRESS_BACKEND_PORT", "An Ingress backend must name a port the Service has.",
     source="gke-behaviour.md#ingress-backend-port",
+    why="The controller cannot create the backend, so the path returns errors.",
+    fix="Name a port number or name that the Service has.",
     examples=[Example("manifest", service_manifest() + "---\n" + ingress(
         "service: {name: web, port: {number: 8080}}"), service_manifest() + "---\n" + ingress())])
 
 INGRESS_PATH_WILDCARD = Rule(
     "INGRESS_PATH_WILDCARD", "Prefix and Exact paths cannot contain '*' on GKE.",
     source="gke-behaviour.md#ingress-path-types",
+    why="GKE rejects '*' in Prefix and Exact paths.", fix="Drop the '*': Prefix already matches below the path.",
     examples=[Example(
         "manifest", ingress(extra_spec="  rules:\n  - http:\n      paths:\n      - {path: /api/*, pathType: Prefix, "
                                        "backend: {service: {name: web, port: {number: 443}}}}\n"),
@@ -55,6 +60,8 @@ INGRESS_PATH_WILDCARD = Rule(
 IAP_WITHOUT_HTTPS = Rule(
     "IAP_WITHOUT_HTTPS", "IAP needs an HTTPS frontend: a certificate on the Ingress.",
     source="gke-behaviour.md#iap-needs-https", severity=WARNING,
+    why="IAP protects HTTPS only; without a certificate it never takes effect.",
+    fix="Give the Ingress a certificate (networking.gke.io/managed-certificates).",
     examples=[Example(
         "manifest", service_manifest(USES_BC) + "---\n" + backend_config("  iap: {enabled: true}\n") + "---\n"
         + ingress(),
@@ -64,6 +71,8 @@ IAP_WITHOUT_HTTPS = Rule(
 FRONTENDCONFIG_NOT_FOUND = Rule(
     "FRONTENDCONFIG_NOT_FOUND", "The FrontendConfig an Ingress names must exist in its namespace.",
     source="gke-behaviour.md#frontendconfig-https-redirect, gke-behaviour.md#ingress-same-namespace",
+    why="The Ingress silently goes without the FrontendConfig (e.g. no HTTPS redirect).",
+    fix="Create the FrontendConfig in the Ingress's namespace, or fix the name.",
     examples=[Example(
         "manifest", ingress(annotations="    networking.gke.io/v1beta1.FrontendConfig: web\n") + "---\n"
         + "apiVersion: networking.gke.io/v1beta1\nkind: FrontendConfig\nmetadata: {name: web, namespace: default}\n"
@@ -80,6 +89,7 @@ _HOST_RULE = "  - host: web.acme.example\n    http:\n      paths:\n"
 INGRESS_DUPLICATE_HOST = Rule(
     "INGRESS_DUPLICATE_HOST", "A host in two rules of one GKE Ingress: the later rule replaces the earlier.",
     source="gke-behaviour.md#ingress-one-rule-per-host", severity=WARNING,
+    why="The later rule replaces the earlier one, whose paths then 404.", fix="Put all paths of a host in one rule.",
     examples=[Example("manifest", ingress(extra_spec="  rules:\n" + _HOST_RULE + _API_PATH + _HOST_RULE + _WEB_PATH),
                       ingress(extra_spec="  rules:\n" + _HOST_RULE + _API_PATH + _WEB_PATH))])
 

@@ -27,26 +27,36 @@ NEG_PATH = "/networkEndpointGroups/"
 GCP_HC_ONE_BLOCK = Rule(
     "GCP_HC_ONE_BLOCK", "A Compute health check takes exactly one protocol block.",
     source="gke-behaviour.md#compute-health-check",
+    why="The Compute API rejects a health check without exactly one protocol block.",
+    fix="Keep the one block for the backend's protocol.",
     examples=[Example("manifest", plan({"httpHealthCheck": {"requestPath": "/"}}), plan())])
 GCP_HC_LOGGING_OFF = Rule(
     "GCP_HC_LOGGING_OFF", "The health check does not declare log_config.enable = true, so probe state changes are "
     "not logged.",
     source="gke-behaviour.md#compute-health-check, gke-behaviour.md#hc-log-query", severity=WARNING,
+    why="Without health-check logs an UNHEALTHY backend cannot be explained.",
+    fix="Set log_config.enable = true on the health check.",
     examples=[Example("manifest", plan({"logConfig": None}), plan())])
 GCP_LB_SCHEME_IMPLICIT = Rule(
     "GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balancing_scheme to the provider's default, which "
     "changed between provider versions.",
     source="gke-behaviour.md#lb-scheme-explicit", severity=WARNING,
+    why="A provider upgrade could change the scheme and replace the backend service.",
+    fix="Set load_balancing_scheme explicitly (EXTERNAL_MANAGED).",
     examples=[Example("manifest", plan(backend={"loadBalancingScheme": None}), plan())])
 GCP_NEG_BACKEND_RATE = Rule(
     "GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
     "max_rate_per_endpoint.",
     source="gke-behaviour.md#neg-backends-rate",
+    why="The Compute API rejects other balancing modes for NEG backends of HTTP(S) load balancers.",
+    fix="Set balancing_mode RATE and max_rate_per_endpoint.",
     examples=[Example("manifest", plan(backend={"backends": [{
         "group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web"}]}), plan())])
 GCP_NEG_NOT_EXPOSED = Rule(
     "GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
     source="gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys",
+    why="The backend would point at a NEG that never gets endpoints, so every request fails.",
+    fix="Expose the NEG under that name on the Service, or fix the backend's group.",
     examples=[Example("manifest", plan(neg="iapgen-dev-website"), plan())])
 
 

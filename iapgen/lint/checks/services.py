@@ -40,6 +40,8 @@ from iapgen.spec.rules import ERROR, PROTOCOL_INVALID, WARNING
 APP_PROTOCOLS_LEGACY = Rule(
     "APP_PROTOCOLS_LEGACY", "Set one app-protocols key: GKE reads the legacy one first and ignores the other.",
     source="gke-behaviour.md#app-protocols-legacy-key", severity=WARNING,
+    why="With both keys set GKE reads the legacy key and ignores cloud.google.com/app-protocols.",
+    fix="Keep only cloud.google.com/app-protocols.",
     lint_severity="An error when the two keys differ: the new key's protocols are then ignored.",
     examples=service_examples.APP_PROTOCOLS_LEGACY)
 
@@ -47,31 +49,42 @@ APP_PROTOCOL_IGNORED = Rule(
     "APP_PROTOCOL_IGNORED", "GKE Ingress ignores spec.ports[].appProtocol; only the annotation sets the backend "
     "protocol.",
     source="gke-behaviour.md#app-protocol-field-ignored-by-ingress", severity=WARNING,
+    why="GKE Ingress does not read spec.ports[].appProtocol, so the backend stays HTTP.",
+    fix="Set the protocol in the cloud.google.com/app-protocols annotation.",
     examples=service_examples.APP_PROTOCOL_IGNORED)
 
 SERVICE_PORT_NAMES = Rule(
     "SERVICE_PORT_NAMES", "A Service with several ports needs unique port names.",
     source="gke-behaviour.md#service-validation",
+    why="Kubernetes refuses a Service with several ports without unique names.", fix="Name every port.",
     examples=service_examples.SERVICE_PORT_NAMES)
 
 NEG_CUSTOM_NAME = Rule(
     "NEG_CUSTOM_NAME", "Custom NEG names must be valid GCE names and cannot be combined with \"ingress\": true.",
     source="gke-behaviour.md#neg-custom-names",
+    why="The controller rejects the annotation, so no NEG is created.",
+    fix="Use a valid GCE name, and drop \"ingress\": true when naming NEGs.",
     examples=service_examples.NEG_CUSTOM_NAME)
 
 NEG_ENABLES_NOTHING = Rule(
     "NEG_ENABLES_NOTHING", "A cloud.google.com/neg annotation that enables no NEG.",
     source="gke-behaviour.md#neg-ingress-annotation, gke-behaviour.md#neg-exposed-ports-keys", severity=WARNING,
+    why="The annotation creates no NEG, which is rarely what was meant.",
+    fix="Set \"ingress\": true or list exposed_ports, or remove the annotation.",
     examples=service_examples.NEG_ENABLES_NOTHING)
 
 CONTROLLER_OWNED = Rule(
     "CONTROLLER_OWNED", "neg-status and ServiceNetworkEndpointGroup belong to the GKE controller.",
     source="gke-behaviour.md#neg-status-annotation, gke-behaviour.md#svcneg-objects", severity=WARNING,
+    why="The GKE controller writes these; hand-written copies are overwritten or confuse it.",
+    fix="Remove them from the manifests.",
     examples=service_examples.CONTROLLER_OWNED)
 
 CLUSTERIP_WITHOUT_NEG = Rule(
     "CLUSTERIP_WITHOUT_NEG", "A ClusterIP Service behind GKE Ingress needs the {\"ingress\": true} NEG annotation.",
     source="gke-behaviour.md#neg-ingress-annotation",
+    why="GKE Ingress cannot reach a ClusterIP Service without NEGs.",
+    fix="Annotate the Service with cloud.google.com/neg: '{\"ingress\": true}'.",
     lint_severity="A warning when the NEG annotation is absent altogether: GKE adds it itself on VPC-native "
     "clusters from 1.17.6-gke.7.",
     examples=service_examples.CLUSTERIP_WITHOUT_NEG)
@@ -79,6 +92,8 @@ CLUSTERIP_WITHOUT_NEG = Rule(
 BACKENDCONFIG_NOT_FOUND = Rule(
     "BACKENDCONFIG_NOT_FOUND", "The BackendConfig a Service names must exist in the Service's namespace.",
     source="gke-behaviour.md#backend-config-annotation",
+    why="A missing BackendConfig leaves the backend on defaults: no IAP, default health check.",
+    fix="Create the BackendConfig in the Service's namespace, or fix the name in the annotation.",
     lint_severity="A warning when the evidence is in other files (a similar name there, or only other files "
     "define BackendConfigs in that namespace): the named one may be applied from elsewhere; also when a Service "
     "and its BackendConfig disagree on setting a namespace.",
@@ -87,22 +102,30 @@ BACKENDCONFIG_NOT_FOUND = Rule(
 BACKENDCONFIG_ANNOTATION = Rule(
     "BACKENDCONFIG_ANNOTATION", "backend-config needs default or ports, and ports keys must match Service ports.",
     source="gke-behaviour.md#backend-config-annotation",
+    why="The controller cannot attach a BackendConfig the annotation does not map to a real port.",
+    fix="Give default, or ports keyed by Service port names or numbers.",
     examples=service_examples.BACKENDCONFIG_ANNOTATION)
 
 TARGET_PORT_NOT_DECLARED = Rule(
     "TARGET_PORT_NOT_DECLARED", "The targetPort is not among the containerPorts the selected Pods declare.",
     source="gke-behaviour.md#neg-endpoints, gke-behaviour.md#hc-port-container-port", severity=WARNING,
+    why="If nothing listens on the targetPort the backend turns UNHEALTHY.",
+    fix="Point targetPort at the port the container serves on.",
     examples=service_examples.TARGET_PORT_NOT_DECLARED)
 
 APP_PROTOCOLS_MISSING = Rule(
     "APP_PROTOCOLS_MISSING", "A port named or numbered for TLS/gRPC behind GKE Ingress with no app-protocols entry "
     "is spoken to in plain HTTP.",
     source="gke-behaviour.md#app-protocols-by-port-name", severity=WARNING,
+    why="Without an app-protocols entry the load balancer speaks plain HTTP to a TLS or gRPC server, which fails.",
+    fix="Add the port to cloud.google.com/app-protocols (HTTPS or HTTP2), keyed by its name.",
     examples=service_examples.APP_PROTOCOLS_MISSING)
 
 TARGET_PORT_NAME_UNKNOWN = Rule(
     "TARGET_PORT_NAME_UNKNOWN", "A named targetPort must match a containerPort name of the selected Pods.",
     source="gke-behaviour.md#service-validation, gke-behaviour.md#hc-source-ranges",
+    why="A named targetPort that no container declares gets no endpoints.",
+    fix="Use a containerPort name of the selected Pods, or the port number.",
     examples=service_examples.TARGET_PORT_NAME_UNKNOWN)
 
 
