@@ -25,6 +25,7 @@ from iapgen.errors import SpecError
 from iapgen.modes import mode_of
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import DEFAULT_MODE, Environment
+from iapgen.spec.stackrules import OAUTH_SECRET_MISSING, PROJECT_MISMATCH, STACK_CONFIG_INVALID
 from iapgen.spec.validate import LoadedSpec, load_spec
 
 DEFAULT_SPEC = "services.yaml"
@@ -41,7 +42,7 @@ def selected_environment(loaded: LoadedSpec) -> tuple[str, Environment, tuple[Ex
             loaded.file, 1, f"environments.{env}.project",
             f"the spec deploys {env} to project {environment.project} but stack config gcp:project is "
             f"{configured}; fix one of them (pulumi config set gcp:project {environment.project})",
-            "PROJECT_MISMATCH")
+            PROJECT_MISMATCH)
     return env, environment, exposures
 
 
@@ -85,7 +86,7 @@ def wait_seconds(loaded: LoadedSpec, config: pulumi.Config) -> int:
         raise SpecError.single(
             loaded.file, None, "iapgen:backendWaitSeconds",
             f"stack config iapgen:backendWaitSeconds is {raw[:40]!r}; it is the seconds to wait for GKE to create "
-            "each backend: a whole number from 1 to 86400 (default 900)", "STACK_CONFIG_INVALID")
+            "each backend: a whole number from 1 to 86400 (default 900)", STACK_CONFIG_INVALID)
     return int(raw)
 
 
@@ -101,5 +102,5 @@ def oauth_client_secret(loaded: LoadedSpec, env: str, environment: Environment, 
             f"names a custom OAuth client, but stack config iapgen:{OAUTH_SECRET_CONFIG} is not set: run pulumi "
             f"config set --secret iapgen:{OAUTH_SECRET_CONFIG} CLIENT_SECRET"
             + (" (or omit oauthClientId to use the Google-managed client)" if managed_client else
-               f" ({environment.load_balancer} mode's IAP needs a custom client)"), "OAUTH_SECRET_MISSING")
+               f" ({environment.load_balancer} mode's IAP needs a custom client)"), OAUTH_SECRET_MISSING)
     return secret

@@ -136,7 +136,8 @@ def test_backend_policy_turns_iap_on_with_the_custom_client(seed: Plan) -> None:
         policy = objects(seed, "GCPBackendPolicy")[name]
         assert policy["metadata"]["namespace"] == namespace
         assert policy["spec"] == {"default": {"iap": {"enabled": True, "clientID": CLIENT_ID,
-                                                      "oauth2ClientSecret": {"name": "iapgen-oauth"}}},
+                                                      "oauth2ClientSecret": {"name": "iapgen-oauth"}},
+                                              "logging": {"enabled": True, "sampleRate": 1_000_000}},
                                   "targetRef": {"group": "", "kind": "Service", "name": name}}
         assert secrets[namespace].inputs["metadata"]["name"] == "iapgen-oauth"  # in the policy's own namespace
     assert set(secrets) == {"argocd", "ml", "orders"}
@@ -170,7 +171,7 @@ def test_iap_off_needs_no_client_and_writes_no_secret_reference(plan_for: PlanFo
     spec = gateway_spec([service("status", iap={"enabled": False, "reason": "public status page"})])
     del spec["environments"]["dev"]["iap"]["oauthClientId"]
     plan = plan_for(spec)
-    assert objects(plan, "GCPBackendPolicy")["status"]["spec"]["default"] == {"iap": {"enabled": False}}
+    assert objects(plan, "GCPBackendPolicy")["status"]["spec"]["default"]["iap"] == {"enabled": False}
     assert plan.of_type("core/v1:Secret") == [] and plan.of_type("WebBackendServiceIamMember") == []
 
 

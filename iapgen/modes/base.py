@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from iapgen.operations.doctorkit import Check, Tools
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
+from iapgen.spec.rulebook import Rule
 
 
 class Report(Protocol):
@@ -23,10 +24,10 @@ class Report(Protocol):
     keep: Mapping[tuple[str, str], frozenset[str]]
     """(environment, namespace) -> the services its Ingress 1 serves at the deployed revision (pin --base-ref)."""
 
-    def service(self, exposure: Exposure, field: tuple[str, ...], message: str, rule: str) -> None:
+    def service(self, exposure: Exposure, field: tuple[str, ...], message: str, rule: Rule) -> None:
         """A finding at a field of the exposure's service, in the environment's override when it set it."""
 
-    def environment(self, env: str, field: tuple[str | int, ...], message: str, rule: str) -> None:
+    def environment(self, env: str, field: tuple[str | int, ...], message: str, rule: Rule) -> None:
         """A finding at a field of environments.<env>."""
 
     def pin(self, exposure: Exposure, number: int) -> None:

@@ -6,9 +6,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from iapgen.examplekit import two_standalone_envs
 from iapgen.spec.models import Environment
+from iapgen.spec.rulebook import Example, Rule
 
-Found = tuple[tuple[Any, ...], str, str]
+Found = tuple[tuple[Any, ...], str, Rule]
+
+# dev's service b-c and dev-b's service c would both be iapgen-dev-b-c in project acme-dev.
+GCE_NAME_COLLISION = Rule(
+    "GCE_NAME_COLLISION", "Two environments in one project would generate the same GCE object name.",
+    source="gke-behaviour.md#neg-custom-names, gke-behaviour.md#gce-and-kubernetes-names",
+    why="Both stacks would create and fight over the same GCE object.",
+    fix="Rename a service or an environment, or give one its own project.",
+    examples=[Example("spec", two_standalone_envs("acme-dev"), two_standalone_envs("acme-dev-b"))])
+
 
 
 def gce_collisions(environments: Mapping[str, Environment],
@@ -26,5 +37,5 @@ def gce_collisions(environments: Mapping[str, Environment],
     return [(("environments", env_name),
              f"{env_name} and {other} share project {environments[env_name].project} and would both create "
              f"{name!r} ({', '.join(dict.fromkeys(collections))}): one would take over the other's objects; rename "
-             "a service or an environment, or give one its own project", "GCE_NAME_COLLISION")
+             "a service or an environment, or give one its own project", GCE_NAME_COLLISION)
             for (env_name, other), (name, collections) in clashes.items()]

@@ -12,17 +12,19 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, show
-from iapgen.examplekit import svc
+from iapgen.examplekit import standalone
 from iapgen.spec import rules
+from iapgen.spec.filerules import SPEC_SHAPE
 from iapgen.spec.models import DEFAULT_MODE, Environment, field_owners, variant_of
 from iapgen.spec.rulebook import Example, Rule
 from iapgen.spec.yamlsource import Document, Loc
 
-SPEC_SHAPE = Rule(
-    "SPEC_SHAPE", "A field is missing, of the wrong type, or unknown.",
-    source="design.md#the-spec-file",
-    examples=[Example("service", svc("  helthCheck: {path: /healthz}\n"),
-                           svc("  healthCheck: {path: /healthz}\n"))])
+LB_FIELD_OTHER_MODE = Rule(
+    "LB_FIELD_OTHER_MODE", "An environment sets a field that only another loadBalancer mode reads.",
+    source="design.md#environments",
+    why="The field would be ignored, which usually means the wrong mode.",
+    fix="Remove the field, or set the loadBalancer that reads it.",
+    examples=[Example("spec", standalone("    loadBalancer: standalone\n", ""), standalone())])
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -58,25 +60,25 @@ def translate(err: ValidationError, document: Document, model: type[BaseModel], 
     return findings
 
 
-def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc, data: Any) -> tuple[str, str]:
+def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc, data: Any) -> tuple[str, Rule]:
     """`data`: what `model` validated (the whole spec, or one service)."""
     kind = item["type"]
     if kind in rules.CATALOGUE:
-        return item["ctx"]["message"], kind
+        return item["ctx"]["message"], rules.CATALOGUE[kind]
     if kind == "missing":
         field = _field_info(model, rel, data)
         doc = field.description if field is not None and field.description else ""
         if doc[:2].istitle():  # "How the ..." -> "how the ...", but "GCP ..." stays
             doc = doc[0].lower() + doc[1:]
-        return (f"is required: {doc}" if doc else "is required"), "SPEC_SHAPE"
+        return (f"is required: {doc}" if doc else "is required"), SPEC_SHAPE
     if kind == "extra_forbidden":
         other_mode = _other_mode_field(model, rel, data)
         if other_mode:
-            return other_mode, "LB_FIELD_OTHER_MODE"
+            return other_mode, LB_FIELD_OTHER_MODE
         known = _known_keys(model, rel[:-1], data)
         close = difflib.get_close_matches(str(rel[-1]), known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(known)}"
-        return f"unknown field {show(rel[-1])}{hint}", "SPEC_SHAPE"
+        return f"unknown field {show(rel[-1])}{hint}", SPEC_SHAPE
     if kind in _TYPE_NAMES or kind.endswith("_type"):
         expected = _TYPE_NAMES.get(kind, kind.removesuffix("_type"))
         hint = ""
@@ -84,12 +86,12 @@ def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc, data: Any) 
             hint = "; YAML reads unquoted yes/no/on/off/true/false as booleans, quote the value"
         elif isinstance(raw, str) and kind == "int_type":
             hint = "; remove the quotes"
-        return f"must be {expected}, not {_type_word(raw)} {show(raw)}{hint}", "SPEC_SHAPE"
+        return f"must be {expected}, not {_type_word(raw)} {show(raw)}{hint}", SPEC_SHAPE
     if kind in ("too_long", "string_too_long"):
-        return f"is too long: {item['msg'].lower()}", "SPEC_SHAPE"
+        return f"is too long: {item['msg'].lower()}", SPEC_SHAPE
     if kind == "too_short":
-        return f"must not be empty: {item['msg'].lower()}", "SPEC_SHAPE"
-    return f"{item['msg']}", "SPEC_SHAPE"
+        return f"must not be empty: {item['msg'].lower()}", SPEC_SHAPE
+    return f"{item['msg']}", SPEC_SHAPE
 
 
 def _other_mode_field(model: type[BaseModel], rel: Loc, data: Any) -> str | None:

@@ -37,6 +37,8 @@ GATEWAY_IAP_CLIENT = Rule(
     "GATEWAY_IAP_CLIENT", "Gateway mode: IAP through GCPBackendPolicy needs a custom OAuth client "
     "(iap.oauthClientId).",
     source="gke-behaviour.md#gcpbackendpolicy-iap",
+    why="GCPBackendPolicy needs clientID and a secret; the Google-managed client is Ingress-only.",
+    fix="Create an OAuth client, set iap.oauthClientId and the secret in the stack config.",
     examples=[Example(
         "spec", GATEWAY_ENV.replace(", oauthClientId: 1234-abcd.apps.googleusercontent.com", "") + "services:\n"
         + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /healthz}\n").splitlines()),
@@ -58,6 +60,7 @@ HC_PATH_GATEWAY = Rule(
     "HC_PATH_GATEWAY", "Gateway mode: the health-check path must match HealthCheckPolicy's requestPath pattern (no "
     "spaces, @, #, [, ], quotes).",
     source="gke-behaviour.md#healthcheckpolicy",
+    why="The API server rejects the HealthCheckPolicy.", fix="Percent-encode the characters it names.",
     examples=[Example(
         "spec", GATEWAY_ENV + "services:\n"
         + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: '/health[z]'}\n").splitlines()),

@@ -19,6 +19,7 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
 IAP_PUBLIC_MEMBER = Rule(
     "IAP_PUBLIC_MEMBER", "allUsers/allAuthenticatedUsers defeat IAP and are refused.",
     source="gke-behaviour.md#iap-enable-and-bind",
+    why="They let anyone through IAP.", fix="List the groups or users who need access.",
     examples=value_examples.IAP_PUBLIC_MEMBER)
 
 
@@ -33,6 +34,7 @@ def check_member_public(member: str) -> str | None:
 IAP_MEMBER_PREFIX = Rule(
     "IAP_MEMBER_PREFIX", "IAP members are IAM principals: user:, group:, serviceAccount:, domain:, principal://.",
     source="gke-behaviour.md#iap-enable-and-bind",
+    why="IAM refuses a member without a principal type.", fix="Prefix it: user:, group:, serviceAccount:, domain:.",
     examples=value_examples.IAP_MEMBER_PREFIX)
 
 
@@ -59,6 +61,8 @@ OAUTH_CLIENT_ID = re.compile(r"^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$"
 OAUTH_CLIENT_ID_INVALID = Rule(
     "OAUTH_CLIENT_ID_INVALID", "A custom IAP OAuth client id looks like 123-abc.apps.googleusercontent.com.",
     source="gke-behaviour.md#iap-oauth-client",
+    why="IAP refuses a client id of another form.",
+    fix="Copy the id from the console's Credentials page, or omit it to use the Google-managed client.",
     examples=value_examples.OAUTH_CLIENT_ID_INVALID)
 
 
@@ -73,6 +77,7 @@ def check_oauth_client_id(value: str) -> str | None:
 IAP_DISABLED_NO_REASON = Rule(
     "IAP_DISABLED_NO_REASON", "Turning IAP off exposes the app to the internet; it needs a reason.",
     source="design.md#services, gke-behaviour.md#iap-enable-and-bind",
+    why="Without IAP anyone on the internet reaches the app.", fix="Add iap.reason, or remove enabled: false.",
     examples=value_examples.IAP_DISABLED_NO_REASON)
 
 

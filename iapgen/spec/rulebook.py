@@ -6,9 +6,10 @@
         examples=[Example("spec", bad=..., good=...)])
 
 A `Rule` is its id (a `str` subclass), so findings print, sort, compare and serialise by id as they always
-have; the raising code passes the object to `Finding` / `SpecError.single` / `Report.add`. Declaring a rule
-adds it to `CATALOGUE`; `iapgen rules`, docs/rules.md and the tests' example runs read the catalogue after
-`load_all()` has imported every module in `RULE_MODULES`. How to add one: see docs/rules.md's header.
+have; the raising code passes the object to `Finding` / `SpecError.single` / `Report.add` (a bare string id
+is refused: `Finding` raises TypeError). Declaring a rule adds it to `CATALOGUE`; `iapgen rules`,
+docs/rules.md and the tests' example runs read the catalogue after `load_all()` has imported every module in
+`RULE_MODULES` (add a new declaring module there unless a listed module imports it).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ RULE_MODULES = (
     "iapgen.spec.rules",
     "iapgen.spec.iaprules",
     "iapgen.spec.layout",
-    "iapgen.spec.lbrules",
     "iapgen.spec.gateway",
     "iapgen.spec.validate",
     "iapgen.spec.stackrules",
@@ -122,13 +122,7 @@ def by_id(rule_id: str) -> Rule:
 
 
 def rule_of(check: Callable[..., str | None]) -> Rule:
-    return check.rule  # type: ignore[attr-defined, no-any-return]
-
-
-def as_rule(rule: Rule | str) -> Rule:
-    """The rule a finding is raised with. A bare string id is still accepted while call sites move to the
-    declared objects."""
-    return rule if isinstance(rule, Rule) else CATALOGUE.get(rule, rule)  # type: ignore[return-value]
+    return check.rule  # type: ignore[attr-defined]
 
 
 def load_all() -> dict[str, Rule]:

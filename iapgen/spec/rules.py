@@ -37,6 +37,8 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-
 NAME_INVALID = Rule(
     "NAME_INVALID", "Service names must be DNS-1035 labels: they name the Service and the GCE objects.",
     source="gke-behaviour.md#gce-and-kubernetes-names",
+    why="The name is used for the Service and the GCE objects, which refuse it.",
+    fix="Use lower-case letters, digits and '-', starting with a letter.",
     examples=value_examples.NAME_INVALID)
 
 
@@ -57,6 +59,7 @@ PINNED_NAME_INVALID = Rule(
     "PINNED_NAME_INVALID", "A name under names: must be valid for its object: a Kubernetes object name, or a GCE "
     "name for the static IP.",
     source="design.md#names-of-adopted-objects, gke-behaviour.md#gce-and-kubernetes-names",
+    why="Kubernetes or GCE refuses the name.", fix="Copy the name from kubectl get or gcloud.",
     examples=value_examples.PINNED_NAME_INVALID)
 
 
@@ -77,6 +80,7 @@ def check_pinned_name(kind: str, value: str) -> str | None:
 NAMESPACE_INVALID = Rule(
     "NAMESPACE_INVALID", "Namespaces must be DNS-1123 labels.",
     source="gke-behaviour.md#gce-and-kubernetes-names",
+    why="Kubernetes refuses the namespace name.", fix="Use lower-case letters, digits and '-'.",
     examples=value_examples.NAMESPACE_INVALID)
 
 
@@ -103,6 +107,7 @@ def _label_problem(key: str, value: str) -> str | None:
 SELECTOR_INVALID = Rule(
     "SELECTOR_INVALID", "Selector keys and values must be valid Kubernetes label names and values.",
     source="gke-behaviour.md#service-validation",
+    why="Kubernetes refuses the Service.", fix="Use valid label keys and values; quote values like 'true'.",
     examples=value_examples.SELECTOR_INVALID)
 
 
@@ -118,6 +123,8 @@ def check_selector(selector: dict[str, str]) -> str | None:
 ENV_NAME_INVALID = Rule(
     "ENV_NAME_INVALID", "Environment names are short DNS-1035 labels: the stack name, part of GCE names.",
     source="gke-behaviour.md#gce-and-kubernetes-names",
+    why="The environment name is the Pulumi stack name and part of generated GCE names.",
+    fix="Use a short lower-case name such as dev or prod.",
     examples=value_examples.ENV_NAME_INVALID)
 
 
@@ -132,6 +139,7 @@ def check_env_name(value: str) -> str | None:
 PROJECT_ID_INVALID = Rule(
     "PROJECT_ID_INVALID", "GCP project ids are 6-30 characters: lower-case letters, digits, '-'.",
     source="design.md#environments",
+    why="GCP APIs take the project id, not its display name or number.", fix="Use the id `gcloud projects list` shows.",
     examples=value_examples.PROJECT_ID_INVALID)
 
 
@@ -146,6 +154,7 @@ def check_project_id(value: str) -> str | None:
 HOST_INVALID = Rule(
     "HOST_INVALID", "Hosts must be lower-case DNS names that a managed certificate can cover.",
     source="gke-behaviour.md#managed-certificate-per-host",
+    why="A managed certificate cannot be issued for it.", fix="Name the host exactly, as a lower-case DNS name.",
     examples=value_examples.HOST_INVALID)
 
 
@@ -166,6 +175,7 @@ LB_MODE_INVALID = Rule(
     "LB_MODE_INVALID", "loadBalancer names a registered mode: ingress (GKE Ingress), standalone (a load balancer "
     "the stack owns) or gateway (GKE Gateway).",
     source="design.md#environments",
+    why="iapgen does not know how to expose the services.", fix="Write ingress, standalone or gateway.",
     examples=value_examples.LB_MODE_INVALID)
 
 
@@ -181,6 +191,7 @@ def check_load_balancer(value: str, modes: tuple[str, ...]) -> str | None:
 ZONE_INVALID = Rule(
     "ZONE_INVALID", "Zones are Compute Engine zone names such as europe-west1-b, each listed once.",
     source="gke-behaviour.md#neg-zones",
+    why="NEGs are zonal: the backend service names one per zone.", fix="List each zone once, e.g. europe-west1-b.",
     examples=value_examples.ZONE_INVALID)
 
 
@@ -197,6 +208,8 @@ def check_zone(value: str) -> str | None:
 NETWORK_INVALID = Rule(
     "NETWORK_INVALID", "network is the name of the cluster's VPC network (a GCE name).",
     source="gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#hc-source-ranges",
+    why="The firewall rule for the probes needs the network's name.",
+    fix="Give the name `gcloud compute networks list` shows, not a URL.",
     examples=value_examples.NETWORK_INVALID)
 
 
@@ -214,6 +227,7 @@ def check_network(value: str) -> str | None:
 PORT_RANGE = Rule(
     "PORT_RANGE", "Ports are integers from 1 to 65535.",
     source="gke-behaviour.md#service-validation",
+    why="There is no such TCP port.", fix="Use a number from 1 to 65535.",
     examples=value_examples.PORT_RANGE)
 
 
@@ -230,6 +244,7 @@ PROTOCOLS = ("HTTP", "HTTPS", "HTTP2")
 PROTOCOL_INVALID = Rule(
     "PROTOCOL_INVALID", "The backend protocol must be HTTP, HTTPS or HTTP2 (case-sensitive).",
     source="gke-behaviour.md#app-protocols-by-port-name, gke-behaviour.md#http2-means-tls",
+    why="GKE matches protocols case-sensitively and knows no others.", fix="Write HTTP, HTTPS or HTTP2.",
     examples=value_examples.PROTOCOL_INVALID)
 
 
@@ -251,6 +266,8 @@ def check_protocol(value: str) -> str | None:
 HC_PATH = Rule(
     "HC_PATH", "The health-check path must start with '/' and be plain printable ASCII.",
     source="gke-behaviour.md#hc-request-path",
+    why="The Compute API rejects such a request path.",
+    fix="Start the path with '/' and percent-encode other characters.",
     examples=value_examples.HC_PATH)
 
 
@@ -268,6 +285,7 @@ def check_hc_path(value: str) -> str | None:
 HC_RANGE = Rule(
     "HC_RANGE", "Health-check intervals and timeouts are 1..300 s, thresholds 1..10.",
     source="gke-behaviour.md#hc-timeout-le-interval",
+    why="The Compute API rejects the health check.", fix="Use a value within the bounds the finding gives.",
     examples=value_examples.HC_RANGE)
 
 
@@ -283,6 +301,8 @@ HC_TIMEOUT_GT_INTERVAL = Rule(
     "HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it), counting "
     "the controller's default for the one a BackendConfig leaves unset.",
     source="gke-behaviour.md#hc-timeout-le-interval, gke-behaviour.md#hc-controller-defaults",
+    why="The Compute API rejects the health check, so the backend keeps the old one.",
+    fix="Lower timeoutSec or raise checkIntervalSec.",
     lint_severity="A warning when checkIntervalSec is set alone, is at least the NEG default timeout (15 s) and "
     "below the instance-group one (60 s), and the Service is instance-group backed only by inference (GKE may give "
     "it NEGs itself).",
@@ -301,6 +321,8 @@ HC_PORT_NOT_TARGET = Rule(
     "HC_PORT_NOT_TARGET", "With NEGs the health check probes the Pod IP, so its port must be the container port "
     "(targetPort).",
     source="gke-behaviour.md#hc-port-container-port",
+    why="Probes reach the Pod IP; on another port nothing answers and the backend turns UNHEALTHY.",
+    fix="Use the container port (targetPort), or leave the port out.",
     lint_severity="A warning when the Pods the Service selects are not in the Service's own file, or declare no "
     "containerPorts: the port may be a health-check sidecar's that lint cannot see.",
     examples=value_examples.HC_PORT_NOT_TARGET)
@@ -320,6 +342,8 @@ def check_hc_port(hc_port: int, service_port: int, target_port: int) -> str | No
 HC_PROTOCOL_MISMATCH = Rule(
     "HC_PROTOCOL_MISMATCH", "The health check must speak the protocol the server speaks.",
     source="gke-behaviour.md#hc-type-follows-protocol",
+    why="A probe in another protocol than the server's fails and the backend turns UNHEALTHY.",
+    fix="Use the server's protocol, or leave it out to follow the backend's.",
     examples=value_examples.HC_PROTOCOL_MISMATCH)
 
 

@@ -23,9 +23,11 @@ from iapgen.modes import mode_of
 from iapgen.spec import collisions, layout, rules
 from iapgen.spec import examples_spec as spec_examples
 from iapgen.spec.exposure import Exposure
+from iapgen.spec.filerules import SPEC_SHAPE, YAML_TOO_LARGE
 from iapgen.spec.findings import field_path, merge, translate
 from iapgen.spec.models import Environment, Service, Spec
 from iapgen.spec.rulebook import Example, Rule
+from iapgen.spec.rules import HC_PORT_NOT_TARGET, HC_PROTOCOL_MISMATCH, HC_TIMEOUT_GT_INTERVAL, HOST_INVALID
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
 # Every command validates every environment, so the work is environments x services: both are bounded,
@@ -38,26 +40,31 @@ NOT_OVERRIDABLE = ("name", "overrides")
 ENV_UNKNOWN = Rule(
     "ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.",
     source="design.md#environments",
+    why="iapgen renders the environment named after the stack.", fix="Select such a stack, or add the environment.",
     examples=spec_examples.ENV_UNKNOWN)
 
 OVERRIDE_UNKNOWN_ENV = Rule(
     "OVERRIDE_UNKNOWN_ENV", "A service overrides an environment that the spec does not define.",
     source="design.md#overrides",
+    why="The override would never apply, usually a typo.", fix="Use a name under environments:.",
     examples=spec_examples.OVERRIDE_UNKNOWN_ENV)
 
 SERVICE_DUPLICATE = Rule(
     "SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.",
     source="design.md#services",
+    why="Generated objects would collide.", fix="Give each service its own name.",
     examples=spec_examples.SERVICE_DUPLICATE)
 
 HOST_DUPLICATE = Rule(
     "HOST_DUPLICATE", "Two services of one environment claim the same host.",
     source="gke-behaviour.md#ingress-one-rule-per-host, gke-behaviour.md#managed-certificate-per-host",
+    why="Only one of them would get the traffic.", fix="Give each service its own host.",
     examples=spec_examples.HOST_DUPLICATE)
 
 IAP_NO_MEMBERS = Rule(
     "IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
     source="gke-behaviour.md#iap-enable-and-bind",
+    why="Every request gets 403.", fix="List the groups or users who need access under iap.members.",
     examples=spec_examples.IAP_NO_MEMBERS)
 
 HOST_MULTI_ENV = Rule(
@@ -80,12 +87,6 @@ services:
 services:
 """ + svc("  healthCheck: {path: /healthz}\n"))])
 
-PINNED_NAME_CONFLICT = Rule(
-    "PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or static "
-    "IPs, or two services claim one BackendConfig or certificate.",
-    source="design.md#names-of-adopted-objects",
-    examples=spec_examples.PINNED_NAME_CONFLICT)
-
 
 @dataclass(frozen=True)
 class LoadedSpec:
@@ -103,7 +104,7 @@ class LoadedSpec:
                 self.file, 1, "environments",
                 f"the stack selects environment {show(env)}, which the spec does not define "
                 f"(defined: {known}){hint}; add it under environments: or select another stack",
-                "ENV_UNKNOWN")
+                ENV_UNKNOWN)
         return self.spec.environments[env], self.exposures[env]
 
 
@@ -131,7 +132,7 @@ def missing_pins(document: Document, keep: Kept | None = None) -> dict[int, dict
     do not matter here, except duplicate service names (a pin goes to a name); a spec that does not fit the
     model raises them."""
     checker = _checked(document, keep or {})
-    duplicates = [f for f in checker.findings if f.rule == "SERVICE_DUPLICATE"]
+    duplicates = [f for f in checker.findings if f.rule == SERVICE_DUPLICATE]
     if duplicates:
         raise SpecError(duplicates)
     found: dict[int, dict[str, int | None]] = {index: dict(numbers) for index, numbers in checker.pins.items()}
@@ -161,7 +162,7 @@ def _checked(document: Document, keep: Kept | None = None) -> _Checker:
     """Every rule run over a document that fits the model (SpecError when it does not)."""
     if not isinstance(document.data, dict):
         raise SpecError.single(document.file, document.start_line, "", "a spec is a mapping with "
-                               "environments: and services:", "SPEC_SHAPE")
+                               "environments: and services:", SPEC_SHAPE)
     try:
         spec = Spec.model_validate(document.data)
     except ValidationError as err:
@@ -177,12 +178,12 @@ def _check_size(document: Document, spec: Spec) -> None:
     if envs > MAX_ENVIRONMENTS:
         raise SpecError.single(document.file, document.line_of(("environments",)), "environments",
                                f"{envs:,} environments; iapgen validates every one on every command and takes at "
-                               f"most {MAX_ENVIRONMENTS}: split the spec", "YAML_TOO_LARGE")
+                               f"most {MAX_ENVIRONMENTS}: split the spec", YAML_TOO_LARGE)
     if envs * services > MAX_DEPLOYMENTS:
         raise SpecError.single(document.file, document.line_of(("environments",)), "environments",
                                f"{envs:,} environments x {services:,} services = {envs * services:,} deployments to "
                                f"validate; iapgen takes at most {MAX_DEPLOYMENTS:,}: split the spec",
-                               "YAML_TOO_LARGE")
+                               YAML_TOO_LARGE)
 
 
 class _Checker:
@@ -198,16 +199,16 @@ class _Checker:
         for i, service in enumerate(spec.services):
             self.index_of.setdefault(service.name, i)
 
-    def add(self, loc: Loc, message: str, rule: str) -> None:
+    def add(self, loc: Loc, message: str, rule: Rule) -> None:
         self.findings.append(Finding(self.document.file, self.document.line_of(loc),
                                      field_path(loc, self.document), message, rule))
 
     # --- the Report the modes' checks write to (iapgen/modes/base.py) ---
 
-    def service(self, exposure: Exposure, field: tuple[str, ...], message: str, rule: str) -> None:
+    def service(self, exposure: Exposure, field: tuple[str, ...], message: str, rule: Rule) -> None:
         self.add(self.where(("services", self.index_of[exposure.service.name]), exposure.env, *field), message, rule)
 
-    def environment(self, env: str, field: tuple[str | int, ...], message: str, rule: str) -> None:
+    def environment(self, env: str, field: tuple[str | int, ...], message: str, rule: Rule) -> None:
         self.add(("environments", env, *field), message, rule)
 
     def pin(self, exposure: Exposure, number: int) -> None:
@@ -256,14 +257,14 @@ class _Checker:
                 line = self.document.line_of(("services", first[service.name]))
                 self.add(loc, f"{show(service.name)} is already used by the service at line {line}; "
                          "names generate Kubernetes and GCE objects, so they must be unique",
-                         "SERVICE_DUPLICATE")
+                         SERVICE_DUPLICATE)
             first.setdefault(service.name, index)
             for env_name in service.overrides:
                 if env_name not in self.spec.environments:
                     known = ", ".join(sorted(self.spec.environments))
                     self.add(("services", index, "overrides", env_name),
                              f"overrides environment {show(env_name)}, which is not defined (defined: {known})",
-                             "OVERRIDE_UNKNOWN_ENV")
+                             OVERRIDE_UNKNOWN_ENV)
 
     def effective(self, index: int, service: Service, env_name: str) -> Service | None:
         """The service with the environment's override merged in, or None if that is invalid."""
@@ -275,7 +276,7 @@ class _Checker:
         for key in NOT_OVERRIDABLE:
             if key in override:
                 bad = True
-                self.add((*override_loc, key), f"{key} cannot be overridden per environment", "SPEC_SHAPE")
+                self.add((*override_loc, key), f"{key} cannot be overridden per environment", SPEC_SHAPE)
         if bad:
             return None
         raw = self.document.data["services"][index]
@@ -297,12 +298,12 @@ class _Checker:
             self.add(self.where(loc, env_name, "iap"),
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
-                     "IAP_NO_MEMBERS")
+                     IAP_NO_MEMBERS)
         host = service.host or f"{service.name}.{environment.domain}"
         if service.host is None and rules.check_host(host):
             self.add(self.where(loc, env_name, "name"),
                      f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
-                     "label over 63); set host: explicitly", "HOST_INVALID")
+                     "label over 63); set host: explicitly", HOST_INVALID)
         exposure = Exposure(env_name, environment, service, host, members)
         mode_of(environment).check_exposure(exposure, self)
         return exposure
@@ -313,14 +314,14 @@ class _Checker:
         if hc.port is not None:
             message = rules.check_hc_port(hc.port, service.port, service.target_port)
             if message:
-                self.add(self.where(loc, env_name, "healthCheck", "port"), message, "HC_PORT_NOT_TARGET")
+                self.add(self.where(loc, env_name, "healthCheck", "port"), message, HC_PORT_NOT_TARGET)
         if hc.protocol is not None:
             message = rules.check_hc_protocol(hc.protocol, service.protocol)
             if message:
-                self.add(self.where(loc, env_name, "healthCheck", "protocol"), message, "HC_PROTOCOL_MISMATCH")
+                self.add(self.where(loc, env_name, "healthCheck", "protocol"), message, HC_PROTOCOL_MISMATCH)
         message = rules.check_hc_timeout(hc.timeout_sec, hc.check_interval_sec)
         if message:
-            self.add(self.where(loc, env_name, "healthCheck", "timeoutSec"), message, "HC_TIMEOUT_GT_INTERVAL")
+            self.add(self.where(loc, env_name, "healthCheck", "timeoutSec"), message, HC_TIMEOUT_GT_INTERVAL)
 
     def where(self, loc: Loc, env_name: str, *field: str) -> Loc:
         """The location of a field as the user wrote it: in the override if it set it, else the base."""
@@ -345,7 +346,7 @@ class _Checker:
                 self.service(exposure, (field,),
                              f"host {exposure.host} in {env_name} is already served by {other.service.name}; "
                              "one host can point at one load balancer: give each service its own host",
-                             "HOST_DUPLICATE")
+                             HOST_DUPLICATE)
             by_host.setdefault(exposure.host, exposure)
         environment = self.spec.environments[env_name]
         return mode_of(environment).check_environment(env_name, environment, exposures, self)

@@ -14,6 +14,7 @@ from iapgen.modes.base import DiffService, Rendered, Report, SummaryInput
 from iapgen.operations.doctorkit import PASS, Check, Tools
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
+from iapgen.spec.rules import PORT_RANGE
 
 
 class ExampleEnvironment(Environment):
@@ -31,7 +32,7 @@ class ExampleMode:
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         if exposure.service.port == 22:
-            report.service(exposure, ("port",), "port 22 is not for web traffic", "PORT_RANGE")
+            report.service(exposure, ("port",), "port 22 is not for web traffic", PORT_RANGE)
 
     def check_environment(self, env: str, environment: Environment, exposures: tuple[Exposure, ...],
                           report: Report) -> tuple[Exposure, ...]:

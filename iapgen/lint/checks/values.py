@@ -16,6 +16,8 @@ ANNOTATION_JSON = Rule(
     "ANNOTATION_JSON", "GKE's JSON annotations must parse as the JSON object the controller expects.",
     source="gke-behaviour.md#app-protocols-by-port-name, gke-behaviour.md#neg-exposed-ports-keys, "
     "gke-behaviour.md#backend-config-annotation",
+    why="The controller rejects or ignores an annotation it cannot parse, so the setting never takes effect.",
+    fix="Quote the whole value in YAML and write it as the documented JSON object.",
     examples=[Example("manifest", service_manifest("    cloud.google.com/neg: '{ingress: true}'"),
                                 service_manifest())])
 
@@ -39,6 +41,8 @@ def check_json_object(annotation: str, value: object) -> str | None:
 APP_PROTOCOLS_NUMERIC_KEY = Rule(
     "APP_PROTOCOLS_NUMERIC_KEY", "app-protocols keys are Service port names; GKE ignores numeric keys.",
     source="gke-behaviour.md#app-protocols-by-port-name",
+    why="GKE looks protocols up by Service port name only, so the port stays HTTP.",
+    fix="Name the port and key the annotation by that name.",
     examples=[Example(
         "manifest", service_manifest("    cloud.google.com/neg: '{\"ingress\": true}'\n"
                                      "    cloud.google.com/app-protocols: '{\"443\": \"HTTPS\"}'"),
@@ -61,6 +65,8 @@ def check_app_protocols_numeric(key: str, port_names_by_number: dict[int, str | 
 APP_PROTOCOLS_UNKNOWN_PORT = Rule(
     "APP_PROTOCOLS_UNKNOWN_PORT", "Every app-protocols key must name a port of the Service.",
     source="gke-behaviour.md#app-protocols-by-port-name",
+    why="An entry for a port the Service does not have sets nothing; the real port stays HTTP.",
+    fix="Key the entry by the name of one of the Service's ports.",
     examples=[Example(
         "manifest", service_manifest("    cloud.google.com/neg: '{\"ingress\": true}'\n"
                                      "    cloud.google.com/app-protocols: '{\"http\": \"HTTPS\"}'"),
@@ -81,6 +87,8 @@ NEG_PORT_NOT_SERVICE_PORT = Rule(
     "NEG_PORT_NOT_SERVICE_PORT", "cloud.google.com/neg exposed_ports keys are Service port numbers, never "
     "targetPort.",
     source="gke-behaviour.md#neg-exposed-ports-keys",
+    why="The controller fails to parse the whole annotation, so no NEG is created.",
+    fix="Key exposed_ports by the Service port number.",
     examples=[Example(
         "manifest", service_manifest("    cloud.google.com/neg: '{\"exposed_ports\": {\"8080\": {}}}'"),
         service_manifest("    cloud.google.com/neg: '{\"exposed_ports\": {\"443\": {}}}'"))])
@@ -105,6 +113,8 @@ def check_neg_port(key: str, service_ports: set[int], target_ports: set[int]) ->
 HC_LOGGING_FIELD = Rule(
     "HC_LOGGING_FIELD", "BackendConfig cannot enable health-check logging; only the compute health check can.",
     source="gke-behaviour.md#hc-logging-not-in-backendconfig",
+    why="The controller ignores or rejects the field; health-check logging stays off.",
+    fix="Enable logging on the compute health check, or use HealthCheckPolicy with Gateway.",
     examples=[Example("manifest", backend_config("  healthCheck:\n    type: HTTP\n    logConfig: {enable: true}\n"),
                                  backend_config("  healthCheck:\n    type: HTTP\n"))])
 
@@ -121,6 +131,7 @@ def check_hc_logging_field(field: str) -> str | None:
 LOGGING_SAMPLE_RATE = Rule(
     "LOGGING_SAMPLE_RATE", "BackendConfig logging.sampleRate is a fraction from 0.0 to 1.0.",
     source="gke-behaviour.md#backendconfig-value-ranges",
+    why="The controller rejects other values.", fix="Use a fraction such as 0.5.",
     examples=[Example("manifest", backend_config("  logging: {enable: true, sampleRate: 50}\n"),
                                     backend_config("  logging: {enable: true, sampleRate: 0.5}\n"))])
 
@@ -139,6 +150,8 @@ AFFINITY_TYPES = ("NONE", "CLIENT_IP", "GENERATED_COOKIE")
 BACKENDCONFIG_RANGE = Rule(
     "BACKENDCONFIG_RANGE", "sessionAffinity, cookie TTL and connection draining values must be in range.",
     source="gke-behaviour.md#backendconfig-value-ranges",
+    why="The controller rejects a BackendConfig with out-of-range values and keeps the old settings.",
+    fix="Use a value in the range the finding gives.",
     examples=[Example("manifest", backend_config("  sessionAffinity: {affinityType: COOKIE}\n"),
                                     backend_config("  sessionAffinity: {affinityType: GENERATED_COOKIE}\n"))])
 
@@ -163,6 +176,8 @@ _FRONTEND_CONFIG = ("apiVersion: networking.gke.io/v1beta1\nkind: FrontendConfig
 FRONTENDCONFIG_REDIRECT = Rule(
     "FRONTENDCONFIG_REDIRECT", "FrontendConfig redirectToHttps.responseCodeName must be a known code.",
     source="gke-behaviour.md#frontendconfig-https-redirect",
+    why="The controller rejects an unknown response code.",
+    fix="Use one of the codes the finding lists (MOVED_PERMANENTLY_DEFAULT for 301).",
     examples=[Example(
         "manifest", _FRONTEND_CONFIG + "spec:\n  redirectToHttps: {enabled: true, responseCodeName: '301'}\n",
         _FRONTEND_CONFIG + "spec:\n  redirectToHttps: {enabled: true, responseCodeName: MOVED_PERMANENTLY_DEFAULT}\n")])
@@ -182,6 +197,7 @@ LISTENS_ON_LOCALHOST = Rule(
     "LISTENS_ON_LOCALHOST", "The server must listen on all interfaces: probes and the load balancer reach the Pod "
     "IP.",
     source="gke-behaviour.md#server-listens-on-all-interfaces",
+    why="Probes and the load balancer reach the Pod IP and get connection refused.", fix="Bind 0.0.0.0 (or ::).",
     lint_severity="A warning when the setting names no port and the Pod serves several targeted ports: lint "
     "cannot tell which server it configures.",
     examples=[Example(

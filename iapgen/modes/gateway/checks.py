@@ -8,6 +8,7 @@ from iapgen.modes.base import Report
 from iapgen.modes.gateway.environment import namespace_of
 from iapgen.spec import gateway, naming
 from iapgen.spec.exposure import Exposure
+from iapgen.spec.layout import NAME_TOO_LONG
 from iapgen.spec.models import Environment
 from iapgen.spec.rulebook import Example, Rule
 
@@ -41,7 +42,7 @@ GATEWAY_NAME_RESERVED = Rule(
 def check_exposure(exposure: Exposure, report: Report) -> None:
     message = gateway.check_policy_path(exposure.service.health_check.path)
     if message:
-        report.service(exposure, ("healthCheck", "path"), message, "HC_PATH_GATEWAY")
+        report.service(exposure, ("healthCheck", "path"), message, gateway.HC_PATH_GATEWAY)
     if (exposure.service.namespace == namespace_of(exposure.environment)
             and gateway.route_name(exposure.service.name) == gateway.REDIRECT_ROUTE):
         report.service(exposure, ("name",), f"{exposure.service.name} in the gateway namespace "
@@ -52,7 +53,7 @@ def check_exposure(exposure: Exposure, report: Report) -> None:
     if len(name) > naming.GCE_NAME_MAX:
         report.service(exposure, ("name",), f"the Certificate Manager certificate name {name!r} would be {len(name)} "
                        f"characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or the environment "
-                       "name", "NAME_TOO_LONG")
+                       "name", NAME_TOO_LONG)
 
 
 def check_environment(env: str, environment: Environment, exposures: tuple[Exposure, ...], report: Report) -> None:
@@ -67,4 +68,5 @@ def check_environment(env: str, environment: Environment, exposures: tuple[Expos
     message = gateway.check_iap_client(bool(iap_on), environment.iap.oauth_client_id)
     if message:
         report.environment(env, ("loadBalancer",),
-                           f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})", "GATEWAY_IAP_CLIENT")
+                           f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})",
+                           gateway.GATEWAY_IAP_CLIENT)

@@ -8,8 +8,19 @@ from collections import defaultdict
 
 from iapgen.errors import show
 from iapgen.modes.base import Report
+from iapgen.spec import examples_spec as spec_examples
 from iapgen.spec import layout, pinned, rules
 from iapgen.spec.exposure import Exposure
+from iapgen.spec.layout import INGRESS_CERT_LIMIT, INGRESS_PIN_REQUIRED
+from iapgen.spec.rulebook import Rule
+from iapgen.spec.rules import HOST_INVALID
+
+PINNED_NAME_CONFLICT = Rule(
+    "PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or static "
+    "IPs, or two services claim one BackendConfig or certificate.",
+    source="design.md#names-of-adopted-objects",
+    why="Objects would be shared or split in ways GKE cannot serve.", fix="Give them the same names, or own ones.",
+    examples=spec_examples.PINNED_NAME_CONFLICT)
 
 # The ManagedCertificate CRD caps each domain at 63 characters (docs/gke-behaviour.md#managed-certificate-per-host).
 MANAGED_CERT_DOMAIN_MAX = 63
@@ -24,7 +35,7 @@ def check_exposure(exposure: Exposure, report: Report) -> None:
         # The object would be refused at apply time.
         report.service(exposure, ("host",) if exposure.service.host else ("name",),
                        f"host {show(host)} is {len(host)} characters; a ManagedCertificate (GKE Ingress) takes domains "
-                       f"of at most {MANAGED_CERT_DOMAIN_MAX}: use a shorter host", "HOST_INVALID")
+                       f"of at most {MANAGED_CERT_DOMAIN_MAX}: use a shorter host", HOST_INVALID)
 
 
 def check_environment(env: str, exposures: tuple[Exposure, ...], report: Report) -> tuple[Exposure, ...]:
@@ -40,12 +51,12 @@ def check_environment(env: str, exposures: tuple[Exposure, ...], report: Report)
         numbers.update(placement.numbers)
         for ingress in placement.overfull:
             report.service(by_name[ingress.pinned[MAX_HOSTS_PER_INGRESS]], ("ingress",),
-                           layout.overfull_message(namespace, env, ingress), "INGRESS_CERT_LIMIT")
+                           layout.overfull_message(namespace, env, ingress), INGRESS_CERT_LIMIT)
         first = next((e.ingress_name for e in members if placement.numbers[e.service.name] == 1), "")
         for name, number in placement.to_pin:
             report.pin(by_name[name], number)
             report.service(by_name[name], ("ingress",), layout.pin_message(namespace, env, name, number, first),
-                           "INGRESS_PIN_REQUIRED")
+                           INGRESS_PIN_REQUIRED)
     placed = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)
     placed_by_name = {e.service.name: e for e in placed}
     ingresses = [(e.service.name, e.service.namespace, e.ingress_number, e.service.names.static_ip) for e in placed]
@@ -62,7 +73,7 @@ def check_environment(env: str, exposures: tuple[Exposure, ...], report: Report)
             report.service(members[0], ("names", "ingress"),
                            f"Ingress {number} of namespace {namespace} would be named {members[0].ingress_name!r} like "
                            f"Ingress {taken}: pin names.ingress only on the services of one Ingress",
-                           "PINNED_NAME_CONFLICT")
+                           PINNED_NAME_CONFLICT)
     for members in per_namespace.values():
         _check_pinned_objects(members, report)
     return placed
@@ -78,7 +89,7 @@ def _check_pinned_ingress(members: list[Exposure], report: Report) -> None:
                 report.service(exposure, ("names", field),
                                f"names.{field} is {show(value or 'unset')} but {first.name}, served by the same "
                                f"Ingress, has {show(expected or 'unset')}; the services of one Ingress share its name "
-                               f"and IP, so give them the same names.{field}", "PINNED_NAME_CONFLICT")
+                               f"and IP, so give them the same names.{field}", PINNED_NAME_CONFLICT)
 
 
 def _check_pinned_objects(members: list[Exposure], report: Report) -> None:
@@ -91,7 +102,7 @@ def _check_pinned_objects(members: list[Exposure], report: Report) -> None:
                 report.service(exposure, ("names", field),
                                f"{field} {show(name)} is already the {field} of {owner[name]} in namespace "
                                f"{exposure.service.namespace}; each service needs its own: pin it on one service only",
-                               "PINNED_NAME_CONFLICT")
+                               PINNED_NAME_CONFLICT)
             owner.setdefault(name, exposure.service.name)
 
 

@@ -7,8 +7,16 @@ from iapgen.modes.base import Report
 from iapgen.modes.standalone.environment import StandaloneEnvironment
 from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
-from iapgen.spec.lbrules import STANDALONE_FIELD_MISSING
+from iapgen.spec.layout import NAME_TOO_LONG
 from iapgen.spec.rulebook import Example, Rule
+from iapgen.spec.rules import ZONE_INVALID
+
+STANDALONE_FIELD_MISSING = Rule(
+    "STANDALONE_FIELD_MISSING", "A standalone environment must list its zones and name its network and nodes.",
+    source="gke-behaviour.md#neg-zones, gke-behaviour.md#hc-source-ranges, design.md#environments",
+    why="The stack creates the NEG backends and firewall rule, which need zones and network.",
+    fix="List zones and set network.",
+    examples=[Example("spec", standalone("    network: gke-vpc\n", ""), standalone())])
 
 ZONES_REGIONS = Rule(
     "ZONES_REGIONS", "A standalone environment's zones are all in one region, as a cluster's nodes are.",
@@ -30,7 +38,7 @@ def check_environment(env: str, environment: StandaloneEnvironment, report: Repo
     for field, why in NEEDS:
         if getattr(environment, field) is None:
             report.environment(env, ("loadBalancer",), f"loadBalancer: standalone needs {field}: {why}; add "
-                               f"environments.{env}.{field}", "STANDALONE_FIELD_MISSING")
+                               f"environments.{env}.{field}", STANDALONE_FIELD_MISSING)
     nodes = environment.nodes
     if nodes is not None and (nodes.tags is None) == (nodes.service_account is None):
         report.environment(env, ("nodes",), "nodes names the cluster's nodes by tags or by serviceAccount: set "
@@ -39,7 +47,7 @@ def check_environment(env: str, environment: StandaloneEnvironment, report: Repo
     for index, zone in enumerate(environment.zones or ()):
         if zone in seen:
             report.environment(env, ("zones", index), f"{zone} is listed twice; a backend service takes each NEG "
-                               "once, so list every zone once", "ZONE_INVALID")
+                               "once, so list every zone once", ZONE_INVALID)
         seen.add(zone)
     regions = sorted({zone.rsplit("-", 1)[0] for zone in environment.zones or ()})
     if len(regions) > 1:
@@ -54,4 +62,4 @@ def check_exposure(exposure: Exposure, report: Report) -> None:
     if len(neg_name) > naming.GCE_NAME_MAX:
         report.service(exposure, ("name",), f"the NEG, backend service and health check name {neg_name!r} would be "
                        f"{len(neg_name)} characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or "
-                       "the environment name", "NAME_TOO_LONG")
+                       "the environment name", NAME_TOO_LONG)
