@@ -206,14 +206,15 @@ def test_an_apex_host_renders_and_gets_its_certificate_in_every_mode(plan_for: A
 HOSTS = ["mindmend.xyz", "www.mindmend.xyz", "nvdh.dev", "bakery.co.uk", "orders.bakery.co.uk", "co.uk",
          "myapp.github.io", "argocd.acme.example", "a.b.c.acme.example", "x" * 60 + ".example"]
 
+CHOICES = [("--domain", "xyz"), ("--domain", "acme.example"), ("--project", "p"), ("--env", "staging"),
+           ("--domain", "platform-engineering-europe-west.internal-tools.acme.example")]
+
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hosts=st.lists(st.sampled_from(HOSTS), min_size=1, max_size=3, unique=True),
        standalone=st.sampled_from([None, "jobs", "a-rather-long-batch-worker-name"]),
-       namespace=st.sampled_from(["site", "a-namespace-name-long-enough-to-overflow-a-static-ip-name"]),
-       flags=st.lists(st.sampled_from([("--domain", "xyz"), ("--domain", "acme.example"),
-                                       ("--domain", "platform-engineering-europe-west.internal-tools.acme.example"),
-                                       ("--project", "p"), ("--env", "staging")]), max_size=2, unique_by=lambda f: f[0]))
+       namespace=st.sampled_from(["site", "Not_A_Namespace", "a-namespace-long-enough-to-overflow-a-static-ip-name"]),
+       flags=st.lists(st.sampled_from(CHOICES), max_size=2, unique_by=lambda f: f[0]))
 def test_no_import_writes_a_spec_check_refuses(tmp_path_factory: pytest.TempPathFactory,
                                                monkeypatch: pytest.MonkeyPatch, hosts: list[str],
                                                standalone: str | None, namespace: str,

@@ -78,6 +78,9 @@ def run(paths: list[str], options: Options, stdin: bytes | None = None) -> Impor
             raise ImportUsageError(str(err)) from None
         except prewrite.Unfit as err:
             unfit = [e for e in entries if e.name in err.refused]
+            if not unfit:  # a finding at a service import did not write: never loop on it
+                raise ImportUsageError(f"the spec import built is refused ({err}); this is a bug in iapgen import, "
+                                       "please report it") from None
             refused += [Skipped(e.app.service.ref, err.refused[e.name]) for e in unfit]
             apps = [a for a in apps if all(a is not e.app for e in unfit)]
     skipped += more + refused
