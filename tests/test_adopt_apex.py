@@ -71,6 +71,8 @@ def rendered(tmp_path: Path, spec: Path) -> list[dict[str, Any]]:
 
 SHAPES = {
     "one apex host": ([("mindmend", "mindmend.xyz")], "mindmend.xyz"),
+    "one apex host under dev": ([("nvdh", "nvdh.dev")], "nvdh.dev"),
+    "one apex host under io": ([("nitroboost", "nitroboost.io")], "nitroboost.io"),
     "hosts sharing an apex": ([("app", "app.nvdh.dev"), ("api", "api.nvdh.dev")], "nvdh.dev"),
     "an apex and its subdomains": ([("site", "nitroboost.io"), ("www", "www.nitroboost.io"),
                                     ("status", "status.nitroboost.io")], "nitroboost.io"),
