@@ -63,7 +63,7 @@ def run(paths: list[str], options: Options, stdin: bytes | None = None) -> Impor
     while True:  # each round adopts fewer apps: those the spec refuses for what they carry are left out
         entries, more = specgen.build(ctx, apps, options.env)
         if not entries:
-            raise ImportUsageError(f"no app can be adopted: {refused[0].ref} {refused[0].reason}" if refused else
+            raise ImportUsageError(f"no app can be adopted: {refused[0].ref}: {refused[0].reason}" if refused else
                                    "found no app exposed through a GKE Ingress (host -> Service) or a standalone "
                                    "NEG (cloud.google.com/neg exposed_ports) in the inputs")
         environment, env_comments = _environment(entries, options)
