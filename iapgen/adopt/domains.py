@@ -64,8 +64,6 @@ def guess(hosts: list[str]) -> Guess | None:
     apex = len(common) < base.count(".") + 1  # only when base itself is one of the hosts
     if apex:
         domain = base
-    others = sorted(set(counts) - {base})
-    if apex:
         why = f"the apex host {base} (its parent {base.split('.', 1)[1]} is a public suffix)"
     elif len(group) == 1:
         why = f"the parent of the host {group[0]}"
