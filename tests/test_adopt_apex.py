@@ -6,6 +6,8 @@ apex with subdomains, a host under a public suffix such as co.uk)."""
 
 from __future__ import annotations
 
+import importlib
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iapgen.adopt.domains import guess, registrable
+from iapgen.adopt import domains
+from iapgen.adopt.domains import guess
 from iapgen.spec.validate import load_spec
 from tests.conftest import Plan, base_spec, run_cli, service
 
@@ -123,8 +126,15 @@ def test_a_guessed_domain_is_never_above_the_registrable_domain(hosts: list[str]
     assert (found.domain if found else None) == domain
 
 
-def test_public_suffixes_come_from_the_shipped_list_not_the_network() -> None:
-    # tests/offline_only.py refuses any connection off this machine, so these answers are the package's own list.
+def test_public_suffixes_come_from_the_shipped_list_not_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_network(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the Public Suffix List must not be fetched")
+
+    for name in ("connect", "connect_ex"):
+        monkeypatch.setattr(socket.socket, name, no_network)
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    importlib.reload(domains)  # a fresh module: the list is read again, with the network refused
+    registrable = domains.registrable
     assert registrable("www.bbc.co.uk") == "bbc.co.uk"
     assert registrable("co.uk") is None
     assert registrable("city.kawasaki.jp") == "city.kawasaki.jp"  # an exception rule of the list
