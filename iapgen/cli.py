@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     adopt.add_argument("--project", help="GCP project id (default: the spec's, else gcp:project of "
                        "Pulumi.<env>.yaml here)")
     adopt.add_argument("--domain", help="the environment's domain (default: the spec's, else the adopted hosts' "
-                       "common suffix)")
+                       "common suffix, never above their registrable domain: mindmend.xyz, not xyz)")
     adopt.add_argument("--member", action="append", default=[], metavar="PRINCIPAL",
                        help="IAP member of the environment, e.g. group:sre@acme.example (repeat for more; default: "
                        "the spec's)")

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from components.program import build
-from iapgen.adopt import compare, specgen
-from iapgen.adopt.discover import find_apps
+from iapgen.adopt import compare, domains, prewrite, specgen
+from iapgen.adopt.discover import Skipped, find_apps
 from iapgen.adopt.yamlout import spec_text
 from iapgen.errors import Finding, SpecError
 from iapgen.lint import checks
@@ -24,7 +24,7 @@ from iapgen.render.command import kubernetes_object, ordered
 from iapgen.render.offline import run_offline
 from iapgen.render.stackconfig import DEFAULT_PROJECT, stack_config
 from iapgen.spec.models import Environment
-from iapgen.spec.validate import load_spec, validate_document
+from iapgen.spec.validate import load_spec
 from iapgen.spec.yamlsource import parse_all
 from iapgen.templating import render_template
 
@@ -58,18 +58,32 @@ def run(paths: list[str], options: Options, stdin: bytes | None = None) -> Impor
         raise SpecError(loaded.findings)
     ctx = checks.Context(loaded.objects)
     apps, skipped = find_apps(ctx)
-    entries, more = specgen.build(ctx, apps, options.env)
-    skipped += more
-    if not entries:
-        raise ImportUsageError("found no app exposed through a GKE Ingress (host -> Service) or a standalone NEG "
-                               "(cloud.google.com/neg exposed_ports) in the inputs")
-    environment, env_comments = _environment(entries, options)
     sources = ", ".join(p if p != "-" else "standard input" for p in paths)
-    text = spec_text([f"Written by iapgen import from {sources} for environment {options.env}.",
-                      "Read report.md before deploying: it lists what adoption changes and what it cannot keep."],
-                     options.env, environment, env_comments, entries)
-    # Validated and rendered from memory: nothing is written outside --out, not even a temporary file.
-    loaded_spec = validate_document(parse_all(text, "services.yaml")[0])
+    refused: list[Skipped] = []
+    while True:  # each round adopts fewer apps: those the spec refuses for what they carry are left out
+        entries, more = specgen.build(ctx, apps, options.env)
+        if not entries:
+            raise ImportUsageError(f"no app can be adopted: {refused[0].ref}: {refused[0].reason}" if refused else
+                                   "found no app exposed through a GKE Ingress (host -> Service) or a standalone "
+                                   "NEG (cloud.google.com/neg exposed_ports) in the inputs")
+        environment, env_comments = _environment(entries, options)
+        text = spec_text([f"Written by iapgen import from {sources} for environment {options.env}.",
+                          "Read report.md before deploying: it lists what adoption changes and what it cannot "
+                          "keep."], options.env, environment, env_comments, entries)
+        # Validated and rendered from memory: nothing is written outside --out, not even a temporary file.
+        try:
+            loaded_spec = prewrite.validated(text, options.env, environment, env_comments)
+            break
+        except prewrite.ChoiceError as err:
+            raise ImportUsageError(str(err)) from None
+        except prewrite.Unfit as err:
+            unfit = [e for e in entries if e.name in err.refused]
+            if not unfit:  # a finding at a service import did not write: never loop on it
+                raise ImportUsageError(f"the spec import built is refused ({err}); this is a bug in iapgen import, "
+                                       "please report it") from None
+            refused += [Skipped(e.app.service.ref, err.refused[e.name]) for e in unfit]
+            apps = [a for a in apps if all(a is not e.app for e in unfit)]
+    skipped += more + refused
     run_ = run_offline(lambda: build(loaded_spec), project=DEFAULT_PROJECT, stack=options.env,
                        config={"iapgen:spec": "services.yaml"}, secret_keys=[])
     objects = [o for o in (kubernetes_object(r) for r in ordered(run_.resources)) if o is not None]
@@ -101,11 +115,16 @@ def _environment(entries: list[specgen.Entry], options: Options) -> tuple[dict[s
         raise ImportUsageError(f"say which GCP project {options.env} runs in: --project PROJECT_ID (or run in the "
                                f"Pulumi project, whose services.yaml or Pulumi.{options.env}.yaml names it)")
     hosts = [str(e.values["host"]) for e in entries if "host" in e.values]
-    domain = options.domain or (known.domain if known else None) or _common_domain(hosts)
+    domain = options.domain or (known.domain if known else None)
+    comments["domain"] = "from --domain" if options.domain else where
     if not domain:
-        raise ImportUsageError("no adopted app has a host to take the domain from: pass --domain DOMAIN")
-    comments["domain"] = "from --domain" if options.domain else where if known else \
-        "GUESSED: the hosts' common suffix; only services without host use it"
+        guessed = domains.guess(hosts)
+        if guessed is None:
+            why = "no adopted app has a host" if not hosts else "every adopted host is a public suffix itself"
+            raise ImportUsageError(f"{why}, so there is no domain to guess for services without a host: pass "
+                                   "--domain DOMAIN")
+        domain = guessed.domain
+        comments["domain"] = f"GUESSED: {guessed.why}; only services without host use it"
     environment: dict[str, Any] = {"project": project, "domain": domain}
     members = list(options.members) or (list(known.iap.members) if known else [])
     on = [e.name for e in entries if e.values.get("iap", {}).get("enabled", True)]
@@ -127,20 +146,6 @@ def _known_environment(options: Options) -> Environment | None:
         return load_spec(options.spec).spec.environments.get(options.env)
     except SpecError:
         return None  # `iapgen check` reports it; import does not need it
-
-
-def _common_domain(hosts: list[str]) -> str | None:
-    if not hosts:
-        return None
-    parts = [h.split(".")[::-1] for h in hosts]
-    common = []
-    for labels in zip(*parts, strict=False):
-        if len(set(labels)) != 1:
-            break
-        common.append(labels[0])
-    if len(common) >= min(len(p) for p in parts):  # one host only, or one host is the suffix: its parent
-        common = common[: min(len(p) for p in parts) - 1]
-    return ".".join(reversed(common)) if len(common) >= 2 else hosts[0].split(".", 1)[-1]
 
 
 def _lint_changes(live: list[Obj], rendered: list[dict[str, Any]]) -> tuple[list[Finding], list[Finding]]:
