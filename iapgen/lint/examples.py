@@ -68,14 +68,17 @@ def standalone(replace: str = "", by: str = "", services: str = "") -> str:
 
 
 def plan(check: dict[str, Any] | None = None, backend: dict[str, Any] | None = None,
-         neg: str = "iapgen-dev-web") -> str:
+         neg: str = "iapgen-dev-web", frontend: dict[str, dict[str, Any]] | None = None) -> str:
     """A plan.json of `iapgen render` for one standalone service: its Service, health check and backend
-    service, with fields of the health check and backend service replaced (None removes one)."""
+    service, with fields of the health check and backend service replaced (None removes one). With `frontend`
+    (fields replaced per resource type, {} for none), also its forwarding rule, proxy, URL map, health-check
+    firewall rule and IAP grant."""
     hc: dict[str, Any] = {"name": "iapgen-dev-web", "project": "acme-dev", "logConfig": {"enable": True},
                           "httpsHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": "/healthz"}}
     bs: dict[str, Any] = {
         "name": "iapgen-dev-web", "project": "acme-dev", "loadBalancingScheme": "EXTERNAL_MANAGED",
         "protocol": "HTTPS", "healthChecks": "projects/acme-dev/global/healthChecks/iapgen-dev-web",
+        "iap": {"enabled": True},
         "backends": [{"group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web",
                       "balancingMode": "RATE", "maxRatePerEndpoint": 1}]}
     svc = {"apiVersion": "v1", "kind": "Service",
@@ -83,7 +86,10 @@ def plan(check: dict[str, Any] | None = None, backend: dict[str, Any] | None = N
                "cloud.google.com/neg": json.dumps({"exposed_ports": {"443": {"name": neg}}})}},
            "spec": {"type": "ClusterIP", "selector": {"app": "web"},
                     "ports": [{"name": "https", "port": 443, "targetPort": 8080, "protocol": "TCP"}]}}
-    for inputs, changes in ((hc, check or {}), (bs, backend or {})):
+    front = ({kind: {**inputs, "project": "acme-dev"} for kind, inputs in FRONTEND.items()}
+             if frontend is not None else {})
+    for inputs, changes in ((hc, check or {}), (bs, backend or {}),
+                            *((front[kind], changes) for kind, changes in (frontend or {}).items())):
         for key, value in changes.items():
             if value is None:
                 inputs.pop(key, None)
@@ -91,8 +97,29 @@ def plan(check: dict[str, Any] | None = None, backend: dict[str, Any] | None = N
                 inputs[key] = value
     entries = [("kubernetes:core/v1:Service", "web-service", svc),
                ("gcp:compute/healthCheck:HealthCheck", "web-health-check", hc),
-               ("gcp:compute/backendService:BackendService", "web-backend-service", bs)]
+               ("gcp:compute/backendService:BackendService", "web-backend-service", bs),
+               *((kind, kind.rsplit(":", 1)[-1].lower(), inputs) for kind, inputs in front.items())]
     return json.dumps([{"type": t, "name": n, "parent": "web", "inputs": i} for t, n, i in entries], indent=1) + "\n"
+
+
+# The frontend of plan(frontend=...): an HTTPS forwarding rule to the web backend, Google's health-check
+# firewall rule and one IAP grant.
+FRONTEND: dict[str, dict[str, Any]] = {
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": {
+        "name": "iapgen-dev-https", "loadBalancingScheme": "EXTERNAL_MANAGED", "portRange": "443",
+        "target": "projects/acme-dev/global/targetHttpsProxies/iapgen-dev"},
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy": {"name": "iapgen-dev",
+                                                      "urlMap": "projects/acme-dev/global/urlMaps/iapgen-dev"},
+    "gcp:compute/uRLMap:URLMap": {"name": "iapgen-dev",
+                                  "defaultService": "projects/acme-dev/global/backendServices/iapgen-dev-web"},
+    "gcp:compute/firewall:Firewall": {"name": "iapgen-dev-health-checks", "network": "gke-vpc",
+                                      "direction": "INGRESS", "allows": [{"protocol": "tcp", "ports": ["8080"]}],
+                                      "sourceRanges": ["35.191.0.0/16", "130.211.0.0/22"]},
+    "gcp:iap/webBackendServiceIamMember:WebBackendServiceIamMember": {
+        "webBackendService": "iapgen-dev-web", "role": "roles/iap.httpsResourceAccessor",
+        "member": "group:eng@acme.example"},
+}
+FORWARDING_RULE, _, _, FIREWALL, IAP_MEMBER = FRONTEND
 
 
 def two_standalone_envs(second_project: str) -> str:
@@ -291,6 +318,11 @@ EXAMPLES: dict[str, list[Example]] = {
     "GCP_NEG_BACKEND_RATE": [Example("manifest", plan(backend={"backends": [{
         "group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web"}]}), plan())],
     "GCP_NEG_NOT_EXPOSED": [Example("manifest", plan(neg="iapgen-dev-website"), plan())],
+    "GCP_BACKEND_IAP_OFF": [Example("manifest", plan(backend={"iap": None}), plan())],
+    "GCP_LB_SCHEME_MISMATCH": [Example("manifest", plan(frontend={FORWARDING_RULE: {"loadBalancingScheme": "EXTERNAL"}}),
+                                       plan(frontend={}))],
+    "GCP_FIREWALL_HC_RANGES": [Example("manifest", plan(frontend={FIREWALL: {"sourceRanges": ["35.191.0.0/16"]}}),
+                                       plan(frontend={}))],
     "LB_MODE_INVALID": [Example("spec", standalone("loadBalancer: standalone", "loadBalancer: neg"), standalone())],
     "ZONE_INVALID": [
         Example("spec", standalone("[europe-west1-b, europe-west1-c]", "[europe-west1]"), standalone()),
@@ -392,9 +424,12 @@ EXAMPLES: dict[str, list[Example]] = {
                                      stack_config="config:\n  gcp:project: acme-dev\n",
                                      good_stack_config="config:\n  gcp:project: acme-dev\n  iapgen:oauthClientSecret:\n    secure: v1:AAAABBBBCCCC\n")],
     "IAP_PUBLIC_MEMBER": [Example("service", svc("  healthCheck: {path: /healthz}\n  iap: {members: [allUsers]}\n"),
-                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [group:eng@acme.example]}\n"))],
+                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [group:eng@acme.example]}\n")),
+                          Example("manifest", plan(frontend={IAP_MEMBER: {"member": "allUsers"}}), plan(frontend={}))],
     "IAP_MEMBER_PREFIX": [Example("service", svc("  healthCheck: {path: /healthz}\n  iap: {members: [alice@acme.example]}\n"),
-                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [user:alice@acme.example]}\n"))],
+                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [user:alice@acme.example]}\n")),
+                          Example("manifest", plan(frontend={IAP_MEMBER: {"member": "alice@acme.example"}}),
+                                  plan(frontend={}))],
     "IAP_DISABLED_NO_REASON": [Example("service", svc("  healthCheck: {path: /healthz}\n  iap: {enabled: false}\n"),
                                        svc("  healthCheck: {path: /healthz}\n  iap: {enabled: false, reason: "
                                            "public status page}\n"))],

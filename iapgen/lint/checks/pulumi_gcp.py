@@ -8,6 +8,7 @@ exposes (a hand-edited annotation or a renamed service would leave the backend p
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -15,7 +16,8 @@ from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.manifests import PLAN_TYPES, Obj
 from iapgen.spec import rules
 
-HEALTH_CHECK, BACKEND_SERVICE = PLAN_TYPES
+HEALTH_CHECK, BACKEND_SERVICE, FORWARDING_RULE, HTTP_PROXY, HTTPS_PROXY, URL_MAP, FIREWALL = PLAN_TYPES[:7]
+IAP_GRANTS = PLAN_TYPES[7:]
 BLOCKS = {"httpHealthCheck": "HTTP", "httpsHealthCheck": "HTTPS", "http2HealthCheck": "HTTP2",
           "tcpHealthCheck": "TCP", "sslHealthCheck": "SSL", "grpcHealthCheck": "GRPC",
           "grpcTlsHealthCheck": "GRPC_WITH_TLS"}
@@ -31,6 +33,14 @@ rules._register("GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balan
                 rules.WARNING)
 rules._register("GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
                 "max_rate_per_endpoint.", "gke-behaviour.md#neg-backends-rate")
+rules._register("GCP_BACKEND_IAP_OFF", "A backend service of an external load balancer does not turn IAP on, so "
+                "anyone on the internet reaches the app.", "gke-behaviour.md#iap-enable-and-bind, "
+                "gke-behaviour.md#lb-scheme-explicit", rules.WARNING)
+rules._register("GCP_LB_SCHEME_MISMATCH", "A global forwarding rule and a backend service its URL map routes to "
+                "have different load-balancing schemes (EXTERNAL beside EXTERNAL_MANAGED).",
+                "gke-behaviour.md#lb-scheme-explicit")
+rules._register("GCP_FIREWALL_HC_RANGES", "A firewall rule for Google's health checks must allow both of their "
+                "source ranges, 35.191.0.0/16 and 130.211.0.0/22.", "gke-behaviour.md#hc-source-ranges")
 rules._register("GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
                 "gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys")
 
@@ -128,4 +138,103 @@ def _lint_backend_health_check(ctx: Context, backend: Obj, protocol: str, negs: 
                 if message:
                     report.add(check, (key, "port"), "HC_PORT_NOT_TARGET", f"health check {check.name}: {message} "
                                "(or use port_specification USE_SERVING_PORT)")
+                break
+
+
+def _scheme(resource: Obj) -> str:
+    """The load-balancing scheme in effect: the provider's default (EXTERNAL_MANAGED) when unset."""
+    return str(resource.data.get("loadBalancingScheme") or "EXTERNAL_MANAGED")
+
+
+@linter(BACKEND_SERVICE)
+def lint_backend_iap(ctx: Context, backend: Obj, report: Report) -> None:
+    if not _scheme(backend).startswith("EXTERNAL"):
+        return
+    iap = backend.data.get("iap")
+    if not (isinstance(iap, dict) and iap.get("enabled") is True):
+        report.add(backend, ("iap",) if isinstance(iap, dict) else (), "GCP_BACKEND_IAP_OFF",
+                   f"backend service {backend.name} serves an external load balancer ({_scheme(backend)}) without "
+                   "IAP, so anyone on the internet reaches it: set iap.enabled = true and grant "
+                   "roles/iap.httpsResourceAccessor to the people who need it")
+
+
+def _named(ctx: Context, kinds: tuple[str, ...], reference: Any, near: Obj) -> Obj | None:
+    """The resource of `kinds` a self-link, id or name points at, in `near`'s plan."""
+    name = str(reference or "").rstrip("/").rsplit("/", 1)[-1]
+    return next((o for kind in kinds for o in ctx.by_kind.get(kind, []) if o.name == name and o.doc is near.doc),
+                None)
+
+
+def _url_map_services(url_map: Obj) -> list[Any]:
+    found = [url_map.data.get("defaultService")]
+    for matcher in url_map.data.get("pathMatchers") or []:
+        if isinstance(matcher, dict):
+            found.append(matcher.get("defaultService"))
+            for rules_key in ("pathRules", "routeRules"):
+                found += [r.get("service") for r in matcher.get(rules_key) or [] if isinstance(r, dict)]
+    return [service for service in found if service]
+
+
+@linter(FORWARDING_RULE)
+def lint_forwarding_rule(ctx: Context, rule: Obj, report: Report) -> None:
+    scheme = _scheme(rule)
+    proxy = _named(ctx, (HTTPS_PROXY, HTTP_PROXY), rule.data.get("target"), rule)
+    url_map = _named(ctx, (URL_MAP,), proxy.data.get("urlMap"), proxy) if proxy is not None else None
+    if url_map is None or scheme not in ("EXTERNAL", "EXTERNAL_MANAGED"):
+        return
+    for reference in _url_map_services(url_map):
+        backend = _named(ctx, (BACKEND_SERVICE,), reference, url_map)
+        if backend is not None and _scheme(backend) in ("EXTERNAL", "EXTERNAL_MANAGED") and _scheme(backend) != scheme:
+            report.add(rule, ("loadBalancingScheme",), "GCP_LB_SCHEME_MISMATCH",
+                       f"forwarding rule {rule.name} is {scheme} but backend service {backend.name} (through "
+                       f"{proxy.name if proxy else '?'} and URL map {url_map.name}) is {_scheme(backend)}; "
+                       "the load balancer rejects the pair: set load_balancing_scheme the same on both "
+                       "(EXTERNAL_MANAGED for a new load balancer)")
+
+
+HC_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+
+
+def _networks(values: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    found = []
+    for value in values if isinstance(values, list) else []:
+        try:
+            found.append(ipaddress.ip_network(str(value), strict=False))
+        except ValueError:
+            continue
+    return found
+
+
+@linter(FIREWALL)
+def lint_firewall(ctx: Context, firewall: Obj, report: Report) -> None:
+    """A rule is for health checks when it names one of Google's ranges, or says so in its name or description."""
+    if str(firewall.data.get("direction") or "INGRESS") != "INGRESS" or firewall.data.get("denies"):
+        return
+    sources = _networks(firewall.data.get("sourceRanges"))
+    ranges = [ipaddress.ip_network(r) for r in HC_RANGES]
+    said = any("health" in str(firewall.data.get(key) or "").lower() for key in ("name", "description"))
+    if not (said or any(s.overlaps(r) for s in sources for r in ranges if s.version == r.version)):
+        return
+    missing = [str(r) for r in ranges if not any(s.version == r.version and r.subnet_of(s) for s in sources)]  # type: ignore[arg-type]
+    if missing:
+        report.add(firewall, ("sourceRanges",), "GCP_FIREWALL_HC_RANGES",
+                   f"firewall {firewall.name} lets health checks in but not from {', '.join(missing)}; Google probes "
+                   "come from both 35.191.0.0/16 and 130.211.0.0/22, and endpoints probed from a blocked one "
+                   "report TIMEOUT: list both in source_ranges")
+
+
+@linter(*IAP_GRANTS)
+def lint_iap_grant(ctx: Context, grant: Obj, report: Report) -> None:
+    many = grant.data.get("members")
+    members = [("member", grant.data.get("member"))] if "member" in grant.data else [
+        (("members", i), m) for i, m in enumerate(many if isinstance(many, list) else [])]
+    for loc, member in members:
+        if not isinstance(member, str):
+            continue
+        for rule_id, check in (("IAP_PUBLIC_MEMBER", rules.check_member_public),
+                               ("IAP_MEMBER_PREFIX", rules.check_member_prefix)):
+            message = check(member)
+            if message:
+                report.add(grant, loc if isinstance(loc, tuple) else (loc,), rule_id,
+                           f"{grant.kind.rsplit(':', 1)[-1]} {grant.name}: {message}")
                 break
