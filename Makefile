@@ -29,7 +29,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check components iapgen tests bench __main__.py
+	$(BIN)/ruff check components iapgen tests bench policy __main__.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
