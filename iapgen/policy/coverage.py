@@ -9,8 +9,7 @@ rule's manifest examples through the pack, so a new rule is either caught by its
 
 from __future__ import annotations
 
-from iapgen.lint import checks  # noqa: F401 (importing it registers the manifest rules)
-from iapgen.spec import rules
+from iapgen.spec.rulebook import Rule, load_all
 
 STACK_RULES = frozenset({
     # references between Kubernetes objects
@@ -70,6 +69,6 @@ NOT_JUDGED: dict[str, str] = {
 }
 
 
-def judged_rules() -> list[rules.Rule]:
+def judged_rules() -> list[Rule]:
     """The rules the pack has a policy for, by id."""
-    return [rule for rule_id, rule in sorted(rules.CATALOGUE.items()) if rule_id not in NOT_JUDGED]
+    return [rule for rule_id, rule in sorted(load_all().items()) if rule_id not in NOT_JUDGED]

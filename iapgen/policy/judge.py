@@ -22,6 +22,7 @@ from typing import Any, SupportsIndex
 from iapgen.lint import checks
 from iapgen.lint.checks.context import Report
 from iapgen.lint.manifests import Obj, plan_object
+from iapgen.spec.rulebook import Rule
 from iapgen.spec.yamlsource import Document
 
 # Kubernetes type tokens of components, not objects: their children are registered as resources of their own.
@@ -236,7 +237,7 @@ class _Judgement(Report):
     reads: Reads = field(default_factory=Reads)
     uncertain: set[int] = field(default_factory=set)
 
-    def add(self, obj: Obj, loc: tuple[Any, ...], rule: str, message: str, severity: str | None = None) -> None:
+    def add(self, obj: Obj, loc: tuple[Any, ...], rule: Rule, message: str, severity: str | None = None) -> None:
         super().add(obj, loc, rule, message, severity)
         if self.reads.unknown:
             self.uncertain.add(len(self.findings) - 1)

@@ -29,7 +29,7 @@ from pulumi_policy import proxy as policy_proxy
 
 from iapgen.policy.coverage import STACK_RULES, judged_rules
 from iapgen.policy.judge import UNKNOWN, Resource, Verdict, judge
-from iapgen.spec import rules
+from iapgen.spec import rulebook as rules
 
 PACK_NAME = "iapgen"
 HELP_URI = "https://github.com/iapgen/iapgen/blob/main/docs/rules.md"
@@ -108,7 +108,7 @@ def policy(rule: rules.Rule) -> Policy:
     """The policy of one rule: named by its id, enforced by its severity."""
     common: dict[str, Any] = {
         "name": rule.id, "description": rule.summary, "enforcement_level": ENFORCEMENT[rule.severity],
-        "url": f"{HELP_URI}#{rule.id.lower()}", "tags": ["iapgen", "gke"]}
+        "url": f"{HELP_URI}#{rule.id.lower()}", "tags": ["iapgen", "gke"], "remediation_steps": rule.fix or None}
     if rule.id in STACK_RULES:
         return StackValidationPolicy(validate=stack_validation(rule), **common)
     return ResourceValidationPolicy(validate=resource_validation(rule), **common)

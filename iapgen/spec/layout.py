@@ -17,9 +17,48 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from iapgen.examplekit import svc
 from iapgen.spec import naming
+from iapgen.spec.rulebook import Example, Rule
 
 HOSTS_PER_INGRESS = 15  # certificates per target HTTPS proxy (gke-behaviour.md#target-proxy-certificate-limit)
+
+
+NAME_TOO_LONG = Rule(
+    "NAME_TOO_LONG", "A generated object name would exceed 63 characters.",
+    source="gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip, "
+    "gke-behaviour.md#neg-custom-names",
+    examples=[Example("service", svc("  healthCheck: {path: /healthz}\n").replace(
+        "namespace: argocd", "namespace: argocd-" + "x" * 50),
+        svc("  healthCheck: {path: /healthz}\n"))])
+
+INGRESS_CERT_LIMIT = Rule(
+    "INGRESS_CERT_LIMIT", "More services pinned to one Ingress than it can hold certificates for (15).",
+    source="gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout",
+    examples=[Example("service", "".join(svc("  healthCheck: {path: /healthz}\n  ingress: 2\n").replace(
+        "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
+            f"  healthCheck: {{path: /healthz}}\n  ingress: {2 + i // 15}\n").replace(
+            "name: argocd", f"name: app{i}") for i in range(16)))])
+
+INGRESS_PIN_REQUIRED = Rule(
+    "INGRESS_PIN_REQUIRED", "A service past the 15 hosts of its namespace's first Ingress does not say which "
+    "Ingress serves it (ingress: N).",
+    source="gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout",
+    examples=[Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+        "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
+            "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+            "name: argocd", f"name: app{i}") for i in range(16)))])
+
+NAME_COLLISION = Rule(
+    "NAME_COLLISION", "Two Ingresses of one environment would get the same static IP name.",
+    source="gke-behaviour.md#gce-and-kubernetes-names, design.md#ingress-layout",
+    examples=[Example("service", "".join(svc(
+        "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+        "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-2"),
+        "".join(svc("  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+            "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-b"))])
 
 
 @dataclass(frozen=True)
@@ -96,9 +135,9 @@ def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | Non
             problems.append((service, f"the static IP name {name!r} of namespace {namespace}'s Ingress {number} is "
                              f"also that of namespace {first[0]}'s Ingress {first[1]} in {env}; GCE names are "
                              "project-wide: rename one namespace, or pin this service to another Ingress (ingress:)",
-                             "NAME_COLLISION"))
+                             NAME_COLLISION))
         elif len(name) > naming.GCE_NAME_MAX and name not in too_long:
             too_long.add(name)
             problems.append((service, f"the static IP name {name!r} would be {len(name)} characters (GCE allows "
-                             f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG"))
+                             f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", NAME_TOO_LONG))
     return problems

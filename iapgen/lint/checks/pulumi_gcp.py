@@ -1,9 +1,11 @@
-"""Rules for the pulumi-gcp side of a load balancer the stack owns, as `iapgen render` writes it to plan.json.
+"""Rules for pulumi-gcp load-balancer resources, as `iapgen render` writes them to plan.json and as the policy
+pack (iapgen.policy) receives them from any Pulumi program.
 
-`iapgen lint build/<env>/` reads the plan's health checks and backend services next to the rendered
-Services: the health check has one protocol block and logging on, speaks the backend's protocol and
-probes the container port; each NEG backend is RATE-balanced and names a NEG some Service of the plan
-exposes (a hand-edited annotation or a renamed service would leave the backend pointing at nothing).
+`iapgen lint build/<env>/` reads the plan's health checks, backend services, forwarding rules, proxies, URL maps,
+firewall rules and IAP grants next to the rendered Services: the health check has one protocol block and logging
+on, speaks the backend's protocol and probes the container port; each NEG backend is RATE-balanced and names a
+NEG some Service of the plan exposes; an external backend has IAP on and the scheme of the forwarding rule that
+reaches it; a health-check firewall rule allows both of Google's ranges; no IAP grant goes to allUsers.
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import ipaddress
 import json
 from typing import Any
 
+from iapgen.examplekit import FIREWALL as FIREWALL_EXAMPLE
+from iapgen.examplekit import FORWARDING_RULE as FORWARDING_RULE_EXAMPLE
+from iapgen.examplekit import plan
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.manifests import PLAN_TYPES, Obj
-from iapgen.spec import rules
+from iapgen.spec import iaprules, rules
+from iapgen.spec.rulebook import WARNING, Example, Rule, rule_of
+from iapgen.spec.rules import HC_PORT_NOT_TARGET, HC_PROTOCOL_MISMATCH
 
 HEALTH_CHECK, BACKEND_SERVICE, FORWARDING_RULE, HTTP_PROXY, HTTPS_PROXY, URL_MAP, FIREWALL = PLAN_TYPES[:7]
 IAP_GRANTS = PLAN_TYPES[7:]
@@ -23,26 +30,60 @@ BLOCKS = {"httpHealthCheck": "HTTP", "httpsHealthCheck": "HTTPS", "http2HealthCh
           "grpcTlsHealthCheck": "GRPC_WITH_TLS"}
 NEG_PATH = "/networkEndpointGroups/"
 
-rules._register("GCP_HC_ONE_BLOCK", "A Compute health check takes exactly one protocol block.",
-                "gke-behaviour.md#compute-health-check")
-rules._register("GCP_HC_LOGGING_OFF", "The health check does not declare log_config.enable = true, so probe "
-                "state changes are not logged.", "gke-behaviour.md#compute-health-check, "
-                "gke-behaviour.md#hc-log-query", rules.WARNING)
-rules._register("GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balancing_scheme to the provider's "
-                "default, which changed between provider versions.", "gke-behaviour.md#lb-scheme-explicit",
-                rules.WARNING)
-rules._register("GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
-                "max_rate_per_endpoint.", "gke-behaviour.md#neg-backends-rate")
-rules._register("GCP_BACKEND_IAP_OFF", "A backend service of an external load balancer does not turn IAP on, so "
-                "anyone on the internet reaches the app.", "gke-behaviour.md#iap-enable-and-bind, "
-                "gke-behaviour.md#lb-scheme-explicit", rules.WARNING)
-rules._register("GCP_LB_SCHEME_MISMATCH", "A global forwarding rule and a backend service its URL map routes to "
-                "have different load-balancing schemes (EXTERNAL beside EXTERNAL_MANAGED).",
-                "gke-behaviour.md#lb-scheme-explicit")
-rules._register("GCP_FIREWALL_HC_RANGES", "A firewall rule for Google's health checks must allow both of their "
-                "source ranges, 35.191.0.0/16 and 130.211.0.0/22.", "gke-behaviour.md#hc-source-ranges")
-rules._register("GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
-                "gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys")
+GCP_HC_ONE_BLOCK = Rule(
+    "GCP_HC_ONE_BLOCK", "A Compute health check takes exactly one protocol block.",
+    source="gke-behaviour.md#compute-health-check",
+    examples=[Example("manifest", plan({"httpHealthCheck": {"requestPath": "/"}}), plan())])
+GCP_HC_LOGGING_OFF = Rule(
+    "GCP_HC_LOGGING_OFF", "The health check does not declare log_config.enable = true, so probe state changes are "
+    "not logged.",
+    source="gke-behaviour.md#compute-health-check, gke-behaviour.md#hc-log-query", severity=WARNING,
+    examples=[Example("manifest", plan({"logConfig": None}), plan())])
+GCP_LB_SCHEME_IMPLICIT = Rule(
+    "GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balancing_scheme to the provider's default, which "
+    "changed between provider versions.",
+    source="gke-behaviour.md#lb-scheme-explicit", severity=WARNING,
+    examples=[Example("manifest", plan(backend={"loadBalancingScheme": None}), plan())])
+GCP_NEG_BACKEND_RATE = Rule(
+    "GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
+    "max_rate_per_endpoint.",
+    source="gke-behaviour.md#neg-backends-rate",
+    examples=[Example("manifest", plan(backend={"backends": [{
+        "group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web"}]}), plan())])
+GCP_NEG_NOT_EXPOSED = Rule(
+    "GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
+    source="gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys",
+    examples=[Example("manifest", plan(neg="iapgen-dev-website"), plan())])
+
+GCP_BACKEND_IAP_OFF = Rule(
+    "GCP_BACKEND_IAP_OFF", "A backend service of an external load balancer does not turn IAP on, so anyone on the "
+    "internet reaches the app.",
+    source="gke-behaviour.md#iap-enable-and-bind, gke-behaviour.md#lb-scheme-explicit", severity=WARNING,
+    why="An EXTERNAL or EXTERNAL_MANAGED backend service (the provider's default scheme) serves the internet; "
+    "without iap.enabled nothing asks who is calling.",
+    fix="Set iap { enabled = true } and grant roles/iap.httpsResourceAccessor to the people who need it; turn "
+    "the policy off for a backend that is public on purpose.",
+    examples=[Example("manifest", plan(backend={"iap": None}), plan())])
+GCP_LB_SCHEME_MISMATCH = Rule(
+    "GCP_LB_SCHEME_MISMATCH", "A global forwarding rule and a backend service its URL map routes to have different "
+    "load-balancing schemes (EXTERNAL beside EXTERNAL_MANAGED).",
+    source="gke-behaviour.md#lb-scheme-explicit",
+    why="The classic (EXTERNAL) and the global external Application Load Balancer (EXTERNAL_MANAGED) are different "
+    "products: a forwarding rule of one cannot reach a backend service of the other, and the API refuses the pair. "
+    "A provider upgrade changes the default of whichever leaves it unset.",
+    fix="Set load_balancing_scheme explicitly and the same on the forwarding rule and every backend service its "
+    "URL map names.",
+    examples=[Example("manifest", plan(frontend={FORWARDING_RULE_EXAMPLE: {"loadBalancingScheme": "EXTERNAL"}}),
+                      plan(frontend={}))])
+GCP_FIREWALL_HC_RANGES = Rule(
+    "GCP_FIREWALL_HC_RANGES", "A firewall rule for Google's health checks must allow both of their source ranges, "
+    "35.191.0.0/16 and 130.211.0.0/22.",
+    source="gke-behaviour.md#hc-source-ranges",
+    why="Probes and Google Front Ends come from both ranges; endpoints probed from a blocked one report TIMEOUT "
+    "and the backend turns unhealthy.",
+    fix="List both ranges in source_ranges of the rule that lets health checks reach the Pods.",
+    examples=[Example("manifest", plan(frontend={FIREWALL_EXAMPLE: {"sourceRanges": ["35.191.0.0/16"]}}),
+                      plan(frontend={}))])
 
 
 def _block(check: Obj) -> tuple[str, dict[str, Any]] | None:
@@ -54,11 +95,11 @@ def _block(check: Obj) -> tuple[str, dict[str, Any]] | None:
 def lint_health_check(ctx: Context, check: Obj, report: Report) -> None:
     blocks = [key for key in BLOCKS if key in check.data]
     if len(blocks) != 1:
-        report.add(check, (), "GCP_HC_ONE_BLOCK", f"health check has {len(blocks)} protocol blocks "
+        report.add(check, (), GCP_HC_ONE_BLOCK, f"health check has {len(blocks)} protocol blocks "
                    f"({', '.join(blocks) or 'none'}); give exactly one, in the backend's protocol")
     log = check.data.get("logConfig")
     if not (isinstance(log, dict) and log.get("enable") is True):
-        report.add(check, ("logConfig",) if isinstance(log, dict) else (), "GCP_HC_LOGGING_OFF",
+        report.add(check, ("logConfig",) if isinstance(log, dict) else (), GCP_HC_LOGGING_OFF,
                    "health-check logging is off; set log_config.enable = true so endpoint state changes are logged")
 
 
@@ -96,7 +137,7 @@ def exposed_negs(plan: Any) -> dict[str, tuple[int, Any]] | None:
 @linter(BACKEND_SERVICE)
 def lint_backend_service(ctx: Context, backend: Obj, report: Report) -> None:
     if not backend.data.get("loadBalancingScheme"):
-        report.add(backend, (), "GCP_LB_SCHEME_IMPLICIT", "load_balancing_scheme is not set; the provider's default "
+        report.add(backend, (), GCP_LB_SCHEME_IMPLICIT, "load_balancing_scheme is not set; the provider's default "
                    "changed from EXTERNAL to EXTERNAL_MANAGED, and the forwarding rule must match: set it explicitly")
     protocol = str(backend.data.get("protocol") or "HTTP")
     negs = exposed_negs(backend.doc.data)
@@ -107,12 +148,12 @@ def lint_backend_service(ctx: Context, backend: Obj, report: Report) -> None:
             continue
         if protocol in ("HTTP", "HTTPS", "HTTP2") and (
                 entry.get("balancingMode") != "RATE" or not any(k in entry for k in ("maxRatePerEndpoint", "maxRate"))):
-            report.add(backend, ("backends", index), "GCP_NEG_BACKEND_RATE",
+            report.add(backend, ("backends", index), GCP_NEG_BACKEND_RATE,
                        f"NEG backend {group} has balancing mode {entry.get('balancingMode', 'UTILIZATION (default)')}; "
                        "NEGs behind an HTTP(S) load balancer take RATE with max_rate_per_endpoint")
         name = group.rsplit("/", 1)[-1]
         if negs is not None and name not in negs:
-            report.add(backend, ("backends", index, "group"), "GCP_NEG_NOT_EXPOSED",
+            report.add(backend, ("backends", index, "group"), GCP_NEG_NOT_EXPOSED,
                        f"NEG {name} is not named by any Service's cloud.google.com/neg exposed_ports in this plan, so "
                        "GKE never creates it; name it in the Service's annotation (keyed by the Service port)")
     _lint_backend_health_check(ctx, backend, protocol, negs or {}, report)
@@ -128,7 +169,7 @@ def _lint_backend_health_check(ctx: Context, backend: Obj, protocol: str, negs: 
     key, settings = block
     message = rules.check_hc_protocol(BLOCKS[key], protocol)
     if message:
-        report.add(check, (key,), "HC_PROTOCOL_MISMATCH", f"health check {check.name} is {message}")
+        report.add(check, (key,), HC_PROTOCOL_MISMATCH, f"health check {check.name} is {message}")
     port = settings.get("port")
     if settings.get("portSpecification") in (None, "USE_FIXED_PORT") and isinstance(port, int):
         for entry in backend.data.get("backends") or []:
@@ -136,7 +177,7 @@ def _lint_backend_health_check(ctx: Context, backend: Obj, protocol: str, negs: 
             if exposed and isinstance(exposed[1], int):
                 message = rules.check_hc_port(port, exposed[0], exposed[1])
                 if message:
-                    report.add(check, (key, "port"), "HC_PORT_NOT_TARGET", f"health check {check.name}: {message} "
+                    report.add(check, (key, "port"), HC_PORT_NOT_TARGET, f"health check {check.name}: {message} "
                                "(or use port_specification USE_SERVING_PORT)")
                 break
 
@@ -152,7 +193,7 @@ def lint_backend_iap(ctx: Context, backend: Obj, report: Report) -> None:
         return
     iap = backend.data.get("iap")
     if not (isinstance(iap, dict) and iap.get("enabled") is True):
-        report.add(backend, ("iap",) if isinstance(iap, dict) else (), "GCP_BACKEND_IAP_OFF",
+        report.add(backend, ("iap",) if isinstance(iap, dict) else (), GCP_BACKEND_IAP_OFF,
                    f"backend service {backend.name} serves an external load balancer ({_scheme(backend)}) without "
                    "IAP, so anyone on the internet reaches it: set iap.enabled = true and grant "
                    "roles/iap.httpsResourceAccessor to the people who need it")
@@ -185,7 +226,7 @@ def lint_forwarding_rule(ctx: Context, rule: Obj, report: Report) -> None:
     for reference in _url_map_services(url_map):
         backend = _named(ctx, (BACKEND_SERVICE,), reference, url_map)
         if backend is not None and _scheme(backend) in ("EXTERNAL", "EXTERNAL_MANAGED") and _scheme(backend) != scheme:
-            report.add(rule, ("loadBalancingScheme",), "GCP_LB_SCHEME_MISMATCH",
+            report.add(rule, ("loadBalancingScheme",), GCP_LB_SCHEME_MISMATCH,
                        f"forwarding rule {rule.name} is {scheme} but backend service {backend.name} (through "
                        f"{proxy.name if proxy else '?'} and URL map {url_map.name}) is {_scheme(backend)}; "
                        "the load balancer rejects the pair: set load_balancing_scheme the same on both "
@@ -217,7 +258,7 @@ def lint_firewall(ctx: Context, firewall: Obj, report: Report) -> None:
         return
     missing = [str(r) for r in ranges if not any(s.version == r.version and r.subnet_of(s) for s in sources)]  # type: ignore[arg-type]
     if missing:
-        report.add(firewall, ("sourceRanges",), "GCP_FIREWALL_HC_RANGES",
+        report.add(firewall, ("sourceRanges",), GCP_FIREWALL_HC_RANGES,
                    f"firewall {firewall.name} lets health checks in but not from {', '.join(missing)}; Google probes "
                    "come from both 35.191.0.0/16 and 130.211.0.0/22, and endpoints probed from a blocked one "
                    "report TIMEOUT: list both in source_ranges")
@@ -231,10 +272,9 @@ def lint_iap_grant(ctx: Context, grant: Obj, report: Report) -> None:
     for loc, member in members:
         if not isinstance(member, str):
             continue
-        for rule_id, check in (("IAP_PUBLIC_MEMBER", rules.check_member_public),
-                               ("IAP_MEMBER_PREFIX", rules.check_member_prefix)):
+        for check in (iaprules.check_member_public, iaprules.check_member_prefix):
             message = check(member)
             if message:
-                report.add(grant, loc if isinstance(loc, tuple) else (loc,), rule_id,
+                report.add(grant, loc if isinstance(loc, tuple) else (loc,), rule_of(check),
                            f"{grant.kind.rsplit(':', 1)[-1]} {grant.name}: {message}")
                 break
