@@ -91,7 +91,7 @@ class KnownDict(dict[str, Any]):
     def __getitem__(self, key: str) -> Any:
         return _seen(self.reads, super().__getitem__(key))
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return _seen(self.reads, super().get(key, default))
 
     def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
@@ -103,13 +103,13 @@ class KnownDict(dict[str, Any]):
     def __iter__(self) -> Iterator[str]:
         return super().__iter__()
 
-    def pop(self, key: str, *default: Any) -> Any:  # type: ignore[override]
+    def pop(self, key: str, *default: Any) -> Any:
         return _seen(self.reads, super().pop(key, *default))
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         return _seen(self.reads, super().setdefault(key, default))
 
-    def copy(self) -> KnownDict:  # type: ignore[override]
+    def copy(self) -> KnownDict:
         return KnownDict(self.reads, super().items())
 
     def __eq__(self, other: object) -> bool:
@@ -117,7 +117,7 @@ class KnownDict(dict[str, Any]):
             self.reads.unknown += 1
         return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 class KnownList(list[Any]):
@@ -127,7 +127,7 @@ class KnownList(list[Any]):
         super().__init__(items)
         self.reads = reads
 
-    def __getitem__(self, index: SupportsIndex | slice) -> Any:  # type: ignore[override]
+    def __getitem__(self, index: SupportsIndex | slice) -> Any:
         if isinstance(index, slice):
             return KnownList(self.reads, super().__getitem__(index))
         return _seen(self.reads, super().__getitem__(index))
@@ -141,7 +141,7 @@ class KnownList(list[Any]):
             self.reads.unknown += 1
         return super().__eq__(other)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
 
 def track(value: Any, reads: Reads) -> Any:
