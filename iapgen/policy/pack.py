@@ -67,17 +67,19 @@ def plain(value: Any) -> Any:
 
 class _LastJudgement:
     """The verdicts on the last resources judged: the engine asks every policy in turn about the same resource
-    (or stack), and each policy keeps only its own rule's verdicts."""
+    (or stack), and each policy keeps only its own rule's verdicts. The pair is swapped in one assignment: the
+    analyzer serves requests from several threads."""
 
     def __init__(self) -> None:
-        self.key: Any = None
-        self.verdicts: list[Verdict] = []
+        self.last: tuple[str, list[Verdict]] = ("", [])
 
     def of(self, resources: list[Resource]) -> list[Verdict]:
         key = repr([(r.type, r.name, r.urn, r.props) for r in resources])
-        if key != self.key:
-            self.verdicts, self.key = judge(resources), key
-        return self.verdicts
+        last_key, verdicts = self.last
+        if key != last_key:
+            verdicts = judge(resources)
+            self.last = (key, verdicts)
+        return verdicts
 
 
 _RESOURCE, _STACK = _LastJudgement(), _LastJudgement()
