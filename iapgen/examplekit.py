@@ -54,14 +54,17 @@ def standalone(replace: str = "", by: str = "", services: str = "") -> str:
 
 
 def plan(check: dict[str, Any] | None = None, backend: dict[str, Any] | None = None,
-         neg: str = "iapgen-dev-web") -> str:
+         neg: str = "iapgen-dev-web", frontend: dict[str, dict[str, Any]] | None = None) -> str:
     """A plan.json of `iapgen render` for one standalone service: its Service, health check and backend
-    service, with fields of the health check and backend service replaced (None removes one)."""
+    service, with fields of the health check and backend service replaced (None removes one). With `frontend`
+    (fields replaced per resource type, {} for none), also its forwarding rule, proxy, URL map, health-check
+    firewall rule and IAP grant."""
     hc: dict[str, Any] = {"name": "iapgen-dev-web", "project": "acme-dev", "logConfig": {"enable": True},
                           "httpsHealthCheck": {"portSpecification": "USE_SERVING_PORT", "requestPath": "/healthz"}}
     bs: dict[str, Any] = {
         "name": "iapgen-dev-web", "project": "acme-dev", "loadBalancingScheme": "EXTERNAL_MANAGED",
         "protocol": "HTTPS", "healthChecks": "projects/acme-dev/global/healthChecks/iapgen-dev-web",
+        "iap": {"enabled": True},
         "backends": [{"group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web",
                       "balancingMode": "RATE", "maxRatePerEndpoint": 1}]}
     svc = {"apiVersion": "v1", "kind": "Service",
@@ -69,7 +72,10 @@ def plan(check: dict[str, Any] | None = None, backend: dict[str, Any] | None = N
                "cloud.google.com/neg": json.dumps({"exposed_ports": {"443": {"name": neg}}})}},
            "spec": {"type": "ClusterIP", "selector": {"app": "web"},
                     "ports": [{"name": "https", "port": 443, "targetPort": 8080, "protocol": "TCP"}]}}
-    for inputs, changes in ((hc, check or {}), (bs, backend or {})):
+    front = ({kind: {**inputs, "project": "acme-dev"} for kind, inputs in FRONTEND.items()}
+             if frontend is not None else {})
+    for inputs, changes in ((hc, check or {}), (bs, backend or {}),
+                            *((front[kind], changes) for kind, changes in (frontend or {}).items())):
         for key, value in changes.items():
             if value is None:
                 inputs.pop(key, None)
@@ -77,8 +83,29 @@ def plan(check: dict[str, Any] | None = None, backend: dict[str, Any] | None = N
                 inputs[key] = value
     entries = [("kubernetes:core/v1:Service", "web-service", svc),
                ("gcp:compute/healthCheck:HealthCheck", "web-health-check", hc),
-               ("gcp:compute/backendService:BackendService", "web-backend-service", bs)]
+               ("gcp:compute/backendService:BackendService", "web-backend-service", bs),
+               *((kind, kind.rsplit(":", 1)[-1].lower(), inputs) for kind, inputs in front.items())]
     return json.dumps([{"type": t, "name": n, "parent": "web", "inputs": i} for t, n, i in entries], indent=1) + "\n"
+
+
+# The frontend of plan(frontend=...): an HTTPS forwarding rule to the web backend, Google's health-check
+# firewall rule and one IAP grant.
+FRONTEND: dict[str, dict[str, Any]] = {
+    "gcp:compute/globalForwardingRule:GlobalForwardingRule": {
+        "name": "iapgen-dev-https", "loadBalancingScheme": "EXTERNAL_MANAGED", "portRange": "443",
+        "target": "projects/acme-dev/global/targetHttpsProxies/iapgen-dev"},
+    "gcp:compute/targetHttpsProxy:TargetHttpsProxy": {"name": "iapgen-dev",
+                                                      "urlMap": "projects/acme-dev/global/urlMaps/iapgen-dev"},
+    "gcp:compute/uRLMap:URLMap": {"name": "iapgen-dev",
+                                  "defaultService": "projects/acme-dev/global/backendServices/iapgen-dev-web"},
+    "gcp:compute/firewall:Firewall": {"name": "iapgen-dev-health-checks", "network": "gke-vpc",
+                                      "direction": "INGRESS", "allows": [{"protocol": "tcp", "ports": ["8080"]}],
+                                      "sourceRanges": ["35.191.0.0/16", "130.211.0.0/22"]},
+    "gcp:iap/webBackendServiceIamMember:WebBackendServiceIamMember": {
+        "webBackendService": "iapgen-dev-web", "role": "roles/iap.httpsResourceAccessor",
+        "member": "group:eng@acme.example"},
+}
+FORWARDING_RULE, _, _, FIREWALL, IAP_MEMBER = FRONTEND
 
 
 def two_standalone_envs(second_project: str) -> str:

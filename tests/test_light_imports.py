@@ -46,7 +46,8 @@ report(code)
 # Modules that are the Pulumi side of iapgen: the only ones that may import pulumi.
 # render runs the program; import renders the adopted spec to compare it with the live objects.
 DEPLOY_ONLY = {"iapgen.render.offline", "iapgen.render.command", "iapgen.render.stackconfig",
-               "iapgen.adopt.command", "iapgen.adopt.compare"}
+               "iapgen.adopt.command", "iapgen.adopt.compare",
+               "iapgen.policy.pack"}  # the policy pack runs on pulumi_policy (the policy extra), which imports pulumi
 
 
 def child(code: str, *argv: str, cwd: Path = REPO) -> tuple[dict[str, object], str, str]:

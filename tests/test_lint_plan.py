@@ -19,7 +19,9 @@ def findings(tmp_path: Path, text: str) -> list[tuple[str, int | None, str]]:
 def test_a_standalone_render_lints_clean(tmp_path: Path) -> None:
     write(tmp_path / "out", render(str(REPO / "services.yaml"), "staging").files)
     result = lint([str(tmp_path / "out")])
-    assert result.findings == [] and result.objects == 9  # 3 Services + 3 health checks + 3 backend services
+    # 3 Services, 3 health checks, 3 backend services, 2 forwarding rules, 2 proxies, 2 URL maps, 1 firewall rule,
+    # 5 IAP grants
+    assert result.findings == [] and result.objects == 21
 
 
 def test_health_check_of_another_protocol_than_the_backend(tmp_path: Path) -> None:
@@ -40,4 +42,5 @@ def test_fixed_health_check_port_must_be_the_target_port(tmp_path: Path) -> None
 
 def test_an_ingress_render_has_nothing_for_the_plan_rules(tmp_path: Path) -> None:
     write(tmp_path / "out", render(str(REPO / "services.yaml"), "dev").files)
-    assert lint([str(tmp_path / "out" / "plan.json")]).objects == 0
+    result = lint([str(tmp_path / "out" / "plan.json")])
+    assert result.findings == [] and result.objects == 5  # its IAP grants only: GKE makes the rest

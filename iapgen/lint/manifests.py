@@ -162,17 +162,34 @@ def _documents(text: str, name: str, findings: list[Finding]) -> list[Document]:
     return documents
 
 
-PLAN_TYPES = ("gcp:compute/healthCheck:HealthCheck", "gcp:compute/backendService:BackendService")
+# The pulumi-gcp resources lint judges, as Pulumi types them (plan.json and the policy pack).
+PLAN_TYPES = ("gcp:compute/healthCheck:HealthCheck", "gcp:compute/backendService:BackendService",
+              "gcp:compute/globalForwardingRule:GlobalForwardingRule", "gcp:compute/targetHttpProxy:TargetHttpProxy",
+              "gcp:compute/targetHttpsProxy:TargetHttpsProxy", "gcp:compute/uRLMap:URLMap",
+              "gcp:compute/firewall:Firewall",
+              *(f"gcp:iap/{kind}Iam{grant}:{kind[0].upper()}{kind[1:]}Iam{grant}"
+                for kind in ("webBackendService", "web", "webTypeCompute") for grant in ("Member", "Binding")))
+
+
+def plan_object(document: Document, index: int, entry: Any) -> Obj | None:
+    """The pulumi-gcp resource of `document.data[index]` (a {type, name, inputs} entry) as an object whose kind
+    is the type token, named by its `name` input (else its Pulumi name) in its project; None for other types."""
+    if not (isinstance(entry, dict) and entry.get("type") in PLAN_TYPES and isinstance(entry.get("inputs"), dict)):
+        return None
+    inputs = entry["inputs"]
+    meta = {"name": inputs.get("name") or entry.get("name"), "namespace": inputs.get("project") or "?"}
+    data = inputs.copy()  # (the policy pack's mappings copy as themselves: they note which values are read)
+    data.update(kind=entry["type"], metadata=meta)
+    return Obj(document, (index, "inputs"), data)
 
 
 def _plan_objects(document: Document, data: list[Any]) -> Iterator[Obj]:
-    """The pulumi-gcp health checks and backend services of an `iapgen render` plan.json, as objects whose
-    kind is the type token (the plan's Kubernetes objects are linted from k8s/, where render writes them)."""
+    """The pulumi-gcp resources of an `iapgen render` plan.json (the plan's Kubernetes objects are linted
+    from k8s/, where render writes them)."""
     for index, entry in enumerate(data):
-        if isinstance(entry, dict) and entry.get("type") in PLAN_TYPES and isinstance(entry.get("inputs"), dict):
-            inputs = entry["inputs"]
-            meta = {"name": inputs.get("name") or entry.get("name"), "namespace": inputs.get("project") or "?"}
-            yield Obj(document, (index, "inputs"), {**inputs, "kind": entry["type"], "metadata": meta})
+        found = plan_object(document, index, entry)
+        if found is not None:
+            yield found
 
 
 def _objects(document: Document, base: Loc, data: Any) -> Iterator[Obj]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from iapgen.examplekit import (
     ENV,
     GATEWAY_SERVICE,
+    IAP_MEMBER,
     USES_BC,
     backend_config,
     deployment,
     health_check_policy,
+    plan,
     service_manifest,
     standalone,
     svc,
@@ -112,10 +114,13 @@ HC_PROTOCOL_MISMATCH = [
     ]
 
 IAP_PUBLIC_MEMBER = [Example("service", svc("  healthCheck: {path: /healthz}\n  iap: {members: [allUsers]}\n"),
-                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [group:eng@acme.example]}\n"))]
+                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [group:eng@acme.example]}\n")),
+                     Example("manifest", plan(frontend={IAP_MEMBER: {"member": "allUsers"}}), plan(frontend={}))]
 
 IAP_MEMBER_PREFIX = [Example("service", svc("  healthCheck: {path: /healthz}\n  iap: {members: [alice@acme.example]}\n"),
-                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [user:alice@acme.example]}\n"))]
+                                  svc("  healthCheck: {path: /healthz}\n  iap: {members: [user:alice@acme.example]}\n")),
+                     Example("manifest", plan(frontend={IAP_MEMBER: {"member": "alice@acme.example"}}),
+                             plan(frontend={}))]
 
 OAUTH_CLIENT_ID_INVALID = [Example("spec", ENV.replace("    iap: {members: [group:eng@acme.example]}", "    iap: {members: [group:eng@acme.example], oauthClientId: my-iap-client}") + "services: []\n",
                                         ENV.replace("    iap: {members: [group:eng@acme.example]}", "    iap: {members: [group:eng@acme.example], oauthClientId: 1234-abcd.apps.googleusercontent.com}") + "services: []\n")]

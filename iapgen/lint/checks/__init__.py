@@ -32,10 +32,11 @@ from iapgen.lint.manifests import Obj
 __all__ = ["NEG_STATUS", "bind_settings", "containers", "run"]
 
 
-def run(objects: list[Obj], notes: list[str] | None = None) -> list[Finding]:
-    """Every finding; what the run left out to stay bounded goes to `notes`."""
+def run(objects: list[Obj], notes: list[str] | None = None, report: Report | None = None) -> list[Finding]:
+    """Every finding; what the run left out to stay bounded goes to `notes`. The findings go to `report` when
+    one is given (the policy pack's notes when each was made)."""
     context = Context(objects)
-    report = Report()
+    report = report if report is not None else Report()
     for obj in objects:
         lint_any(context, obj, report)
         for function in LINTERS.get(obj.kind, []):

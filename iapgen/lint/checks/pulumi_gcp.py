@@ -1,24 +1,30 @@
-"""Rules for the pulumi-gcp side of a load balancer the stack owns, as `iapgen render` writes it to plan.json.
+"""Rules for pulumi-gcp load-balancer resources, as `iapgen render` writes them to plan.json and as the policy
+pack (iapgen.policy) receives them from any Pulumi program.
 
-`iapgen lint build/<env>/` reads the plan's health checks and backend services next to the rendered
-Services: the health check has one protocol block and logging on, speaks the backend's protocol and
-probes the container port; each NEG backend is RATE-balanced and names a NEG some Service of the plan
-exposes (a hand-edited annotation or a renamed service would leave the backend pointing at nothing).
+`iapgen lint build/<env>/` reads the plan's health checks, backend services, forwarding rules, proxies, URL maps,
+firewall rules and IAP grants next to the rendered Services: the health check has one protocol block and logging
+on, speaks the backend's protocol and probes the container port; each NEG backend is RATE-balanced and names a
+NEG some Service of the plan exposes; an external backend has IAP on and the scheme of the forwarding rule that
+reaches it; a health-check firewall rule allows both of Google's ranges; no IAP grant goes to allUsers.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
+from iapgen.examplekit import FIREWALL as FIREWALL_EXAMPLE
+from iapgen.examplekit import FORWARDING_RULE as FORWARDING_RULE_EXAMPLE
 from iapgen.examplekit import plan
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.manifests import PLAN_TYPES, Obj
-from iapgen.spec import rules
-from iapgen.spec.rulebook import WARNING, Example, Rule
+from iapgen.spec import iaprules, rules
+from iapgen.spec.rulebook import WARNING, Example, Rule, rule_of
 from iapgen.spec.rules import HC_PORT_NOT_TARGET, HC_PROTOCOL_MISMATCH
 
-HEALTH_CHECK, BACKEND_SERVICE = PLAN_TYPES
+HEALTH_CHECK, BACKEND_SERVICE, FORWARDING_RULE, HTTP_PROXY, HTTPS_PROXY, URL_MAP, FIREWALL = PLAN_TYPES[:7]
+IAP_GRANTS = PLAN_TYPES[7:]
 BLOCKS = {"httpHealthCheck": "HTTP", "httpsHealthCheck": "HTTPS", "http2HealthCheck": "HTTP2",
           "tcpHealthCheck": "TCP", "sslHealthCheck": "SSL", "grpcHealthCheck": "GRPC",
           "grpcTlsHealthCheck": "GRPC_WITH_TLS"}
@@ -58,6 +64,36 @@ GCP_NEG_NOT_EXPOSED = Rule(
     why="The backend would point at a NEG that never gets endpoints, so every request fails.",
     fix="Expose the NEG under that name on the Service, or fix the backend's group.",
     examples=[Example("manifest", plan(neg="iapgen-dev-website"), plan())])
+
+GCP_BACKEND_IAP_OFF = Rule(
+    "GCP_BACKEND_IAP_OFF", "A backend service of an external load balancer does not turn IAP on, so anyone on the "
+    "internet reaches the app.",
+    source="gke-behaviour.md#iap-enable-and-bind, gke-behaviour.md#lb-scheme-explicit", severity=WARNING,
+    why="An EXTERNAL or EXTERNAL_MANAGED backend service (the provider's default scheme) serves the internet; "
+    "without iap.enabled nothing asks who is calling.",
+    fix="Set iap { enabled = true } and grant roles/iap.httpsResourceAccessor to the people who need it; turn "
+    "the policy off for a backend that is public on purpose.",
+    examples=[Example("manifest", plan(backend={"iap": None}), plan())])
+GCP_LB_SCHEME_MISMATCH = Rule(
+    "GCP_LB_SCHEME_MISMATCH", "A global forwarding rule and a backend service its URL map routes to have different "
+    "load-balancing schemes (EXTERNAL beside EXTERNAL_MANAGED).",
+    source="gke-behaviour.md#lb-scheme-explicit",
+    why="The classic (EXTERNAL) and the global external Application Load Balancer (EXTERNAL_MANAGED) are different "
+    "products: a forwarding rule of one cannot reach a backend service of the other, and the API refuses the pair. "
+    "A provider upgrade changes the default of whichever leaves it unset.",
+    fix="Set load_balancing_scheme explicitly and the same on the forwarding rule and every backend service its "
+    "URL map names.",
+    examples=[Example("manifest", plan(frontend={FORWARDING_RULE_EXAMPLE: {"loadBalancingScheme": "EXTERNAL"}}),
+                      plan(frontend={}))])
+GCP_FIREWALL_HC_RANGES = Rule(
+    "GCP_FIREWALL_HC_RANGES", "A firewall rule for Google's health checks must allow both of their source ranges, "
+    "35.191.0.0/16 and 130.211.0.0/22.",
+    source="gke-behaviour.md#hc-source-ranges",
+    why="Probes and Google Front Ends come from both ranges; endpoints probed from a blocked one report TIMEOUT "
+    "and the backend turns unhealthy.",
+    fix="List both ranges in source_ranges of the rule that lets health checks reach the Pods.",
+    examples=[Example("manifest", plan(frontend={FIREWALL_EXAMPLE: {"sourceRanges": ["35.191.0.0/16"]}}),
+                      plan(frontend={}))])
 
 
 def _block(check: Obj) -> tuple[str, dict[str, Any]] | None:
@@ -153,4 +189,102 @@ def _lint_backend_health_check(ctx: Context, backend: Obj, protocol: str, negs: 
                 if message:
                     report.add(check, (key, "port"), HC_PORT_NOT_TARGET, f"health check {check.name}: {message} "
                                "(or use port_specification USE_SERVING_PORT)")
+                break
+
+
+def _scheme(resource: Obj) -> str:
+    """The load-balancing scheme in effect: the provider's default (EXTERNAL_MANAGED) when unset."""
+    return str(resource.data.get("loadBalancingScheme") or "EXTERNAL_MANAGED")
+
+
+@linter(BACKEND_SERVICE)
+def lint_backend_iap(ctx: Context, backend: Obj, report: Report) -> None:
+    if not _scheme(backend).startswith("EXTERNAL"):
+        return
+    iap = backend.data.get("iap")
+    if not (isinstance(iap, dict) and iap.get("enabled") is True):
+        report.add(backend, ("iap",) if isinstance(iap, dict) else (), GCP_BACKEND_IAP_OFF,
+                   f"backend service {backend.name} serves an external load balancer ({_scheme(backend)}) without "
+                   "IAP, so anyone on the internet reaches it: set iap.enabled = true and grant "
+                   "roles/iap.httpsResourceAccessor to the people who need it")
+
+
+def _named(ctx: Context, kinds: tuple[str, ...], reference: Any, near: Obj) -> Obj | None:
+    """The resource of `kinds` a self-link, id or name points at, in `near`'s plan."""
+    name = str(reference or "").rstrip("/").rsplit("/", 1)[-1]
+    return next((o for kind in kinds for o in ctx.by_kind.get(kind, []) if o.name == name and o.doc is near.doc),
+                None)
+
+
+def _url_map_services(url_map: Obj) -> list[Any]:
+    found = [url_map.data.get("defaultService")]
+    for matcher in url_map.data.get("pathMatchers") or []:
+        if isinstance(matcher, dict):
+            found.append(matcher.get("defaultService"))
+            for rules_key in ("pathRules", "routeRules"):
+                found += [r.get("service") for r in matcher.get(rules_key) or [] if isinstance(r, dict)]
+    return [service for service in found if service]
+
+
+@linter(FORWARDING_RULE)
+def lint_forwarding_rule(ctx: Context, rule: Obj, report: Report) -> None:
+    scheme = _scheme(rule)
+    proxy = _named(ctx, (HTTPS_PROXY, HTTP_PROXY), rule.data.get("target"), rule)
+    url_map = _named(ctx, (URL_MAP,), proxy.data.get("urlMap"), proxy) if proxy is not None else None
+    if url_map is None or scheme not in ("EXTERNAL", "EXTERNAL_MANAGED"):
+        return
+    for reference in _url_map_services(url_map):
+        backend = _named(ctx, (BACKEND_SERVICE,), reference, url_map)
+        if backend is not None and _scheme(backend) in ("EXTERNAL", "EXTERNAL_MANAGED") and _scheme(backend) != scheme:
+            report.add(rule, ("loadBalancingScheme",), GCP_LB_SCHEME_MISMATCH,
+                       f"forwarding rule {rule.name} is {scheme} but backend service {backend.name} (through "
+                       f"{proxy.name if proxy else '?'} and URL map {url_map.name}) is {_scheme(backend)}; "
+                       "the load balancer rejects the pair: set load_balancing_scheme the same on both "
+                       "(EXTERNAL_MANAGED for a new load balancer)")
+
+
+HC_RANGES = ("35.191.0.0/16", "130.211.0.0/22")
+
+
+def _networks(values: Any) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    found = []
+    for value in values if isinstance(values, list) else []:
+        try:
+            found.append(ipaddress.ip_network(str(value), strict=False))
+        except ValueError:
+            continue
+    return found
+
+
+@linter(FIREWALL)
+def lint_firewall(ctx: Context, firewall: Obj, report: Report) -> None:
+    """A rule is for health checks when it names one of Google's ranges, or says so in its name or description."""
+    if str(firewall.data.get("direction") or "INGRESS") != "INGRESS" or firewall.data.get("denies"):
+        return
+    sources = _networks(firewall.data.get("sourceRanges"))
+    ranges = [ipaddress.ip_network(r) for r in HC_RANGES]
+    said = any("health" in str(firewall.data.get(key) or "").lower() for key in ("name", "description"))
+    if not (said or any(s.overlaps(r) for s in sources for r in ranges if s.version == r.version)):
+        return
+    missing = [str(r) for r in ranges if not any(s.version == r.version and r.subnet_of(s) for s in sources)]  # type: ignore[arg-type]
+    if missing:
+        report.add(firewall, ("sourceRanges",), GCP_FIREWALL_HC_RANGES,
+                   f"firewall {firewall.name} lets health checks in but not from {', '.join(missing)}; Google probes "
+                   "come from both 35.191.0.0/16 and 130.211.0.0/22, and endpoints probed from a blocked one "
+                   "report TIMEOUT: list both in source_ranges")
+
+
+@linter(*IAP_GRANTS)
+def lint_iap_grant(ctx: Context, grant: Obj, report: Report) -> None:
+    many = grant.data.get("members")
+    members = [("member", grant.data.get("member"))] if "member" in grant.data else [
+        (("members", i), m) for i, m in enumerate(many if isinstance(many, list) else [])]
+    for loc, member in members:
+        if not isinstance(member, str):
+            continue
+        for check in (iaprules.check_member_public, iaprules.check_member_prefix):
+            message = check(member)
+            if message:
+                report.add(grant, loc if isinstance(loc, tuple) else (loc,), rule_of(check),
+                           f"{grant.kind.rsplit(':', 1)[-1]} {grant.name}: {message}")
                 break
