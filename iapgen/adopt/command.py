@@ -9,6 +9,7 @@ import.json (for `pulumi import --file`). Writes only inside --out, like render.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ class ImportUsageError(Exception):
 def check_options(options: Options) -> None:
     """The arguments, before any input is read: one usage error naming the flag, never findings at lines of
     a services.yaml that is not on disk, and nothing raw reaches the written YAML."""
-    checks_ = [("--env", options.env, rules.check_env_name)]
+    checks_: list[tuple[str, str, Callable[[str], str | None]]] = [("--env", options.env, rules.check_env_name)]
     if options.project is not None:
         checks_.append(("--project", options.project, rules.check_project_id))
     if options.domain is not None:
