@@ -20,8 +20,10 @@ def test_a_spec_at_a_ref_past_the_cap_is_refused_before_it_is_read(tmp_path: Pat
     git(tmp_path, "commit", "-qm", "big")
     write_spec(tmp_path, HEAD + entry(0))
     for command in ("pin", "diff"):
-        code = ("import resource, sys; from iapgen.cli import main; code = main(sys.argv[1:]); "
-                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)")
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking pytest process across exec
+        code = ("import re, sys; from iapgen.cli import main; code = main(sys.argv[1:]); "
+                "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1), file=sys.stderr); "
+                "sys.exit(code)")
         proc = subprocess.run([sys.executable, "-c", code, command, "--spec", str(spec), "--base-ref", "HEAD"],
                               capture_output=True, text=True, cwd=REPO, timeout=300)
         assert proc.returncode == 1, (command, proc.stderr[-500:])
