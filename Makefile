@@ -34,9 +34,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-## bench: render and lint cost as ratios to baselines measured in the same run (a few minutes)
+## bench: render and lint cost as ratios to baselines measured in the same run (a few minutes), then a deploy
+## of 500 services against the fake Compute API (bench/deploy_sim.py, docs/deploy-simulation.md)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/deploy_sim.py
 
 ## docs: regenerate docs/rules.md from the rule catalogue
 docs: $(STAMP)

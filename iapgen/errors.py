@@ -58,3 +58,9 @@ def show(value: object) -> str:
     if len(text) > MAX_VALUE_CHARS:
         text = text[: MAX_VALUE_CHARS - 3] + "..."
     return text
+
+
+def printable(text: object) -> str:
+    """Text with control characters escaped (\\n, \\x1b, \\u2028 ...): a value from the input cannot start a
+    line (a GitHub Actions `::error` command, a Markdown heading) or send terminal escape codes."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))

@@ -50,6 +50,7 @@ class FakeCompute:
     rate_status: int = 429
     clock: Callable[[], float] = time.monotonic
     per_minute: dict[int, int] = field(default_factory=dict)  # minute of `clock` -> requests answered or refused
+    refused: int = 0  # requests refused by `rate_limit`
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_backend(self, namespace: str, service: str, port: str,
@@ -81,6 +82,7 @@ class FakeCompute:
             minute = int(self.clock() // 60)
             self.per_minute[minute] = self.per_minute.get(minute, 0) + 1
             limited = bool(self.rate_limit) and self.per_minute[minute] > self.rate_limit
+            self.refused += limited
             failure = self.failures.pop(0) if self.failures else None
         if headers.get("Authorization") != f"Bearer {TOKEN}":
             return 401, {"error": {"code": 401, "message": "Request had invalid authentication credentials."}}
@@ -123,7 +125,7 @@ class FakeCompute:
             return 200, {"kind": "compute#operation", "name": name, "status": "DONE"}
         if collection == "networkEndpointGroups" and method == "GET":
             zone = scope.split("/", 1)[1]
-            return self.get({n: v for (z, n), v in self.negs.items() if z == zone}, name)
+            return self.get({n: v for (z, n), v in list(self.negs.items()) if z == zone and self.visible(n)}, name)
         return 405, {"error": {"code": 405, "message": "method not allowed"}}
 
     def visible(self, name: str | None) -> bool:

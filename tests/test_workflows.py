@@ -190,3 +190,57 @@ def test_the_readme_caller_of_the_lint_workflow_passes_actionlint(tmp_path: Path
     path.write_text(concrete)
     result = actionlint(path)
     assert result.returncode == 0, result.stdout
+
+
+# --- issue 24 item 7 ---------------------------------------------------------------------------------------
+
+
+def steps(workflow: str) -> list[tuple[str, dict[str, Any]]]:
+    data = yaml.safe_load((REPO / ".github" / "workflows" / workflow).read_text())
+    return [(job, step) for job, body in data["jobs"].items() for step in body.get("steps", [])]
+
+
+@pytest.mark.parametrize("name", ["deploy.yml", "lint-manifests.yml", "pull-request.yml"])
+def test_checkouts_leave_no_token_behind(name: str) -> None:
+    checkouts = [s for _, s in steps(name) if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkouts and all((s.get("with") or {}).get("persist-credentials") is False for s in checkouts)
+
+
+def test_the_sticky_comment_skips_fork_pull_requests() -> None:
+    [comment] = [s for _, s in steps("pull-request.yml") if "sticky-pull-request-comment" in str(s.get("uses"))]
+    assert comment.get("if") == "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def test_pull_requests_preview_dev_only() -> None:
+    data = yaml.safe_load((REPO / ".github" / "workflows" / "pull-request.yml").read_text())
+    assert data["jobs"]["preview"]["strategy"]["matrix"]["stack"] == ["dev"]
+
+
+@pytest.mark.parametrize("name", ["deploy.yml", "pull-request.yml"])
+def test_jobs_with_cloud_credentials_install_only_the_deploy_extra_before_authenticating(name: str) -> None:
+    by_job: dict[str, list[dict[str, Any]]] = {}
+    for job, step in steps(name):
+        by_job.setdefault(job, []).append(step)
+    for job, job_steps in by_job.items():
+        uses = [str(s.get("uses", "")) for s in job_steps]
+        if not any(u.startswith("google-github-actions/auth@") for u in uses):
+            continue
+        runs = " ".join(str(s.get("run", "")) for s in job_steps)
+        assert "make setup" not in runs and "make test" not in runs, job
+        auth = next(i for i, u in enumerate(uses) if u.startswith("google-github-actions/auth@"))
+        install = next(i for i, s in enumerate(job_steps) if "'.[deploy]'" in str(s.get("run", "")))
+        assert install < auth, job
+
+
+@pytest.mark.parametrize("name", ["deploy.yml", "pull-request.yml"])
+def test_every_pulumi_step_names_the_state_backend(name: str) -> None:
+    pulumi = [s for _, s in steps(name) if str(s.get("uses", "")).startswith("pulumi/actions@")]
+    assert pulumi and all(s["with"].get("cloud-url") == "${{ secrets.PULUMI_BACKEND_URL }}" for s in pulumi)
+    assert "PULUMI_BACKEND_URL" in (REPO / "docs" / "workflows.md").read_text()
+
+
+def test_the_lint_workflow_installs_a_pinned_package() -> None:
+    data = yaml.safe_load((REPO / ".github" / "workflows" / "lint-manifests.yml").read_text())
+    default = data[True]["workflow_call"]["inputs"]["package"]["default"]
+    version = re.search(r'^version = "([^"]+)"', (REPO / "pyproject.toml").read_text(), re.M)
+    assert version and default == f"iapgen=={version.group(1)}"

@@ -9,6 +9,7 @@ import.json (for `pulumi import --file`). Writes only inside --out, like render.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,16 +24,39 @@ from iapgen.lint.manifests import Obj, load
 from iapgen.render.command import kubernetes_object, ordered
 from iapgen.render.offline import run_offline
 from iapgen.render.stackconfig import DEFAULT_PROJECT, stack_config
+from iapgen.spec import iaprules, rules
 from iapgen.spec.models import Environment
 from iapgen.spec.validate import load_spec
 from iapgen.spec.yamlsource import parse_all
 from iapgen.templating import render_template
 
 WRITER = "iapgen import"
+USAGE = ("usage: iapgen import PATH... --env ENV --out DIR [--project PROJECT_ID] [--domain DOMAIN] "
+         "[--member PRINCIPAL]... [--spec services.yaml]")
 
 
 class ImportUsageError(Exception):
-    """What the command needs and the inputs do not tell (the project, members): exit 2."""
+    """What the command needs and the inputs do not tell (the project, members), or an argument that is not
+    what it must be: exit 2."""
+
+
+def check_options(options: Options) -> None:
+    """The arguments, before any input is read: one usage error naming the flag, never findings at lines of
+    a services.yaml that is not on disk, and nothing raw reaches the written YAML."""
+    checks_: list[tuple[str, str, Callable[[str], str | None]]] = [("--env", options.env, rules.check_env_name)]
+    if options.project is not None:
+        checks_.append(("--project", options.project, rules.check_project_id))
+    if options.domain is not None:
+        checks_.append(("--domain", options.domain, rules.check_host))
+    for member in options.members:
+        checks_ += [("--member", member, iaprules.check_member_public),
+                    ("--member", member, iaprules.check_member_prefix)]
+    for flag, value, check in checks_:
+        if not isinstance(value, str) or any(not c.isprintable() for c in value):
+            raise ImportUsageError(f"{flag} {value!r}: control characters are not allowed\n{USAGE}")
+        message = check(value)
+        if message:
+            raise ImportUsageError(f"{flag} {value!r}: {' '.join(message.split())}\n{USAGE}")
 
 
 @dataclass(frozen=True)
@@ -53,6 +77,7 @@ class Imported:
 
 
 def run(paths: list[str], options: Options, stdin: bytes | None = None) -> Imported:
+    check_options(options)
     loaded = load(paths, stdin)
     if loaded.findings:
         raise SpecError(loaded.findings)

@@ -6,7 +6,9 @@ Immutable fields and what to do instead: docs/gke-behaviour.md#adoption-immutabl
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +27,7 @@ from iapgen.lint.checks.objects import (
 )
 from iapgen.lint.manifests import Obj
 from iapgen.render.offline import Registration
+from iapgen.spec.rules import GCE_NAME
 
 STATIC_IP = "kubernetes.io/ingress.global-static-ip-name"
 GLOBAL_ADDRESS = "gcp:compute/globalAddress:GlobalAddress"
@@ -80,7 +83,15 @@ def _addresses(entry: Entry, result: Comparison, env: str) -> None:
     hosts = entry.values.get("host", f"the host of {entry.name}")
     if ingress is not None and pinned and pinned != ingress.annotations.get(STATIC_IP):
         address = ephemeral_ip(ingress)
-        result.before.append(f"gcloud compute addresses create {pinned} --global --addresses={address}")
+        if not _is_ip(address) or not GCE_NAME.fullmatch(str(pinned)):
+            result.replacements.append(
+                f"Ingress {ingress.namespace}/{ingress.name} reports the address {address!r}, which is not an IP "
+                "address: no command is written for it. Read the address with kubectl get ingress "
+                f"{ingress.name} -n {ingress.namespace} and reserve it by hand (gcloud compute addresses create NAME "
+                "--global --addresses=IP) before adopting, so DNS keeps pointing at it")
+            return
+        result.before.append(f"gcloud compute addresses create {shlex.quote(str(pinned))} --global "
+                             f"--addresses={shlex.quote(str(address))}")
         result.replacements.append(
             f"Ingress {ingress.namespace}/{ingress.name} uses the ephemeral address {address}, which changes when the "
             f"Ingress is recreated: reserve it as {pinned} before adopting (the command under 'Before you import'), "
@@ -90,6 +101,14 @@ def _addresses(entry: Entry, result: Comparison, env: str) -> None:
             f"{entry.name}: a new static IP is reserved and the hosts move to it ({hosts}): DNS must change and a new "
             "certificate provisions only after it has. Instead: if the app has an address today, reserve it with "
             "gcloud compute addresses create NAME --global --addresses=IP and set names.staticIp: NAME")
+
+
+def _is_ip(value: object) -> bool:
+    try:
+        ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
 
 
 def _service(live: Obj, rendered: dict[str, Any], result: Comparison) -> list[str]:

@@ -100,6 +100,7 @@ def domains(certificate: Obj) -> list[str]:
 
 def find_apps(ctx: Context) -> tuple[list[App], list[Skipped]]:
     apps: dict[tuple[int, int], App] = {}
+    routes: dict[tuple[int, int, int, str], Route] = {}  # (app, ingress, host): found once, not scanned for
     skipped: list[Skipped] = []
     for ingress in ctx.by_kind.get("Ingress", []):
         if not is_gke_ingress(ingress):
@@ -126,9 +127,9 @@ def find_apps(ctx: Context) -> tuple[list[App], list[Skipped]]:
                                        "inputs (or lacks that port)"))
                 continue
             app = apps.setdefault((id(service), port.index), App(service, port))
-            route = next((r for r in app.routes if r.ingress is ingress and r.host == host), None)
+            route = routes.get((id(service), port.index, id(ingress), host))
             if route is None:
-                route = Route(ingress, host)
+                route = routes[(id(service), port.index, id(ingress), host)] = Route(ingress, host)
                 app.routes.append(route)
             route.paths.append(str(path.get("path") or "/"))
     routed = {key[0] for key in apps}

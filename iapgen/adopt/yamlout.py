@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from iapgen.adopt.specgen import Entry
+from iapgen.errors import printable
 
 COMMENT_COLUMN = 40
 
@@ -23,7 +24,8 @@ def flow(value: Any) -> str:
 
 
 def comment(text: str) -> str:
-    return "# " + " ".join(text.split())
+    """One YAML comment line: whitespace collapsed, control characters escaped (YAML refuses most of them)."""
+    return "# " + " ".join(printable(" ".join(text.split())).split())
 
 
 def _line(indent: int, key: str, value: Any, note: str | None) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iapgen import __version__
-from iapgen.errors import Finding
+from iapgen.errors import Finding, printable
 from iapgen.lint import checks
 from iapgen.lint.manifests import load
 from iapgen.spec import rules
@@ -57,12 +57,6 @@ def failed(result: Result, fail_on: str) -> bool:
         return False
     threshold = SEVERITY_RANK[fail_on]
     return any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in result.findings)
-
-
-def printable(text: object) -> str:
-    """Text with control characters escaped (\\n, \\x1b ...), so a name from the input cannot start a line
-    (a GitHub Actions `::error` command) or send terminal escape codes."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
 
 
 def as_text(result: Result) -> str:

@@ -27,6 +27,7 @@ from iapgen.spec.yamlsource import one_document, read_text
 RULE = INGRESS_PIN_REQUIRED
 BOM = "\ufeff"
 LINE = re.compile(r"[^\n]*\n|[^\n]+$")
+YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")  # where PyYAML starts a new line (its line numbers)
 # `name:` as a key of a block mapping (optionally after the list item's dash), its whole one-line value a
 # DNS label (plain or quoted), then at most a comment: nothing of the mapping continues on this line.
 NAME_LINE = re.compile(r"""^(?P<lead>[ ]*(?:-[ ]+)?)(?:name|"name"|'name')[ ]*:[ ]+"""
@@ -48,13 +49,14 @@ def add_pins(path: Path, display: str | None = None, base: tuple[str, str] | Non
     problems: list[Finding] = []
     inserts: dict[int, str] = {}  # 0-based line index -> the line to add after it
     added: dict[int, int] = {}  # service index -> its pin
+    file_line = _file_lines(text)
     for index, numbers in sorted(pins.items()):
         raw: dict[str, Any] = document.data["services"][index]
-        line = document.line_of(("services", index, "name"))
+        line = file_line(document.line_of(("services", index, "name")))
         where = f"services[{raw['name']}]"
         why = _cannot_pin(raw, numbers)
         number = next((n for n in numbers.values() if n is not None), 0)
-        # YAML also breaks lines at a lone \r, NEL and U+2028; such a file may not line up with ours.
+        # YAML also breaks lines at a lone \r, NEL and U+2028 (even inside a quoted value): `line` is the file's.
         match = NAME_LINE.match(lines[line - 1].rstrip("\r\n")) if line <= len(lines) else None
         if why is None and match is None:
             why = f"its name: is not a one-line key of a block mapping; add `ingress: {number}` to it by hand"
@@ -73,11 +75,24 @@ def add_pins(path: Path, display: str | None = None, base: tuple[str, str] | Non
     expected = copy.deepcopy(document.data)
     for index, number in added.items():
         expected["services"][index][layout.FIELD] = number
-    refusal = [Finding(name, document.line_of(("services", i, "name")), "", "iapgen pin could not add `ingress:` "
-                       "here without changing the spec otherwise; add it by hand where iapgen check asks", RULE)
+    refusal = [Finding(name, file_line(document.line_of(("services", i, "name"))), "",
+                       "iapgen pin could not add `ingress:` here without changing the spec otherwise; add it by hand "
+                       "where iapgen check asks", RULE)
                for i in sorted(added)]
     _check(pinned, name, expected, keep, refusal)
     return bom + pinned, len(inserts)
+
+
+def _file_lines(text: str) -> Any:
+    """PyYAML's line number -> the file's (counted at \\n, as editors and `iapgen pin`'s output count)."""
+    starts = [0] + [m.end() for m in YAML_BREAK.finditer(text)]
+
+    def file_line(yaml_line: int) -> int:
+        if not 1 <= yaml_line <= len(starts):
+            return yaml_line
+        return text.count("\n", 0, starts[yaml_line - 1]) + 1
+
+    return file_line
 
 
 def _cannot_pin(raw: dict[str, Any], numbers: dict[str, int | None]) -> str | None:
