@@ -17,6 +17,7 @@ from iapgen.lint.checks import (  # noqa: F401
     any_object,
     backendconfigs,
     catalogue,
+    crd_schemas,
     gateway,
     ingresses,
     pulumi_gcp,
@@ -32,9 +33,11 @@ from iapgen.lint.manifests import Obj
 __all__ = ["NEG_STATUS", "bind_settings", "containers", "run"]
 
 
-def run(objects: list[Obj], notes: list[str] | None = None) -> list[Finding]:
-    """Every finding; what the run left out to stay bounded goes to `notes`."""
+def run(objects: list[Obj], notes: list[str] | None = None, schemas: bool = True) -> list[Finding]:
+    """Every finding; what the run left out to stay bounded goes to `notes`. `schemas`: validate custom
+    resources against their CRD schemas (CRD_SCHEMA)."""
     context = Context(objects)
+    context.schemas = schemas
     report = Report()
     for obj in objects:
         lint_any(context, obj, report)
@@ -44,4 +47,4 @@ def run(objects: list[Obj], notes: list[str] | None = None) -> list[Finding]:
         notes.append(f"'did you mean' hints skipped for {context.hints_skipped} unresolved "
                      f"name{'s' * (context.hints_skipped != 1)}: the run's {MAX_HINT_COMPARISONS:,} name "
                      "comparisons were spent (names one letter off are still found)")
-    return report.findings
+    return crd_schemas.without_duplicates(report.findings)

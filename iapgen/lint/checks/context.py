@@ -69,6 +69,7 @@ class Context:
         self._of_service: dict[int, Selection] = {}
         self._selecting: dict[int, list[Selection]] | None = None
         self._labels: dict[str, dict[Any, list[Labelled]]] | None = None
+        self.schemas = True  # validate custom resources against their CRD schemas
         self.hint_budget = MAX_HINT_COMPARISONS
         self.hints_skipped = 0
         self.memo: dict[Any, Any] = {}  # per-run caches of linters, keyed by (linter, object id)
