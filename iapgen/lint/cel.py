@@ -338,8 +338,16 @@ def _arith(op: str, left: Compiled, right: Compiled) -> Compiled:
         if op in ("/", "%") and y == 0:
             raise CelError("division by zero")
         if op == "/":
-            return x // y if isinstance(x, int) and isinstance(y, int) else x / y
-        return {"+": x + y, "-": x - y, "*": x * y, "%": x % y if isinstance(x, int) else x}[op]
+            return int(x / y) if isinstance(x, int) and isinstance(y, int) else x / y
+        if op == "+":
+            return x + y
+        if op == "-":
+            return x - y
+        if op == "*":
+            return x * y
+        if not (isinstance(x, int) and isinstance(y, int)):
+            raise CelError("no matching overload for '%'")
+        return int(x - y * int(x / y))  # CEL's % truncates toward zero, like Go
     return apply
 
 
@@ -449,7 +457,10 @@ def is_transition_rule(rule: str) -> bool:
 
 def evaluate(rule: str, value: Any) -> bool:
     """Whether `value` passes `rule`; CelError when evaluating it errs (the API server then rejects it)."""
-    result = compile_rule(rule)({"self": value})
+    try:
+        result = compile_rule(rule)({"self": value})
+    except (ArithmeticError, TypeError, ValueError, RecursionError) as e:  # an overload this subset lacks
+        raise CelError(f"{type(e).__name__}: {e}") from None
     if not isinstance(result, bool):
         raise CelError(f"rule returned {type(result).__name__}, not bool")
     return result

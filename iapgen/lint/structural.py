@@ -24,6 +24,8 @@ from typing import Any
 from iapgen.lint import cel
 
 Path = tuple[str | int, ...]
+# A value still to be filled in (envsubst's $VAR and ${VAR}, Helm's and Jinja's {{ }}): not judged
+PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_]|\{\{")
 TYPE_NAMES = {"object": "an object", "array": "a list", "string": "a string", "integer": "an integer",
               "number": "a number", "boolean": "a boolean"}
 
@@ -162,7 +164,7 @@ class Node:
     # ------------------------------------------------------------------ validation
     def check(self, value: Any, path: Path) -> Iterator[Violation]:
         """Every violation in `value` (already defaulted), parents first, CEL rules after their node's schema."""
-        if value is None and self.nullable:
+        if (value is None and self.nullable) or (isinstance(value, str) and PLACEHOLDER.search(value)):
             return
         found_here = False
         for violation in self._value_checks(value, path):

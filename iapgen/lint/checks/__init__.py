@@ -19,6 +19,7 @@ from iapgen.lint.checks import (  # noqa: F401
     catalogue,
     crd_schemas,
     gateway,
+    gateway_paths,
     ingresses,
     pulumi_gcp,
     services,

@@ -21,6 +21,8 @@ from iapgen.lint.checks.objects import (
     ServicePort,
     as_dict,
     as_int,
+    container_ports,
+    containers,
     intended_protocols,
     joined,
     neg_for_ingress,
@@ -70,7 +72,7 @@ def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
             message = rules.check_hc_range(kind, number) if number is not None else f"{show(value)} is not an integer"
             if message:
                 report.add(bc, ("spec", "healthCheck", key), "HC_RANGE", f"healthCheck.{key} {message}")
-    _lint_hc_timeout(bc, hc, users, report)
+    _lint_hc_timeout(ctx, bc, hc, users, report)
     if "requestPath" in hc:
         message = rules.check_hc_path(str(hc["requestPath"]))
         if message:
@@ -85,7 +87,8 @@ def _protocol_of(svc: Obj, port: ServicePort) -> str:
     return value if isinstance(value, str) else "HTTP"
 
 
-def _lint_hc_timeout(bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, ServicePort]], report: Report) -> None:
+def _lint_hc_timeout(ctx: Context, bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, ServicePort]],
+                     report: Report) -> None:
     """timeoutSec above checkIntervalSec, counting the controller's default for the one that is not set."""
     timeout = as_int(hc.get("timeoutSec"))
     interval = as_int(hc.get("checkIntervalSec"))
@@ -103,7 +106,17 @@ def _lint_hc_timeout(bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, Service
         # only infers (GKE may add NEGs to the Service itself), so that is a warning.
         ig_only = bool(negs) and negs == {False}
         default, kind = (IG_DEFAULT_TIMEOUT, "instance-group") if ig_only else (NEG_DEFAULT_TIMEOUT, "NEG")
-        if interval < default:
+        probed = [probe_timeout(ctx, svc, port) for svc, port in users]
+        if users and None not in probed and interval >= max(t for t in probed if t is not None) and interval < default:
+            # Every backend's Pods have an HTTP readinessProbe on the serving port: a health check created with it
+            # takes the probe's timeoutSeconds (gke-behaviour.md#hc-readiness-probe-timeout), so it syncs.
+            report.add(bc, ("spec", "healthCheck", "checkIntervalSec"), "HC_TIMEOUT_GT_INTERVAL",
+                       f"checkIntervalSec {interval} without timeoutSec: it holds only if the health check was "
+                       f"created with the Pods' readinessProbe (timeoutSeconds {max(probed)}: GKE takes it then); a "
+                       f"health check created before the probe keeps its timeout, {default} s by default for "
+                       f"{kind} backends, above the interval: set timeoutSec (at most {interval}) to be sure",
+                       severity=WARNING)
+        elif interval < default:
             report.add(bc, ("spec", "healthCheck", "checkIntervalSec"), "HC_TIMEOUT_GT_INTERVAL",
                        f"checkIntervalSec {interval} without timeoutSec: the controller keeps its default timeout, "
                        f"{default} s for {kind} backends (a matching HTTP readinessProbe's timeoutSeconds only when "
@@ -200,3 +213,26 @@ def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: 
             message = values.check_backendconfig_value(key, section[key])
             if message:
                 report.add(bc, ("spec", loc, key) if loc else ("spec", key), "BACKENDCONFIG_RANGE", message)
+
+
+def probe_timeout(ctx: Context, svc: Obj, port: ServicePort) -> int | None:
+    """The timeoutSeconds (default 1) of the HTTP readinessProbe on the port's targetPort in the Pods the Service
+    selects, when every selected workload has one; None when the inputs show no such probe."""
+    workloads = ctx.workloads_for(svc)
+    if not workloads or port.target is None:
+        return None
+    found: list[int] = []
+    for _, pod, _ in workloads:
+        number = port.target if isinstance(port.target, int) else ctx.named_port(svc, port.target)
+        timeouts = []
+        for container in containers(pod):
+            probe = as_dict(container.get("readinessProbe"))
+            http = as_dict(probe.get("httpGet"))
+            probe_port = http.get("port")
+            named = {p.get("name"): as_int(p.get("containerPort")) for p in container_ports(container)}
+            if http and (probe_port in (port.target, number) or (number is not None and named.get(probe_port) == number)):
+                timeouts.append(as_int(probe.get("timeoutSeconds", 1)) or 1)
+        if not timeouts:
+            return None
+        found.append(max(timeouts))
+    return max(found)
