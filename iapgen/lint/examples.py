@@ -567,4 +567,23 @@ EXAMPLES: dict[str, list[Example]] = {
             "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health#z'}"),
             GATEWAY_SERVICE + "---\n" + health_check_policy(
                 "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health%23z'}"))],
+    "CRD_SCHEMA": [
+        Example("manifest", GATEWAY_SERVICE + "---\n" + health_check_policy().replace("logConfig: {enabled: true}",
+                                                                                     "logConfig: {enable: true}"),
+                GATEWAY_SERVICE + "---\n" + health_check_policy()),
+        Example("manifest", GATEWAY_SERVICE + "---\n" + http_route().replace("hostnames: [web.acme.example]",
+                                                                            "hostnames: [Web.acme.example]"),
+                GATEWAY_SERVICE + "---\n" + http_route()),
+    ],
+    "GATEWAY_INGRESS_SETTING": [
+        Example("manifest", gateway().replace("{networking.gke.io/certmap: iapgen-dev}",
+                                              "{networking.gke.io/managed-certificates: iapgen-dev}"), gateway()),
+        Example("manifest", GATEWAY_SERVICE.replace("metadata: {name: web, namespace: web}",
+                                                    "metadata: {name: web, namespace: web, annotations: "
+                                                    "{cloud.google.com/backend-config: '{\"default\": \"web\"}'}}")
+                + "---\n" + http_route(), GATEWAY_SERVICE + "---\n" + http_route() + "---\n" + health_check_policy()),
+    ],
+    "ROUTE_BACKEND_NOT_FOUND": [Example("manifest", GATEWAY_SERVICE + "---\n" + http_route().replace("name: web, port",
+                                                                                                  "name: wbe, port"),
+                                        GATEWAY_SERVICE + "---\n" + http_route())],
 }

@@ -67,7 +67,23 @@ SEVERITY_NOTES = {
     "Service's own file, or declare no containerPorts: the port may be a health-check sidecar's that lint cannot see.",
     "HC_TIMEOUT_GT_INTERVAL": "A warning when checkIntervalSec is set alone, is at least the "
     "NEG default timeout (15 s) and below the instance-group one (60 s), and the Service is instance-group backed "
-    "only by inference (GKE may give it NEGs itself).",
+    "only by inference (GKE may give it NEGs itself); also when checkIntervalSec is set alone and the Pods behind "
+    "every Service using the BackendConfig have an HTTP readinessProbe on the serving port whose timeoutSeconds "
+    "(default 1) fits in the interval: the controller takes that timeout when it creates the health check, so "
+    "the config syncs, but only if the health check was created with that probe "
+    "(gke-behaviour.md#hc-readiness-probe-timeout).",
+    "HC_PORT_SPECIFICATION": "A warning for a port set with portSpecification omitted: the newest open-source "
+    "HealthCheckPolicy CRD rejects that form, but GKE's own documentation examples use it and clusters whose "
+    "installed CRD predates the rule accept it (gke-behaviour.md#healthcheckpolicy-port-without-specification). "
+    "A port with an explicit USE_SERVING_PORT stays an error.",
+    "GATEWAY_INGRESS_SETTING": "A warning for a backend-config annotation on a Service that a HealthCheckPolicy or "
+    "GCPBackendPolicy in the inputs already targets: the policies configure the backend, the annotation is only "
+    "dead weight.",
+    "ROUTE_BACKEND_NOT_FOUND": "A warning when the namespace's Services are only in other files than the route's: "
+    "the missing one may be applied from elsewhere.",
+    "CRD_SCHEMA": "A warning when a CEL rule of the CRD cannot be evaluated on the object (it reads a field the "
+    "object leaves unset) rather than failing: clusters whose CRD has the rule reject the object, but the CRDs GKE "
+    "installs are not always the published ones (gke-behaviour.md#crd-schemas).",
     "BACKENDCONFIG_NOT_FOUND": "A warning when the evidence is in other files (a similar name there, or only other "
     "files define BackendConfigs in that namespace): the named one may be applied from elsewhere; also when a "
     "Service and its BackendConfig disagree on setting a namespace.",
