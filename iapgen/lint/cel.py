@@ -168,10 +168,7 @@ class _Parser:
             kind, name = self.take()
             if kind != "id":
                 raise CelError(f"expected a name after '.', found {name!r}")
-            if self.at("("):
-                node = self.call(node, name)
-            else:
-                node = _select(node, field_name(name))
+            node = self.call(node, name) if self.at("(") else _select(node, field_name(name))
         return node
 
     def arguments(self) -> list[Compiled]:

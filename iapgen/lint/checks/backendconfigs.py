@@ -107,12 +107,13 @@ def _lint_hc_timeout(ctx: Context, bc: Obj, hc: dict[str, Any], users: list[tupl
         ig_only = bool(negs) and negs == {False}
         default, kind = (IG_DEFAULT_TIMEOUT, "instance-group") if ig_only else (NEG_DEFAULT_TIMEOUT, "NEG")
         probed = [probe_timeout(ctx, svc, port) for svc, port in users]
-        if users and None not in probed and interval >= max(t for t in probed if t is not None) and interval < default:
+        longest = max((t for t in probed if t is not None), default=None)
+        if users and None not in probed and longest is not None and longest <= interval < default:
             # Every backend's Pods have an HTTP readinessProbe on the serving port: a health check created with it
             # takes the probe's timeoutSeconds (gke-behaviour.md#hc-readiness-probe-timeout), so it syncs.
             report.add(bc, ("spec", "healthCheck", "checkIntervalSec"), "HC_TIMEOUT_GT_INTERVAL",
                        f"checkIntervalSec {interval} without timeoutSec: it holds only if the health check was "
-                       f"created with the Pods' readinessProbe (timeoutSeconds {max(probed)}: GKE takes it then); a "
+                       f"created with the Pods' readinessProbe (timeoutSeconds {longest}: GKE takes it then); a "
                        f"health check created before the probe keeps its timeout, {default} s by default for "
                        f"{kind} backends, above the interval: set timeoutSec (at most {interval}) to be sure",
                        severity=WARNING)
@@ -216,23 +217,27 @@ def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: 
 
 
 def probe_timeout(ctx: Context, svc: Obj, port: ServicePort) -> int | None:
-    """The timeoutSeconds (default 1) of the HTTP readinessProbe on the port's targetPort in the Pods the Service
-    selects, when every selected workload has one; None when the inputs show no such probe."""
+    """The timeoutSeconds (default 1) of the readinessProbe GKE would take for the port: an httpGet in the port's
+    scheme on its targetPort container port, in every workload the Service selects; None when the inputs show
+    no such probe for one of them."""
     workloads = ctx.workloads_for(svc)
     if not workloads or port.target is None:
         return None
+    scheme = "HTTP" if _protocol_of(svc, port) == "HTTP" else "HTTPS"
+    number = port.target if isinstance(port.target, int) else ctx.named_port(svc, port.target)
     found: list[int] = []
     for _, pod, _ in workloads:
-        number = port.target if isinstance(port.target, int) else ctx.named_port(svc, port.target)
         timeouts = []
         for container in containers(pod):
             probe = as_dict(container.get("readinessProbe"))
             http = as_dict(probe.get("httpGet"))
-            probe_port = http.get("port")
+            if not http or str(http.get("scheme", "HTTP")).upper() != scheme or http.get("host"):
+                continue
             named = {p.get("name"): as_int(p.get("containerPort")) for p in container_ports(container)}
-            if http and (probe_port in (port.target, number) or (number is not None and named.get(probe_port) == number)):
+            probe_port = http.get("port")
+            if probe_port in (port.target, number) or (number is not None and named.get(probe_port) == number):
                 timeouts.append(as_int(probe.get("timeoutSeconds", 1)) or 1)
         if not timeouts:
             return None
-        found.append(max(timeouts))
+        found.append(timeouts[0])  # the first matching container's, as the controller takes
     return max(found)
