@@ -283,6 +283,21 @@ class Node:
                 seen.add(key)
 
     def _cel(self, value: Any, path: Path) -> Iterator[Violation]:
+        # Manifests repeat the same small values (a path match, a backendRef): each node's rules run once per
+        # distinct value, remembered by the value's repr (bounded).
+        key = (id(self), repr(value))
+        found = _CEL_SEEN.get(key) if len(key[1]) <= MAX_MEMO_REPR else None
+        if found is None:
+            found = list(self._run_cel(value))
+            if len(key[1]) <= MAX_MEMO_REPR:
+                if len(_CEL_SEEN) >= MAX_MEMO:
+                    _CEL_SEEN.clear()
+                _CEL_SEEN[key] = found
+        for violation in found:
+            yield Violation(path, violation.message, violation.cel_rule, violation.cel_error)
+
+    def _run_cel(self, value: Any) -> Iterator[Violation]:
+        path: Path = ()
         for rule, message in self.cel:
             try:
                 if cel.evaluate(rule, value):
@@ -302,6 +317,11 @@ def _is_ip(text: str, version: str) -> bool:
 
 
 SKIPPED_TOP_LEVEL = ("apiVersion", "kind", "metadata", "status")
+MAX_MEMO = 4096  # remembered values, per memo
+MAX_MEMO_REPR = 4096  # characters of a value's repr, at most, for it to be remembered
+_CEL_SEEN: dict[tuple[int, str], list[Violation]] = {}
+_DOCUMENTS_SEEN: dict[tuple[int, str], list[Violation]] = {}
+MAX_DOCUMENTS, MAX_DOCUMENT_REPR = 1024, 16384  # the documents memo: at most 16 MiB of keys
 
 
 def compile_root(schema: dict[str, Any]) -> Node:
@@ -318,4 +338,13 @@ def compile_root(schema: dict[str, Any]) -> Node:
 def validate(root: Node, obj: dict[str, Any]) -> list[Violation]:
     """Every violation of an object against a root from `compile_root`."""
     body = {k: v for k, v in obj.items() if k not in SKIPPED_TOP_LEVEL}
-    return list(root.check(root.defaulted(body), ()))
+    # the same object in many namespaces (metadata aside, they are equal) is validated once (bounded)
+    key = (id(root), repr(body))
+    found = _DOCUMENTS_SEEN.get(key)
+    if found is None:
+        found = list(root.check(root.defaulted(body), ()))
+        if len(key[1]) <= MAX_DOCUMENT_REPR:
+            if len(_DOCUMENTS_SEEN) >= MAX_DOCUMENTS:
+                _DOCUMENTS_SEEN.clear()
+            _DOCUMENTS_SEEN[key] = found
+    return found
