@@ -28,6 +28,7 @@ from iapgen.spec import gateway as gateway_spec
 from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
+from iapgen.spec.stackrules import OAUTH_SECRET_MISSING, PROJECT_MISMATCH, STACK_CONFIG_INVALID
 from iapgen.spec.validate import LoadedSpec, load_spec
 
 if TYPE_CHECKING:  # imported lazily at run time: only standalone and gateway mode need them
@@ -47,7 +48,7 @@ def selected_environment(loaded: LoadedSpec) -> tuple[str, Environment, tuple[Ex
             loaded.file, 1, f"environments.{env}.project",
             f"the spec deploys {env} to project {environment.project} but stack config gcp:project is "
             f"{configured}; fix one of them (pulumi config set gcp:project {environment.project})",
-            "PROJECT_MISMATCH")
+            PROJECT_MISMATCH)
     return env, environment, exposures
 
 
@@ -232,7 +233,7 @@ def wait_seconds(loaded: LoadedSpec, config: pulumi.Config) -> int:
         raise SpecError.single(
             loaded.file, None, "iapgen:backendWaitSeconds",
             f"stack config iapgen:backendWaitSeconds is {raw[:40]!r}; it is the seconds to wait for GKE to create "
-            "each backend: a whole number from 1 to 86400 (default 900)", "STACK_CONFIG_INVALID")
+            "each backend: a whole number from 1 to 86400 (default 900)", STACK_CONFIG_INVALID)
     return int(raw)
 
 
@@ -254,5 +255,5 @@ def oauth_client_secret(loaded: LoadedSpec, env: str, environment: Environment,
             loaded.file, 1, f"environments.{env}.iap.oauthClientId",
             f"names a custom OAuth client, but stack config iapgen:{OAUTH_SECRET_CONFIG} is not set: run pulumi "
             f"config set --secret iapgen:{OAUTH_SECRET_CONFIG} CLIENT_SECRET (or omit oauthClientId to use the "
-            "Google-managed client)", "OAUTH_SECRET_MISSING")
+            "Google-managed client)", OAUTH_SECRET_MISSING)
     return secret

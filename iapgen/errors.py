@@ -1,13 +1,16 @@
 """Findings and the error that carries them to the user.
 
 Every problem iapgen reports is a `Finding`: where it is (file, line, field path), what is
-wrong, why and how to fix it (the message), and the stable id of the rule that found it.
+wrong, why and how to fix it (the message), and the rule that found it (a declared `Rule`, which
+prints as its stable id).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from iapgen.spec.rulebook import Rule
 
 MAX_VALUE_CHARS = 60
 
@@ -20,8 +23,12 @@ class Finding:
     line: int | None
     field: str
     message: str
-    rule: str
+    rule: Rule
     severity: str = "error"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rule, Rule):  # the declared rule object, never a bare string id
+            raise TypeError(f"a finding needs a declared Rule, not {type(self.rule).__name__} {self.rule!r}")
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -40,7 +47,7 @@ class SpecError(Exception):
         super().__init__("\n".join(str(f) for f in self.findings))
 
     @classmethod
-    def single(cls, file: str, line: int | None, field: str, message: str, rule: str) -> SpecError:
+    def single(cls, file: str, line: int | None, field: str, message: str, rule: Rule) -> SpecError:
         return cls([Finding(file, line, field, message, rule)])
 
 

@@ -13,10 +13,10 @@ import celpy
 import pytest
 import yaml
 
+from iapgen.examplekit import GATEWAY_SERVICE, backend_policy, gateway, health_check_policy, http_route
 from iapgen.lint import cel, schema_files, structural
 from iapgen.lint.checks.crd_schemas import DELEGATED
 from iapgen.lint.command import lint
-from iapgen.lint.examples import GATEWAY_SERVICE, backend_policy, gateway, health_check_policy, http_route
 from tests.conftest import run_cli
 from tests.k8s_schemas import check_object
 
@@ -69,7 +69,8 @@ def test_a_wrong_enum_value_gets_a_did_you_mean(tmp_path: Path) -> None:
 def test_gateway_api_kinds_and_their_cel_rules(tmp_path: Path) -> None:
     route = http_route().replace("rules:\n", "rules:\n  - matches: [{path: {type: PathPrefix, value: /a//b}}]\n"
                                  "    backendRefs: [{name: web, port: 443, weigth: 2}]\n")
-    grant = ("apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g, namespace: web}\n"
+    grant = ("apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\n"
+             "metadata: {name: g, namespace: web}\n"
              "spec:\n  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: other}]\n"
              "  to: [{group: '', kind: Service, nmae: web}]\n")
     grpc = ("apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: g, namespace: web}\n"
@@ -224,7 +225,8 @@ def mutated(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("document", [
-    health_check_policy(), backend_policy(), backend_policy("{timeoutSec: 30, logging: {enabled: true, sampleRate: 5}}"),
+    health_check_policy(), backend_policy(),
+    backend_policy("{timeoutSec: 30, logging: {enabled: true, sampleRate: 5}}"),
     "apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {name: b, namespace: web}\nspec:\n"
     "  healthCheck: {checkIntervalSec: 15, timeoutSec: 5, type: HTTPS, requestPath: /healthz, port: 8080}\n"
     "  iap: {enabled: true, oauthclientCredentials: {secretName: s}}\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from iapgen.examplekit import GATEWAY_SERVICE, backend_policy, gateway, health_check_policy, http_route, ingress
 from iapgen.lint.command import lint
-from iapgen.lint.examples import GATEWAY_SERVICE, backend_policy, gateway, health_check_policy, http_route, ingress
 
 
 def found(tmp_path: Path, *documents: str, files: tuple[str, ...] = ()) -> set[tuple[str, str]]:
@@ -24,7 +24,8 @@ def found(tmp_path: Path, *documents: str, files: tuple[str, ...] = ()) -> set[t
 
 WITH_BACKEND_CONFIG = GATEWAY_SERVICE.replace(
     "metadata: {name: web, namespace: web}",
-    "metadata:\n  name: web\n  namespace: web\n  annotations:\n    cloud.google.com/backend-config: '{\"default\": \"web\"}'")
+    "metadata:\n  name: web\n  namespace: web\n  annotations:\n"
+    "    cloud.google.com/backend-config: '{\"default\": \"web\"}'")
 BACKEND_CONFIG = ("apiVersion: cloud.google.com/v1\nkind: BackendConfig\nmetadata: {name: web, namespace: web}\n"
                   "spec:\n  healthCheck: {requestPath: /healthz, port: 8080}\n  iap: {enabled: true}\n")
 

@@ -1,11 +1,10 @@
-"""`iapgen rules`: the catalogue as a table, and docs/rules.md with a bad and a good example per rule."""
+"""`iapgen rules`: the catalogue as a table, and docs/rules.md, both generated from the rules' declarations
+(iapgen.spec.rulebook): summary, why, fix, source, lint severity and a bad and a good example per rule."""
 
 from __future__ import annotations
 
-from iapgen.lint import checks  # noqa: F401 (importing it registers the manifest rules)
-from iapgen.lint.checks.catalogue import SEVERITY_NOTES
-from iapgen.lint.examples import ENV, EXAMPLES, Example
-from iapgen.spec import rules
+from iapgen.examplekit import ENV
+from iapgen.spec.rulebook import Example, Rule, load_all
 from iapgen.templating import render_template
 
 WHERE = {"service": "services.yaml", "spec": "services.yaml", "stack": "services.yaml + stack config",
@@ -13,10 +12,15 @@ WHERE = {"service": "services.yaml", "spec": "services.yaml", "stack": "services
 LANGUAGE = {"file": "text"}
 
 
+def all_rules() -> list[Rule]:
+    return sorted(load_all().values(), key=lambda r: r.id)
+
+
 def catalogue_table() -> str:
-    width = max(len(r) for r in rules.CATALOGUE)
+    rules = all_rules()
+    width = max(len(r) for r in rules)
     lines = [f"{'RULE'.ljust(width)}  SEVERITY  WHAT IT CHECKS"]
-    for rule in sorted(rules.CATALOGUE.values(), key=lambda r: r.id):
+    for rule in rules:
         lines.append(f"{rule.id.ljust(width)}  {rule.severity.ljust(8)}  {rule.summary}")
     return "\n".join(lines) + "\n"
 
@@ -37,13 +41,11 @@ def full_spec(example: Example, text: str) -> str:
 
 def catalogue_markdown() -> str:
     entries = []
-    for rule in sorted(rules.CATALOGUE.values(), key=lambda r: r.id):
+    for rule in all_rules():
         examples = [{"where": WHERE[e.kind], "language": LANGUAGE.get(e.kind, "yaml"), "bad": shown(e, e.bad),
                      "good": shown(e, e.good), "env": e.env if e.kind == "stack" else None,
                      "stack_config": e.stack_config, "good_stack_config": e.good_stack_config}
-                    for e in EXAMPLES.get(rule.id, [])]
+                    for e in rule.examples]
         # docs/rules.md sits beside the docs its sources name: each becomes a relative link.
-        sources = [part.strip() for part in rule.source.split(",")]
-        entries.append({"rule": rule, "anchor": rule.id.lower(), "examples": examples, "sources": sources,
-                        "severity_note": SEVERITY_NOTES.get(rule.id, "")})
+        entries.append({"rule": rule, "anchor": rule.id.lower(), "examples": examples, "sources": rule.sources})
     return render_template("rules.md.j2", entries=entries)

@@ -18,6 +18,7 @@ from typing import Any
 
 from iapgen.errors import Finding, SpecError
 from iapgen.spec import yamlsource
+from iapgen.spec.filerules import YAML_TOO_LARGE
 from iapgen.spec.yamlsource import (
     MAX_BYTES,
     Document,
@@ -146,7 +147,7 @@ def _documents(text: str, name: str, findings: list[Finding]) -> list[Document]:
     budget = [yamlsource.MAX_FILE_NODES]  # the parts together hold no more than the whole file may
     starts = [0] + [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
     if len(starts) > yamlsource.MAX_DOCUMENTS:
-        findings.append(Finding(name, None, "", yamlsource.too_many_documents(), "YAML_TOO_LARGE"))
+        findings.append(Finding(name, None, "", yamlsource.too_many_documents(), YAML_TOO_LARGE))
         return []
     line = 1
     for start, end in zip(starts, [*starts[1:], len(text)], strict=True):

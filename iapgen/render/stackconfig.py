@@ -13,6 +13,7 @@ from pathlib import Path
 
 from iapgen.errors import SpecError
 from iapgen.render.offline import SECRET
+from iapgen.spec.filerules import SPEC_SHAPE
 from iapgen.spec.yamlsource import load_one
 
 DEFAULT_PROJECT = "iapgen"
@@ -35,7 +36,7 @@ def project_name(directory: Path) -> str:
     name = document.data.get("name") if isinstance(document.data, dict) else None
     if not isinstance(name, str) or not name:
         raise SpecError.single(str(path), document.start_line, "name", "Pulumi.yaml needs a project name",
-                               "SPEC_SHAPE")
+                               SPEC_SHAPE)
     return name
 
 
@@ -50,7 +51,7 @@ def stack_config(directory: Path, stack: str) -> StackConfig:
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
         raise SpecError.single(str(path), document.line_of(("config",)), "config", "must be a mapping of "
-                               "config keys to values", "SPEC_SHAPE")
+                               "config keys to values", SPEC_SHAPE)
     values: dict[str, str] = {}
     secrets: list[str] = []
     for key, value in raw.items():

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from iapgen.errors import Finding, show
 from iapgen.spec import rules
+from iapgen.spec.filerules import SPEC_SHAPE
+from iapgen.spec.rulebook import Rule
 from iapgen.spec.yamlsource import Document, Loc
 
 
@@ -49,21 +51,21 @@ def translate(err: ValidationError, document: Document, model: type[BaseModel], 
     return findings
 
 
-def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[str, str]:
+def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[str, Rule]:
     kind = item["type"]
     if kind in rules.CATALOGUE:
-        return item["ctx"]["message"], kind
+        return item["ctx"]["message"], rules.CATALOGUE[kind]
     if kind == "missing":
         field = _field_info(model, rel)
         doc = field.description if field is not None and field.description else ""
         if doc[:2].istitle():  # "How the ..." -> "how the ...", but "GCP ..." stays
             doc = doc[0].lower() + doc[1:]
-        return (f"is required: {doc}" if doc else "is required"), "SPEC_SHAPE"
+        return (f"is required: {doc}" if doc else "is required"), SPEC_SHAPE
     if kind == "extra_forbidden":
         known = _known_keys(model, rel[:-1])
         close = difflib.get_close_matches(str(rel[-1]), known, n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known fields: {', '.join(known)}"
-        return f"unknown field {show(rel[-1])}{hint}", "SPEC_SHAPE"
+        return f"unknown field {show(rel[-1])}{hint}", SPEC_SHAPE
     if kind in _TYPE_NAMES or kind.endswith("_type"):
         expected = _TYPE_NAMES.get(kind, kind.removesuffix("_type"))
         hint = ""
@@ -71,12 +73,12 @@ def _describe(item: Any, raw: Any, model: type[BaseModel], rel: Loc) -> tuple[st
             hint = "; YAML reads unquoted yes/no/on/off/true/false as booleans, quote the value"
         elif isinstance(raw, str) and kind == "int_type":
             hint = "; remove the quotes"
-        return f"must be {expected}, not {_type_word(raw)} {show(raw)}{hint}", "SPEC_SHAPE"
+        return f"must be {expected}, not {_type_word(raw)} {show(raw)}{hint}", SPEC_SHAPE
     if kind in ("too_long", "string_too_long"):
-        return f"is too long: {item['msg'].lower()}", "SPEC_SHAPE"
+        return f"is too long: {item['msg'].lower()}", SPEC_SHAPE
     if kind == "too_short":
-        return f"must not be empty: {item['msg'].lower()}", "SPEC_SHAPE"
-    return f"{item['msg']}", "SPEC_SHAPE"
+        return f"must not be empty: {item['msg'].lower()}", SPEC_SHAPE
+    return f"{item['msg']}", SPEC_SHAPE
 
 
 def _type_word(value: Any) -> str:

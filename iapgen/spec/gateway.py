@@ -12,8 +12,9 @@ import re
 from collections.abc import Collection
 
 from iapgen.errors import show
+from iapgen.examplekit import GATEWAY_ENV, GATEWAY_SERVICE, health_check_policy, svc
 from iapgen.spec import naming
-from iapgen.spec.rules import rule
+from iapgen.spec.rulebook import Example, Rule
 
 GATEWAY_CLASS = "gke-l7-global-external-managed"
 DEFAULT_NAMESPACE = "iapgen-gateway"
@@ -32,8 +33,20 @@ HC_BLOCK = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "ht
 POLICY_PATH = re.compile(r"\/[A-Za-z0-9\/\-._~%!?$&'()*+,;=:]*$")
 
 
-@rule("GATEWAY_IAP_CLIENT", "Gateway mode: IAP through GCPBackendPolicy needs a custom OAuth client "
-      "(iap.oauthClientId).", "gke-behaviour.md#gcpbackendpolicy-iap")
+GATEWAY_IAP_CLIENT = Rule(
+    "GATEWAY_IAP_CLIENT", "Gateway mode: IAP through GCPBackendPolicy needs a custom OAuth client "
+    "(iap.oauthClientId).",
+    source="gke-behaviour.md#gcpbackendpolicy-iap",
+    why="GCPBackendPolicy needs clientID and a secret; the Google-managed client is Ingress-only.",
+    fix="Create an OAuth client, set iap.oauthClientId and the secret in the stack config.",
+    examples=[Example(
+        "spec", GATEWAY_ENV.replace(", oauthClientId: 1234-abcd.apps.googleusercontent.com", "") + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /healthz}\n").splitlines()),
+        GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /healthz}\n").splitlines()))])
+
+
+@GATEWAY_IAP_CLIENT.check
 def check_iap_client(iap_enabled: bool, client_id: str | None) -> str | None:
     if iap_enabled and not client_id:
         return ("IAP is on in gateway mode but the environment names no iap.oauthClientId; GKE Gateway's "
@@ -43,8 +56,23 @@ def check_iap_client(iap_enabled: bool, client_id: str | None) -> str | None:
     return None
 
 
-@rule("HC_PATH_GATEWAY", "Gateway mode: the health-check path must match HealthCheckPolicy's requestPath "
-      "pattern (no spaces, @, #, [, ], quotes).", "gke-behaviour.md#healthcheckpolicy")
+HC_PATH_GATEWAY = Rule(
+    "HC_PATH_GATEWAY", "Gateway mode: the health-check path must match HealthCheckPolicy's requestPath pattern (no "
+    "spaces, @, #, [, ], quotes).",
+    source="gke-behaviour.md#healthcheckpolicy",
+    why="The API server rejects the HealthCheckPolicy.", fix="Percent-encode the characters it names.",
+    examples=[Example(
+        "spec", GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: '/health[z]'}\n").splitlines()),
+        GATEWAY_ENV + "services:\n"
+        + "".join("  " + line + "\n" for line in svc("  healthCheck: {path: /health%5Bz%5D}\n").splitlines())),
+        Example("manifest", GATEWAY_SERVICE + "---\n" + health_check_policy(
+            "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health#z'}"),
+            GATEWAY_SERVICE + "---\n" + health_check_policy(
+                "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health%23z'}"))])
+
+
+@HC_PATH_GATEWAY.check
 def check_policy_path(path: str) -> str | None:
     if POLICY_PATH.fullmatch(path):
         return None

@@ -17,9 +17,55 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
+from iapgen.examplekit import svc
 from iapgen.spec import naming
+from iapgen.spec.rulebook import Example, Rule
 
 HOSTS_PER_INGRESS = 15  # certificates per target HTTPS proxy (gke-behaviour.md#target-proxy-certificate-limit)
+
+
+NAME_TOO_LONG = Rule(
+    "NAME_TOO_LONG", "A generated object name would exceed 63 characters.",
+    source="gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip, "
+    "gke-behaviour.md#neg-custom-names",
+    why="Kubernetes and GCE refuse names over 63 characters.",
+    fix="Shorten the service, namespace or environment name.",
+    examples=[Example("service", svc("  healthCheck: {path: /healthz}\n").replace(
+        "namespace: argocd", "namespace: argocd-" + "x" * 50),
+        svc("  healthCheck: {path: /healthz}\n"))])
+
+INGRESS_CERT_LIMIT = Rule(
+    "INGRESS_CERT_LIMIT", "More services pinned to one Ingress than it can hold certificates for (15).",
+    source="gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout",
+    why="The target HTTPS proxy takes at most 15 certificates; the 16th host gets none.",
+    fix="Pin some of the services to another Ingress (ingress: N).",
+    examples=[Example("service", "".join(svc("  healthCheck: {path: /healthz}\n  ingress: 2\n").replace(
+        "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
+            f"  healthCheck: {{path: /healthz}}\n  ingress: {2 + i // 15}\n").replace(
+            "name: argocd", f"name: app{i}") for i in range(16)))])
+
+INGRESS_PIN_REQUIRED = Rule(
+    "INGRESS_PIN_REQUIRED", "A service past the 15 hosts of its namespace's first Ingress does not say which "
+    "Ingress serves it (ingress: N).",
+    source="gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout",
+    why="Placement by spec order would move services, and their IPs, when the spec changes.",
+    fix="Add the ingress: N the finding gives (`iapgen pin` writes it).",
+    examples=[Example("service", "".join(svc("  healthCheck: {path: /healthz}\n").replace(
+        "name: argocd", f"name: app{i}") for i in range(16)), "".join(svc(
+            "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+            "name: argocd", f"name: app{i}") for i in range(16)))])
+
+NAME_COLLISION = Rule(
+    "NAME_COLLISION", "Two Ingresses of one environment would get the same static IP name.",
+    source="gke-behaviour.md#gce-and-kubernetes-names, design.md#ingress-layout",
+    why="Two Ingresses would claim one static IP.", fix="Rename a namespace, or pin the names.",
+    examples=[Example("service", "".join(svc(
+        "  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+        "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-2"),
+        "".join(svc("  healthCheck: {path: /healthz}\n" + ("  ingress: 2\n" if i == 15 else "")).replace(
+            "name: argocd", f"name: app{i}").replace("namespace: argocd", "namespace: team") for i in range(16))
+        + svc("  healthCheck: {path: /healthz}\n").replace("namespace: argocd", "namespace: team-b"))])
 
 
 @dataclass(frozen=True)
@@ -82,7 +128,7 @@ def overfull_message(namespace: str, env: str, ingress: Overfull) -> str:
             f"host (a target HTTPS proxy takes {limit}): pin {count - limit} of them to an Ingress with room")
 
 
-def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | None]]) -> list[tuple[str, str, str]]:
+def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | None]]) -> list[tuple[str, str, Rule]]:
     """(service, message, rule) for each Ingress's static IP name, from (service, namespace, Ingress number, name
     pinned under names.staticIp or None) in spec order: at most 63 characters (reported once), and no two Ingresses
     may share one (GCE names are project-wide; namespace team's Ingress 2 and namespace team-2's Ingress 1 would)."""
@@ -96,9 +142,9 @@ def static_ip_problems(env: str, placed: Iterable[tuple[str, str, int, str | Non
             problems.append((service, f"the static IP name {name!r} of namespace {namespace}'s Ingress {number} is "
                              f"also that of namespace {first[0]}'s Ingress {first[1]} in {env}; GCE names are "
                              "project-wide: rename one namespace, or pin this service to another Ingress (ingress:)",
-                             "NAME_COLLISION"))
+                             NAME_COLLISION))
         elif len(name) > naming.GCE_NAME_MAX and name not in too_long:
             too_long.add(name)
             problems.append((service, f"the static IP name {name!r} would be {len(name)} characters (GCE allows "
-                             f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", "NAME_TOO_LONG"))
+                             f"{naming.GCE_NAME_MAX}); shorten the namespace or the environment name", NAME_TOO_LONG))
     return problems

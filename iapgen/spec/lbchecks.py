@@ -8,12 +8,16 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from iapgen.spec import gateway, naming
+from iapgen.spec.gateway import GATEWAY_IAP_CLIENT
+from iapgen.spec.lbrules import GCE_NAME_COLLISION, LB_FIELD_OTHER_MODE, STANDALONE_FIELD_MISSING
 from iapgen.spec.models import Environment
+from iapgen.spec.rulebook import Rule
+from iapgen.spec.rules import ZONE_INVALID
 
 if TYPE_CHECKING:
     from iapgen.spec.validate import Exposure
 
-Found = tuple[tuple[Any, ...], str, str]
+Found = tuple[tuple[Any, ...], str, Rule]
 
 
 def mode_fields(env_name: str, environment: Environment) -> list[Found]:
@@ -28,20 +32,20 @@ def mode_fields(env_name: str, environment: Environment) -> list[Found]:
                             "Google's health checks")):
             if getattr(environment, field) is None:
                 found.append(((*loc, "loadBalancer"), f"loadBalancer: standalone needs {field}: {why}; add "
-                              f"environments.{env_name}.{field}", "STANDALONE_FIELD_MISSING"))
+                              f"environments.{env_name}.{field}", STANDALONE_FIELD_MISSING))
     else:
         for field in ("zones", "network"):
             if getattr(environment, field) is not None:
                 found.append(((*loc, field), f"{field} is read only with loadBalancer: standalone, but {env_name} "
-                              f"uses {mode}; remove it or set loadBalancer: standalone", "LB_FIELD_OTHER_MODE"))
+                              f"uses {mode}; remove it or set loadBalancer: standalone", LB_FIELD_OTHER_MODE))
     if mode != "gateway" and environment.gateway is not None:
         found.append(((*loc, "gateway"), f"gateway is read only with loadBalancer: gateway, but {env_name} uses "
-                      f"{mode}; remove it or set loadBalancer: gateway", "LB_FIELD_OTHER_MODE"))
+                      f"{mode}; remove it or set loadBalancer: gateway", LB_FIELD_OTHER_MODE))
     seen: set[str] = set()
     for index, zone in enumerate(environment.zones or ()):
         if zone in seen:
             found.append(((*loc, "zones", index), f"{zone} is listed twice; a backend service takes each NEG once, "
-                          "so list every zone once", "ZONE_INVALID"))
+                          "so list every zone once", ZONE_INVALID))
         seen.add(zone)
     return found
 
@@ -55,7 +59,7 @@ def gateway_iap(env_name: str, environment: Environment, exposures: Iterable[Exp
     if not message:
         return []
     return [(("environments", env_name, "loadBalancer"),
-             f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})", "GATEWAY_IAP_CLIENT")]
+             f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})", GATEWAY_IAP_CLIENT)]
 
 
 def gce_collisions(environments: Mapping[str, Environment],
@@ -80,5 +84,5 @@ def gce_collisions(environments: Mapping[str, Environment],
     return [(("environments", env_name),
              f"{env_name} and {other} share project {environments[env_name].project} and would both create "
              f"{name!r} ({', '.join(dict.fromkeys(collections))}): one would take over the other's objects; rename "
-             "a service or an environment, or give one its own project", "GCE_NAME_COLLISION")
+             "a service or an environment, or give one its own project", GCE_NAME_COLLISION)
             for (env_name, other), (name, collections) in clashes.items()]

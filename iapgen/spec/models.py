@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from iapgen.spec import rules
+from iapgen.spec import iaprules, rules
 from iapgen.spec.gateway import DEFAULT_NAMESPACE as GATEWAY_NAMESPACE
 
 
@@ -57,9 +57,9 @@ GceName = Annotated[str, _hint(pattern=r"^[a-z]([-a-z0-9]*[a-z0-9])?$", maxLengt
 Member = Annotated[
     str, Field(max_length=512),
     _hint(pattern=r"^((user|group|serviceAccount):[^@\s]+@[^@\s]+|domain:[a-z0-9.-]+|principal(Set)?://\S+)$"),
-    _checked(rules.check_member_public), _checked(rules.check_member_prefix),
+    _checked(iaprules.check_member_public), _checked(iaprules.check_member_prefix),
 ]
-OAuthClientId = Annotated[str, Field(max_length=200), _checked(rules.check_oauth_client_id)]
+OAuthClientId = Annotated[str, Field(max_length=200), _checked(iaprules.check_oauth_client_id)]
 Selector = Annotated[dict[Annotated[str, Field(max_length=317)], Annotated[str, Field(max_length=63)]],
                      Field(min_length=1, max_length=64), _checked(rules.check_selector)]
 # YAML gives lists; tuples keep the frozen models hashable. strict=False applies to the list
@@ -122,9 +122,9 @@ class Iap(Model):
 
     @model_validator(mode="after")
     def _reason_when_disabled(self) -> Iap:
-        message = rules.check_iap_reason(self.enabled, self.reason)
+        message = iaprules.check_iap_reason(self.enabled, self.reason)
         if message:
-            raise PydanticCustomError(rules.rule_of(rules.check_iap_reason).id, "{message}",
+            raise PydanticCustomError(iaprules.IAP_DISABLED_NO_REASON.id, "{message}",
                                       {"message": message})
         return self
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from iapgen.errors import Finding, SpecError, show
+from iapgen.spec.layout import INGRESS_PIN_REQUIRED
 from iapgen.spec.validate import missing_pins, on_ingress_one
 from iapgen.spec.yamlsource import one_document, read_text
 
-RULE = "INGRESS_PIN_REQUIRED"
+RULE = INGRESS_PIN_REQUIRED
 BOM = "\ufeff"
 LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 # `name:` as a key of a block mapping (optionally after the list item's dash), its whole one-line value a

@@ -1,103 +1,21 @@
-"""The rule catalogue: every check iapgen makes, each with a stable id and one function.
+"""The value checks: each takes plain values and returns None when they are fine, or a one-line message that
+says what is wrong, why it matters on GKE and how to fix it. Each is declared as a `Rule` right above it.
 
-A check takes plain values and returns None when they are fine, or a one-line message that
-says what is wrong, why it matters on GKE and how to fix it. Spec validation calls these
-checks (through pydantic validators in `models.py` and in `validate.py`); the manifest linter
-reuses the same functions, so no rule is written twice.
-
-`Rule.source` points at the entry of docs/gke-behaviour.md (or the section of docs/design.md)
-that backs the rule.
+Spec validation calls these checks (through pydantic validators in `models.py` and in `validate.py`); the
+manifest linter reuses the same functions, so no rule is written twice. The IAP checks are in iaprules.py.
+What a rule declaration holds: rulebook.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
 
 from iapgen.errors import show
+from iapgen.spec import examples_values as value_examples
+from iapgen.spec.rulebook import CATALOGUE, ERROR, WARNING, Rule, rule_of
 
-ERROR = "error"
-WARNING = "warning"
+__all__ = ["CATALOGUE", "ERROR", "WARNING", "Rule", "rule_of"]
 
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    severity: str
-    summary: str
-    source: str
-
-
-CATALOGUE: dict[str, Rule] = {}
-
-F = TypeVar("F", bound=Callable[..., str | None])
-
-
-def _register(rule_id: str, summary: str, source: str, severity: str = ERROR) -> Rule:
-    if rule_id in CATALOGUE:
-        raise ValueError(f"rule {rule_id} registered twice")
-    CATALOGUE[rule_id] = Rule(rule_id, severity, summary, source)
-    return CATALOGUE[rule_id]
-
-
-def rule(rule_id: str, summary: str, source: str, severity: str = ERROR) -> Callable[[F], F]:
-    """Register a check function under a stable rule id (kept on the function as `.rule`)."""
-
-    def wrap(check: F) -> F:
-        check.rule = _register(rule_id, summary, source, severity)  # type: ignore[attr-defined]
-        return check
-
-    return wrap
-
-
-def rule_of(check: Callable[..., str | None]) -> Rule:
-    return check.rule  # type: ignore[attr-defined]
-
-
-# Rules about the file itself, raised by the loaders rather than by a check function.
-_register("FILE_UNREADABLE", "The spec or manifest file cannot be read.", "design.md#yaml-loading")
-_register("YAML_SYNTAX", "The file is not valid YAML (syntax, encoding, tags, recursive aliases).",
-          "design.md#yaml-loading")
-_register("YAML_DUPLICATE_KEY", "A mapping repeats a key; YAML would silently keep the last one.",
-          "design.md#yaml-loading")
-_register("YAML_TOO_LARGE", "The file is too large, too deep or expands too far (alias bombs).",
-          "design.md#yaml-loading")
-_register("SPEC_SHAPE", "A field is missing, of the wrong type, or unknown.", "design.md#the-spec-file")
-_register("ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.",
-          "design.md#environments")
-_register("OVERRIDE_UNKNOWN_ENV", "A service overrides an environment that the spec does not define.",
-          "design.md#overrides")
-_register("SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.", "design.md#services")
-_register("HOST_DUPLICATE", "Two services of one environment claim the same host.",
-          "gke-behaviour.md#ingress-one-rule-per-host, gke-behaviour.md#managed-certificate-per-host")
-_register("NAME_TOO_LONG", "A generated object name would exceed 63 characters.",
-          "gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#ingress-static-ip, "
-          "gke-behaviour.md#neg-custom-names")
-_register("PROJECT_MISMATCH", "Stack config gcp:project differs from the environment's project.",
-          "design.md#stack-config")
-_register("INGRESS_CERT_LIMIT", "More services pinned to one Ingress than it can hold certificates for (15).",
-          "gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout")
-_register("INGRESS_PIN_REQUIRED", "A service past the 15 hosts of its namespace's first Ingress does not say "
-          "which Ingress serves it (ingress: N).",
-          "gke-behaviour.md#target-proxy-certificate-limit, design.md#ingress-layout")
-_register("NAME_COLLISION", "Two Ingresses of one environment would get the same static IP name.",
-          "gke-behaviour.md#gce-and-kubernetes-names, design.md#ingress-layout")
-_register("STACK_CONFIG_INVALID", "A stack config value iapgen reads is not of the expected form.",
-          "design.md#stack-config")
-_register("OAUTH_SECRET_MISSING", "A custom IAP OAuth client needs its secret in the stack's secret config.",
-          "gke-behaviour.md#iap-oauth-client, design.md#stack-config")
-_register("IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
-          "gke-behaviour.md#iap-enable-and-bind")
-_register("PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or "
-          "static IPs, or two services claim one BackendConfig or certificate.", "design.md#names-of-adopted-objects")
-_register("STANDALONE_FIELD_MISSING", "A standalone environment must list its zones and name its network.",
-          "gke-behaviour.md#neg-zones, gke-behaviour.md#hc-source-ranges, design.md#environments")
-_register("LB_FIELD_OTHER_MODE", "An environment sets a field that only another loadBalancer mode reads.",
-          "design.md#environments")
-_register("GCE_NAME_COLLISION", "Two environments in one project would generate the same GCE object name.",
-          "gke-behaviour.md#neg-custom-names, gke-behaviour.md#gce-and-kubernetes-names")
 
 def decimal(text: str) -> int | None:
     """A plain decimal port or key ("443"); None for anything else ("²", "--80", 5,000 digits)."""
@@ -116,8 +34,15 @@ ZONE = re.compile(r"^[a-z]+-[a-z]+[0-9]{1,2}-[a-z]$")
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
-@rule("NAME_INVALID", "Service names must be DNS-1035 labels: they name the Service and the GCE objects.",
-      "gke-behaviour.md#gce-and-kubernetes-names")
+NAME_INVALID = Rule(
+    "NAME_INVALID", "Service names must be DNS-1035 labels: they name the Service and the GCE objects.",
+    source="gke-behaviour.md#gce-and-kubernetes-names",
+    why="The name is used for the Service and the GCE objects, which refuse it.",
+    fix="Use lower-case letters, digits and '-', starting with a letter.",
+    examples=value_examples.NAME_INVALID)
+
+
+@NAME_INVALID.check
 def check_name(value: str) -> str | None:
     if len(value) > 63:
         return f"{show(value)} is {len(value)} characters; Kubernetes Service names are at most 63"
@@ -130,8 +55,15 @@ def check_name(value: str) -> str | None:
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
-@rule("PINNED_NAME_INVALID", "A name under names: must be valid for its object: a Kubernetes object name, or a GCE "
-      "name for the static IP.", "design.md#names-of-adopted-objects, gke-behaviour.md#gce-and-kubernetes-names")
+PINNED_NAME_INVALID = Rule(
+    "PINNED_NAME_INVALID", "A name under names: must be valid for its object: a Kubernetes object name, or a GCE "
+    "name for the static IP.",
+    source="design.md#names-of-adopted-objects, gke-behaviour.md#gce-and-kubernetes-names",
+    why="Kubernetes or GCE refuses the name.", fix="Copy the name from kubectl get or gcloud.",
+    examples=value_examples.PINNED_NAME_INVALID)
+
+
+@PINNED_NAME_INVALID.check
 def check_pinned_name(kind: str, value: str) -> str | None:
     """kind "kubernetes": a DNS-1123 subdomain (BackendConfig, ManagedCertificate, Ingress); "gce": a GCE name."""
     if kind == "gce":
@@ -145,7 +77,14 @@ def check_pinned_name(kind: str, value: str) -> str | None:
     return None
 
 
-@rule("NAMESPACE_INVALID", "Namespaces must be DNS-1123 labels.", "gke-behaviour.md#gce-and-kubernetes-names")
+NAMESPACE_INVALID = Rule(
+    "NAMESPACE_INVALID", "Namespaces must be DNS-1123 labels.",
+    source="gke-behaviour.md#gce-and-kubernetes-names",
+    why="Kubernetes refuses the namespace name.", fix="Use lower-case letters, digits and '-'.",
+    examples=value_examples.NAMESPACE_INVALID)
+
+
+@NAMESPACE_INVALID.check
 def check_namespace(value: str) -> str | None:
     if len(value) > 63 or not DNS1123_LABEL.fullmatch(value):
         return (f"{show(value)} is not a Kubernetes namespace name: at most 63 lower-case letters, "
@@ -165,8 +104,14 @@ def _label_problem(key: str, value: str) -> str | None:
     return None
 
 
-@rule("SELECTOR_INVALID", "Selector keys and values must be valid Kubernetes label names and values.",
-      "gke-behaviour.md#service-validation")
+SELECTOR_INVALID = Rule(
+    "SELECTOR_INVALID", "Selector keys and values must be valid Kubernetes label names and values.",
+    source="gke-behaviour.md#service-validation",
+    why="Kubernetes refuses the Service.", fix="Use valid label keys and values; quote values like 'true'.",
+    examples=value_examples.SELECTOR_INVALID)
+
+
+@SELECTOR_INVALID.check
 def check_selector(selector: dict[str, str]) -> str | None:
     for key, value in selector.items():
         message = _label_problem(key, value)
@@ -175,8 +120,15 @@ def check_selector(selector: dict[str, str]) -> str | None:
     return None
 
 
-@rule("ENV_NAME_INVALID", "Environment names are short DNS-1035 labels: the stack name, part of GCE names.",
-      "gke-behaviour.md#gce-and-kubernetes-names")
+ENV_NAME_INVALID = Rule(
+    "ENV_NAME_INVALID", "Environment names are short DNS-1035 labels: the stack name, part of GCE names.",
+    source="gke-behaviour.md#gce-and-kubernetes-names",
+    why="The environment name is the Pulumi stack name and part of generated GCE names.",
+    fix="Use a short lower-case name such as dev or prod.",
+    examples=value_examples.ENV_NAME_INVALID)
+
+
+@ENV_NAME_INVALID.check
 def check_env_name(value: str) -> str | None:
     if len(value) > 20 or not DNS1035_LABEL.fullmatch(value):
         return (f"environment {show(value)} must be a short DNS-1035 label (at most 20 characters, "
@@ -184,8 +136,14 @@ def check_env_name(value: str) -> str | None:
     return None
 
 
-@rule("PROJECT_ID_INVALID", "GCP project ids are 6-30 characters: lower-case letters, digits, '-'.",
-      "design.md#environments")
+PROJECT_ID_INVALID = Rule(
+    "PROJECT_ID_INVALID", "GCP project ids are 6-30 characters: lower-case letters, digits, '-'.",
+    source="design.md#environments",
+    why="GCP APIs take the project id, not its display name or number.", fix="Use the id `gcloud projects list` shows.",
+    examples=value_examples.PROJECT_ID_INVALID)
+
+
+@PROJECT_ID_INVALID.check
 def check_project_id(value: str) -> str | None:
     if not PROJECT_ID.fullmatch(value):
         return (f"{show(value)} is not a GCP project id (6-30 characters, lower-case letters, digits "
@@ -193,8 +151,14 @@ def check_project_id(value: str) -> str | None:
     return None
 
 
-@rule("HOST_INVALID", "Hosts must be lower-case DNS names that a managed certificate can cover.",
-      "gke-behaviour.md#managed-certificate-per-host")
+HOST_INVALID = Rule(
+    "HOST_INVALID", "Hosts must be lower-case DNS names that a managed certificate can cover.",
+    source="gke-behaviour.md#managed-certificate-per-host",
+    why="A managed certificate cannot be issued for it.", fix="Name the host exactly, as a lower-case DNS name.",
+    examples=value_examples.HOST_INVALID)
+
+
+@HOST_INVALID.check
 def check_host(value: str) -> str | None:
     if value.startswith("*."):
         return (f"{show(value)} is a wildcard; Google-managed certificates do not cover wildcards, "
@@ -210,9 +174,15 @@ def check_host(value: str) -> str | None:
 LOAD_BALANCERS = ("ingress", "standalone", "gateway")
 
 
-@rule("LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress), standalone (a load balancer the stack owns) or "
-      "gateway (GKE Gateway).",
-      "design.md#environments")
+LB_MODE_INVALID = Rule(
+    "LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress), standalone (a load balancer the stack owns) or "
+    "gateway (GKE Gateway).",
+    source="design.md#environments",
+    why="iapgen does not know how to expose the services.", fix="Write ingress, standalone or gateway.",
+    examples=value_examples.LB_MODE_INVALID)
+
+
+@LB_MODE_INVALID.check
 def check_load_balancer(value: str) -> str | None:
     if value in LOAD_BALANCERS:
         return None
@@ -220,8 +190,14 @@ def check_load_balancer(value: str) -> str | None:
     return f"invalid loadBalancer {show(value)}; allowed: {', '.join(LOAD_BALANCERS)}{hint}"
 
 
-@rule("ZONE_INVALID", "Zones are Compute Engine zone names such as europe-west1-b, each listed once.",
-      "gke-behaviour.md#neg-zones")
+ZONE_INVALID = Rule(
+    "ZONE_INVALID", "Zones are Compute Engine zone names such as europe-west1-b, each listed once.",
+    source="gke-behaviour.md#neg-zones",
+    why="NEGs are zonal: the backend service names one per zone.", fix="List each zone once, e.g. europe-west1-b.",
+    examples=value_examples.ZONE_INVALID)
+
+
+@ZONE_INVALID.check
 def check_zone(value: str) -> str | None:
     if not ZONE.fullmatch(value):
         hint = " (that is a region: list its zones, e.g. europe-west1-b)" if re.fullmatch(
@@ -231,8 +207,15 @@ def check_zone(value: str) -> str | None:
     return None
 
 
-@rule("NETWORK_INVALID", "network is the name of the cluster's VPC network (a GCE name).",
-      "gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#hc-source-ranges")
+NETWORK_INVALID = Rule(
+    "NETWORK_INVALID", "network is the name of the cluster's VPC network (a GCE name).",
+    source="gke-behaviour.md#gce-and-kubernetes-names, gke-behaviour.md#hc-source-ranges",
+    why="The firewall rule for the probes needs the network's name.",
+    fix="Give the name `gcloud compute networks list` shows, not a URL.",
+    examples=value_examples.NETWORK_INVALID)
+
+
+@NETWORK_INVALID.check
 def check_network(value: str) -> str | None:
     if len(value) > 63 or not GCE_NAME.fullmatch(value):
         return (f"{show(value)} is not a VPC network name (1-63 lower-case letters, digits and '-', starting with a "
@@ -243,7 +226,14 @@ def check_network(value: str) -> str | None:
 # --- ports and protocols ------------------------------------------------------------------
 
 
-@rule("PORT_RANGE", "Ports are integers from 1 to 65535.", "gke-behaviour.md#service-validation")
+PORT_RANGE = Rule(
+    "PORT_RANGE", "Ports are integers from 1 to 65535.",
+    source="gke-behaviour.md#service-validation",
+    why="There is no such TCP port.", fix="Use a number from 1 to 65535.",
+    examples=value_examples.PORT_RANGE)
+
+
+@PORT_RANGE.check
 def check_port(value: int) -> str | None:
     if not 1 <= value <= 65535:
         return f"{show(value)} is not a TCP port; use a number from 1 to 65535"
@@ -253,8 +243,14 @@ def check_port(value: int) -> str | None:
 PROTOCOLS = ("HTTP", "HTTPS", "HTTP2")
 
 
-@rule("PROTOCOL_INVALID", "The backend protocol must be HTTP, HTTPS or HTTP2 (case-sensitive).",
-      "gke-behaviour.md#app-protocols-by-port-name, gke-behaviour.md#http2-means-tls")
+PROTOCOL_INVALID = Rule(
+    "PROTOCOL_INVALID", "The backend protocol must be HTTP, HTTPS or HTTP2 (case-sensitive).",
+    source="gke-behaviour.md#app-protocols-by-port-name, gke-behaviour.md#http2-means-tls",
+    why="GKE matches protocols case-sensitively and knows no others.", fix="Write HTTP, HTTPS or HTTP2.",
+    examples=value_examples.PROTOCOL_INVALID)
+
+
+@PROTOCOL_INVALID.check
 def check_protocol(value: str) -> str | None:
     if value in PROTOCOLS:
         return None
@@ -269,8 +265,15 @@ def check_protocol(value: str) -> str | None:
 # --- health checks ------------------------------------------------------------------------
 
 
-@rule("HC_PATH", "The health-check path must start with '/' and be plain printable ASCII.",
-      "gke-behaviour.md#hc-request-path")
+HC_PATH = Rule(
+    "HC_PATH", "The health-check path must start with '/' and be plain printable ASCII.",
+    source="gke-behaviour.md#hc-request-path",
+    why="The Compute API rejects such a request path.",
+    fix="Start the path with '/' and percent-encode other characters.",
+    examples=value_examples.HC_PATH)
+
+
+@HC_PATH.check
 def check_hc_path(value: str) -> str | None:
     if not value.startswith("/"):
         return f"{show(value)} must start with '/', e.g. /healthz"
@@ -281,8 +284,14 @@ def check_hc_path(value: str) -> str | None:
     return None
 
 
-@rule("HC_RANGE", "Health-check intervals and timeouts are 1..300 s, thresholds 1..10.",
-      "gke-behaviour.md#hc-timeout-le-interval")
+HC_RANGE = Rule(
+    "HC_RANGE", "Health-check intervals and timeouts are 1..300 s, thresholds 1..10.",
+    source="gke-behaviour.md#hc-timeout-le-interval",
+    why="The Compute API rejects the health check.", fix="Use a value within the bounds the finding gives.",
+    examples=value_examples.HC_RANGE)
+
+
+@HC_RANGE.check
 def check_hc_range(kind: str, value: int) -> str | None:
     low, high, unit = (1, 10, "") if kind == "threshold" else (1, 300, " seconds")
     if not low <= value <= high:
@@ -290,9 +299,22 @@ def check_hc_range(kind: str, value: int) -> str | None:
     return None
 
 
-@rule("HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it), counting "
-      "the controller's default for the one a BackendConfig leaves unset.",
-      "gke-behaviour.md#hc-timeout-le-interval, gke-behaviour.md#hc-controller-defaults")
+HC_TIMEOUT_GT_INTERVAL = Rule(
+    "HC_TIMEOUT_GT_INTERVAL", "A health-check timeout may not exceed its interval (the API rejects it), counting "
+    "the controller's default for the one a BackendConfig leaves unset.",
+    source="gke-behaviour.md#hc-timeout-le-interval, gke-behaviour.md#hc-controller-defaults",
+    why="The Compute API rejects the health check, so the backend keeps the old one.",
+    fix="Lower timeoutSec or raise checkIntervalSec.",
+    lint_severity="A warning when checkIntervalSec is set alone, is at least the NEG default timeout (15 s) and "
+    "below the instance-group one (60 s), and the Service is instance-group backed only by inference (GKE may give "
+    "it NEGs itself); also when checkIntervalSec is set alone and the Pods behind every Service using the "
+    "BackendConfig have an HTTP readinessProbe on the serving port whose timeoutSeconds (default 1) fits in the "
+    "interval: the controller takes that timeout when it creates the health check, so the config syncs, but only "
+    "if the health check was created with that probe (gke-behaviour.md#hc-readiness-probe-timeout).",
+    examples=value_examples.HC_TIMEOUT_GT_INTERVAL)
+
+
+@HC_TIMEOUT_GT_INTERVAL.check
 def check_hc_timeout(timeout_sec: int, interval_sec: int) -> str | None:
     if timeout_sec > interval_sec:
         return (f"timeoutSec ({timeout_sec}) must be <= checkIntervalSec ({interval_sec}); the Compute API "
@@ -300,8 +322,18 @@ def check_hc_timeout(timeout_sec: int, interval_sec: int) -> str | None:
     return None
 
 
-@rule("HC_PORT_NOT_TARGET", "With NEGs the health check probes the Pod IP, so its port must be the "
-      "container port (targetPort).", "gke-behaviour.md#hc-port-container-port")
+HC_PORT_NOT_TARGET = Rule(
+    "HC_PORT_NOT_TARGET", "With NEGs the health check probes the Pod IP, so its port must be the container port "
+    "(targetPort).",
+    source="gke-behaviour.md#hc-port-container-port",
+    why="Probes reach the Pod IP; on another port nothing answers and the backend turns UNHEALTHY.",
+    fix="Use the container port (targetPort), or leave the port out.",
+    lint_severity="A warning when the Pods the Service selects are not in the Service's own file, or declare no "
+    "containerPorts: the port may be a health-check sidecar's that lint cannot see.",
+    examples=value_examples.HC_PORT_NOT_TARGET)
+
+
+@HC_PORT_NOT_TARGET.check
 def check_hc_port(hc_port: int, service_port: int, target_port: int) -> str | None:
     if hc_port == target_port:
         return None
@@ -312,64 +344,17 @@ def check_hc_port(hc_port: int, service_port: int, target_port: int) -> str | No
             f"so use targetPort {target_port} or omit it")
 
 
-@rule("HC_PROTOCOL_MISMATCH", "The health check must speak the protocol the server speaks.",
-      "gke-behaviour.md#hc-type-follows-protocol")
+HC_PROTOCOL_MISMATCH = Rule(
+    "HC_PROTOCOL_MISMATCH", "The health check must speak the protocol the server speaks.",
+    source="gke-behaviour.md#hc-type-follows-protocol",
+    why="A probe in another protocol than the server's fails and the backend turns UNHEALTHY.",
+    fix="Use the server's protocol, or leave it out to follow the backend's.",
+    examples=value_examples.HC_PROTOCOL_MISMATCH)
+
+
+@HC_PROTOCOL_MISMATCH.check
 def check_hc_protocol(hc_protocol: str, protocol: str) -> str | None:
     if hc_protocol != protocol:
         return (f"{hc_protocol} but the server speaks {protocol} on targetPort; a {hc_protocol} probe "
                 f"against a {protocol} server fails and the backend turns UNHEALTHY: use {protocol} or omit it")
-    return None
-
-
-# --- IAP ----------------------------------------------------------------------------------
-
-MEMBER_PREFIXES = ("user:", "group:", "serviceAccount:", "domain:", "principal://", "principalSet://")
-EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
-
-
-@rule("IAP_PUBLIC_MEMBER", "allUsers/allAuthenticatedUsers defeat IAP and are refused.",
-      "gke-behaviour.md#iap-enable-and-bind")
-def check_member_public(member: str) -> str | None:
-    if member in ("allUsers", "allAuthenticatedUsers"):
-        return (f"{member} would let anyone through IAP; list the groups or users who need access "
-                "(e.g. group:eng@acme.example), or disable IAP with a reason")
-    return None
-
-
-@rule("IAP_MEMBER_PREFIX", "IAP members are IAM principals: user:, group:, serviceAccount:, domain:, "
-      "principal://.", "gke-behaviour.md#iap-enable-and-bind")
-def check_member_prefix(member: str) -> str | None:
-    kind, sep, rest = member.partition(":")
-    if member.startswith(("principal://", "principalSet://")):
-        return None
-    if not sep or f"{kind}:" not in MEMBER_PREFIXES:
-        suggestion = f"user:{member}" if EMAIL.fullmatch(member) else "user:alice@example.com"
-        return (f"{show(member)} has no principal type; IAM needs one of user:, group:, "
-                f"serviceAccount:, domain: (e.g. {suggestion})")
-    if kind == "domain":
-        if not HOSTNAME.fullmatch(rest):
-            return f"{show(member)}: domain: takes a domain name, e.g. domain:acme.example"
-    elif not EMAIL.fullmatch(rest):
-        return f"{show(member)}: {kind}: takes an e-mail address, e.g. {kind}:someone@acme.example"
-    return None
-
-
-OAUTH_CLIENT_ID = re.compile(r"^[0-9]+-[a-z0-9]+\.apps\.googleusercontent\.com$")
-
-
-@rule("OAUTH_CLIENT_ID_INVALID", "A custom IAP OAuth client id looks like 123-abc.apps.googleusercontent.com.",
-      "gke-behaviour.md#iap-oauth-client")
-def check_oauth_client_id(value: str) -> str | None:
-    if not OAUTH_CLIENT_ID.fullmatch(value):
-        return (f"{show(value)} is not an OAuth client id (NUMBER-ID.apps.googleusercontent.com, from Console > APIs "
-                "& Services > Credentials); omit oauthClientId to use the Google-managed client")
-    return None
-
-
-@rule("IAP_DISABLED_NO_REASON", "Turning IAP off exposes the app to the internet; it needs a reason.",
-      "design.md#services, gke-behaviour.md#iap-enable-and-bind")
-def check_iap_reason(enabled: bool, reason: str | None) -> str | None:
-    if not enabled and not (reason or "").strip():
-        return ("IAP is disabled without a reason; the app would be reachable by anyone on the internet. "
-                "Add iap.reason explaining why (e.g. 'public status page'), or remove enabled: false")
     return None

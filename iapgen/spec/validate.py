@@ -19,10 +19,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from iapgen.errors import Finding, SpecError, show
+from iapgen.spec import examples_spec as spec_examples
 from iapgen.spec import gateway, layout, lbchecks, naming, pinned, rules
 from iapgen.spec.exposure import Exposure
+from iapgen.spec.filerules import SPEC_SHAPE, YAML_TOO_LARGE
 from iapgen.spec.findings import field_path, merge, translate
+from iapgen.spec.gateway import HC_PATH_GATEWAY
+from iapgen.spec.layout import INGRESS_CERT_LIMIT, INGRESS_PIN_REQUIRED, NAME_TOO_LONG
 from iapgen.spec.models import Environment, Service, Spec
+from iapgen.spec.rulebook import Rule
+from iapgen.spec.rules import HC_PORT_NOT_TARGET, HC_PROTOCOL_MISMATCH, HC_TIMEOUT_GT_INTERVAL, HOST_INVALID
 from iapgen.spec.yamlsource import Document, Loc, load_one
 
 # Google's target HTTPS proxy takes at most 15 certificates; each Ingress holds one ManagedCertificate per host.
@@ -33,6 +39,44 @@ MAX_ENVIRONMENTS = 100
 MANAGED_CERT_DOMAIN_MAX = 63
 MAX_DEPLOYMENTS = 100_000
 NOT_OVERRIDABLE = ("name", "overrides")
+
+
+ENV_UNKNOWN = Rule(
+    "ENV_UNKNOWN", "The Pulumi stack selects an environment that the spec does not define.",
+    source="design.md#environments",
+    why="iapgen renders the environment named after the stack.", fix="Select such a stack, or add the environment.",
+    examples=spec_examples.ENV_UNKNOWN)
+
+OVERRIDE_UNKNOWN_ENV = Rule(
+    "OVERRIDE_UNKNOWN_ENV", "A service overrides an environment that the spec does not define.",
+    source="design.md#overrides",
+    why="The override would never apply, usually a typo.", fix="Use a name under environments:.",
+    examples=spec_examples.OVERRIDE_UNKNOWN_ENV)
+
+SERVICE_DUPLICATE = Rule(
+    "SERVICE_DUPLICATE", "Two services share a name; generated objects would collide.",
+    source="design.md#services",
+    why="Generated objects would collide.", fix="Give each service its own name.",
+    examples=spec_examples.SERVICE_DUPLICATE)
+
+HOST_DUPLICATE = Rule(
+    "HOST_DUPLICATE", "Two services of one environment claim the same host.",
+    source="gke-behaviour.md#ingress-one-rule-per-host, gke-behaviour.md#managed-certificate-per-host",
+    why="Only one of them would get the traffic.", fix="Give each service its own host.",
+    examples=spec_examples.HOST_DUPLICATE)
+
+IAP_NO_MEMBERS = Rule(
+    "IAP_NO_MEMBERS", "IAP is on but nobody is granted access, so every request gets 403.",
+    source="gke-behaviour.md#iap-enable-and-bind",
+    why="Every request gets 403.", fix="List the groups or users who need access under iap.members.",
+    examples=spec_examples.IAP_NO_MEMBERS)
+
+PINNED_NAME_CONFLICT = Rule(
+    "PINNED_NAME_CONFLICT", "Pinned names disagree: services of one namespace name different Ingresses or static "
+    "IPs, or two services claim one BackendConfig or certificate.",
+    source="design.md#names-of-adopted-objects",
+    why="Objects would be shared or split in ways GKE cannot serve.", fix="Give them the same names, or own ones.",
+    examples=spec_examples.PINNED_NAME_CONFLICT)
 
 
 @dataclass(frozen=True)
@@ -51,7 +95,7 @@ class LoadedSpec:
                 self.file, 1, "environments",
                 f"the stack selects environment {show(env)}, which the spec does not define "
                 f"(defined: {known}){hint}; add it under environments: or select another stack",
-                "ENV_UNKNOWN")
+                ENV_UNKNOWN)
         return self.spec.environments[env], self.exposures[env]
 
 
@@ -79,7 +123,7 @@ def missing_pins(document: Document, keep: Kept | None = None) -> dict[int, dict
     do not matter here, except duplicate service names (a pin goes to a name); a spec that does not fit the
     model raises them."""
     checker = _checked(document, keep or {})
-    duplicates = [f for f in checker.findings if f.rule == "SERVICE_DUPLICATE"]
+    duplicates = [f for f in checker.findings if f.rule == SERVICE_DUPLICATE]
     if duplicates:
         raise SpecError(duplicates)
     found: dict[int, dict[str, int | None]] = {index: dict(numbers) for index, numbers in checker.pins.items()}
@@ -109,7 +153,7 @@ def _checked(document: Document, keep: Kept | None = None) -> _Checker:
     """Every rule run over a document that fits the model (SpecError when it does not)."""
     if not isinstance(document.data, dict):
         raise SpecError.single(document.file, document.start_line, "", "a spec is a mapping with "
-                               "environments: and services:", "SPEC_SHAPE")
+                               "environments: and services:", SPEC_SHAPE)
     try:
         spec = Spec.model_validate(document.data)
     except ValidationError as err:
@@ -125,12 +169,12 @@ def _check_size(document: Document, spec: Spec) -> None:
     if envs > MAX_ENVIRONMENTS:
         raise SpecError.single(document.file, document.line_of(("environments",)), "environments",
                                f"{envs:,} environments; iapgen validates every one on every command and takes at "
-                               f"most {MAX_ENVIRONMENTS}: split the spec", "YAML_TOO_LARGE")
+                               f"most {MAX_ENVIRONMENTS}: split the spec", YAML_TOO_LARGE)
     if envs * services > MAX_DEPLOYMENTS:
         raise SpecError.single(document.file, document.line_of(("environments",)), "environments",
                                f"{envs:,} environments x {services:,} services = {envs * services:,} deployments to "
                                f"validate; iapgen takes at most {MAX_DEPLOYMENTS:,}: split the spec",
-                               "YAML_TOO_LARGE")
+                               YAML_TOO_LARGE)
 
 
 class _Checker:
@@ -143,7 +187,7 @@ class _Checker:
         self.pins: dict[int, dict[str, int]] = {}  # service index -> {environment: Ingress to pin}
         self.exposures: dict[str, tuple[Exposure, ...]] = {}
 
-    def add(self, loc: Loc, message: str, rule: str) -> None:
+    def add(self, loc: Loc, message: str, rule: Rule) -> None:
         self.findings.append(Finding(self.document.file, self.document.line_of(loc),
                                      field_path(loc, self.document), message, rule))
 
@@ -171,14 +215,14 @@ class _Checker:
                 line = self.document.line_of(("services", first[service.name]))
                 self.add(loc, f"{show(service.name)} is already used by the service at line {line}; "
                          "names generate Kubernetes and GCE objects, so they must be unique",
-                         "SERVICE_DUPLICATE")
+                         SERVICE_DUPLICATE)
             first.setdefault(service.name, index)
             for env_name in service.overrides:
                 if env_name not in self.spec.environments:
                     known = ", ".join(sorted(self.spec.environments))
                     self.add(("services", index, "overrides", env_name),
                              f"overrides environment {show(env_name)}, which is not defined (defined: {known})",
-                             "OVERRIDE_UNKNOWN_ENV")
+                             OVERRIDE_UNKNOWN_ENV)
 
     def effective(self, index: int, service: Service, env_name: str) -> Service | None:
         """The service with the environment's override merged in, or None if that is invalid."""
@@ -190,7 +234,7 @@ class _Checker:
         for key in NOT_OVERRIDABLE:
             if key in override:
                 bad = True
-                self.add((*override_loc, key), f"{key} cannot be overridden per environment", "SPEC_SHAPE")
+                self.add((*override_loc, key), f"{key} cannot be overridden per environment", SPEC_SHAPE)
         if bad:
             return None
         raw = self.document.data["services"][index]
@@ -212,11 +256,11 @@ class _Checker:
             self.add(self.where(loc, env_name, "iap"),
                      f"IAP is on in {env_name} but nobody is granted access, so every request gets 403; "
                      f"add iap.members to the service or environments.{env_name}.iap.members",
-                     "IAP_NO_MEMBERS")
+                     IAP_NO_MEMBERS)
         if environment.load_balancer == "gateway":
             message = gateway.check_policy_path(service.health_check.path)
             if message:
-                self.add(self.where(loc, env_name, "healthCheck", "path"), message, "HC_PATH_GATEWAY")
+                self.add(self.where(loc, env_name, "healthCheck", "path"), message, HC_PATH_GATEWAY)
         if environment.load_balancer in ("standalone", "gateway"):
             neg_name = naming.neg(env_name, service.name)
             what = "NEG, backend service and health check" if environment.load_balancer == "standalone" else \
@@ -225,18 +269,18 @@ class _Checker:
                 self.add(self.where(loc, env_name, "name"),
                          f"the {what} name {neg_name!r} would be {len(neg_name)} "
                          f"characters (GCE allows {naming.GCE_NAME_MAX}); shorten the service name or the "
-                         "environment name", "NAME_TOO_LONG")
+                         "environment name", NAME_TOO_LONG)
         host = service.host or f"{service.name}.{environment.domain}"
         if service.host is None and rules.check_host(host):
             self.add(self.where(loc, env_name, "name"),
                      f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
-                     "label over 63); set host: explicitly", "HOST_INVALID")
+                     "label over 63); set host: explicitly", HOST_INVALID)
         elif environment.load_balancer == "ingress" and len(host) > MANAGED_CERT_DOMAIN_MAX:
             # The ManagedCertificate CRD caps each domain at 63 characters: the object would be refused
             # at apply time (docs/gke-behaviour.md#managed-certificate-per-host).
             self.add(self.where(loc, env_name, "host" if service.host else "name"),
                      f"host {show(host)} is {len(host)} characters; a ManagedCertificate (GKE Ingress) takes domains "
-                     f"of at most {MANAGED_CERT_DOMAIN_MAX}: use a shorter host", "HOST_INVALID")
+                     f"of at most {MANAGED_CERT_DOMAIN_MAX}: use a shorter host", HOST_INVALID)
         return Exposure(env_name, environment, service, host, members)
 
     def check_service(self, loc: Loc, service: Service, env_name: str) -> None:
@@ -245,14 +289,14 @@ class _Checker:
         if hc.port is not None:
             message = rules.check_hc_port(hc.port, service.port, service.target_port)
             if message:
-                self.add(self.where(loc, env_name, "healthCheck", "port"), message, "HC_PORT_NOT_TARGET")
+                self.add(self.where(loc, env_name, "healthCheck", "port"), message, HC_PORT_NOT_TARGET)
         if hc.protocol is not None:
             message = rules.check_hc_protocol(hc.protocol, service.protocol)
             if message:
-                self.add(self.where(loc, env_name, "healthCheck", "protocol"), message, "HC_PROTOCOL_MISMATCH")
+                self.add(self.where(loc, env_name, "healthCheck", "protocol"), message, HC_PROTOCOL_MISMATCH)
         message = rules.check_hc_timeout(hc.timeout_sec, hc.check_interval_sec)
         if message:
-            self.add(self.where(loc, env_name, "healthCheck", "timeoutSec"), message, "HC_TIMEOUT_GT_INTERVAL")
+            self.add(self.where(loc, env_name, "healthCheck", "timeoutSec"), message, HC_TIMEOUT_GT_INTERVAL)
 
     def where(self, loc: Loc, env_name: str, *field: str) -> Loc:
         """The location of a field as the user wrote it: in the override if it set it, else the base."""
@@ -282,7 +326,7 @@ class _Checker:
                 self.add(self.where(("services", index), env_name, field),
                          f"host {exposure.host} in {env_name} is already served by {other.service.name}; "
                          "one host can point at one load balancer: give each service its own host",
-                         "HOST_DUPLICATE")
+                         HOST_DUPLICATE)
             by_host.setdefault(exposure.host, exposure)
             per_namespace[exposure.service.namespace].append(exposure)
         environment = self.spec.environments[env_name]
@@ -299,12 +343,12 @@ class _Checker:
             numbers.update(placement.numbers)
             for ingress in placement.overfull:
                 self.add(self.where(("services", index_of[ingress.pinned[MAX_HOSTS_PER_INGRESS]]), env_name, "ingress"),
-                         layout.overfull_message(namespace, env_name, ingress), "INGRESS_CERT_LIMIT")
+                         layout.overfull_message(namespace, env_name, ingress), INGRESS_CERT_LIMIT)
             first = next((e.ingress_name for e in members if placement.numbers[e.service.name] == 1), "")
             for name, number in placement.to_pin:
                 self.pins.setdefault(index_of[name], {})[env_name] = number
                 self.add(self.where(("services", index_of[name]), env_name, "ingress"),
-                         layout.pin_message(namespace, env_name, name, number, first), "INGRESS_PIN_REQUIRED")
+                         layout.pin_message(namespace, env_name, name, number, first), INGRESS_PIN_REQUIRED)
         placed_exposures = tuple(dataclasses.replace(e, ingress_number=numbers[e.service.name]) for e in exposures)
         ingresses = [(e.service.name, e.service.namespace, e.ingress_number, e.service.names.static_ip)
                      for e in placed_exposures]
@@ -321,7 +365,7 @@ class _Checker:
                 self.add(self.where(("services", index_of[members[0].service.name]), env_name, "names", "ingress"),
                          f"Ingress {number} of namespace {namespace} would be named {members[0].ingress_name!r} like "
                          f"Ingress {taken}: pin names.ingress only on the services of one Ingress",
-                         "PINNED_NAME_CONFLICT")
+                         PINNED_NAME_CONFLICT)
         for members in per_namespace.values():
             self.check_pinned_objects(env_name, members, index_of)
         return placed_exposures
@@ -336,7 +380,7 @@ class _Checker:
                     self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
                              f"names.{field} is {show(value or 'unset')} but {first.name}, served by the same "
                              f"Ingress, has {show(expected or 'unset')}; the services of one Ingress share its name "
-                             f"and IP, so give them the same names.{field}", "PINNED_NAME_CONFLICT")
+                             f"and IP, so give them the same names.{field}", PINNED_NAME_CONFLICT)
 
     def check_pinned_objects(self, env_name: str, members: list[Exposure], index_of: dict[str, int]) -> None:
         """Each service of a namespace needs its own BackendConfig and certificate."""
@@ -348,5 +392,5 @@ class _Checker:
                     self.add(self.where(("services", index_of[exposure.service.name]), env_name, "names", field),
                              f"{field} {show(name)} is already the {field} of {owner[name]} in namespace "
                              f"{exposure.service.namespace}; each service needs its own: pin it on one service only",
-                             "PINNED_NAME_CONFLICT")
+                             PINNED_NAME_CONFLICT)
                 owner.setdefault(name, exposure.service.name)

@@ -22,6 +22,8 @@ from typing import Any
 import yaml
 
 from iapgen.errors import SpecError, show
+from iapgen.spec.filerules import FILE_UNREADABLE, SPEC_SHAPE, YAML_DUPLICATE_KEY, YAML_SYNTAX, YAML_TOO_LARGE
+from iapgen.spec.rulebook import Rule
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 100
@@ -161,7 +163,7 @@ class _Builder:
         self.active: set[int] = set()
         self.constructor = _CONSTRUCTOR
 
-    def fail(self, node: yaml.Node, message: str, rule: str = "YAML_SYNTAX") -> SpecError:
+    def fail(self, node: yaml.Node, message: str, rule: Rule = YAML_SYNTAX) -> SpecError:
         return SpecError.single(self.file, node.start_mark.line + self.first_line, "", message, rule)
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
@@ -170,19 +172,19 @@ class _Builder:
         if self.nodes > MAX_NODES:
             raise self.fail(node, f"document expands to more than {MAX_NODES:,} values" +
                             (" (an alias bomb?); remove repeated aliases" if self.aliases else "; split it"),
-                            "YAML_TOO_LARGE")
+                            YAML_TOO_LARGE)
         if self.budget[0] < 0:
             aliases = " with their aliases" if self.aliases else ""
             raise FileTooLarge.single(self.file, node.start_mark.line + self.first_line, "",
                                       f"the documents of this file expand to more than {MAX_FILE_NODES:,} values"
-                                      f"{aliases}; split it into several files", "YAML_TOO_LARGE")
+                                      f"{aliases}; split it into several files", YAML_TOO_LARGE)
         if len(loc) > MAX_DEPTH:
-            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels", "YAML_TOO_LARGE")
+            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels", YAML_TOO_LARGE)
         self.lines.setdefault(loc, node.start_mark.line + self.first_line)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
         if id(node) in self.active:
-            raise self.fail(node, "recursive alias: a value contains itself", "YAML_SYNTAX")
+            raise self.fail(node, "recursive alias: a value contains itself", YAML_SYNTAX)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -201,7 +203,7 @@ class _Builder:
         constructor = self.constructor.yaml_constructors.get(node.tag)
         if node.tag == _INT_TAG and len(node.value) > 64:
             raise self.fail(node, f"a number of {len(node.value)} digits is too large for any setting",
-                            "YAML_TOO_LARGE")
+                            YAML_TOO_LARGE)
         if constructor is None:
             raise self.fail(node, f"unsupported YAML tag {show(node.tag)}")
         try:
@@ -231,7 +233,7 @@ class _Builder:
                 raise SpecError.single(
                     self.file, line, _dotted((*loc, key)),
                     f"duplicate key {show(key)} (first at line {explicit_lines[key]}); "
-                    "YAML would silently keep only the last one", "YAML_DUPLICATE_KEY")
+                    "YAML would silently keep only the last one", YAML_DUPLICATE_KEY)
             explicit_lines[key] = line
             child: Loc = (*loc, key)
             self.lines[child] = line
@@ -299,24 +301,24 @@ def read_text(path: Path, display: str | None = None) -> str:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise SpecError.single(name, None, "", "file not found", "FILE_UNREADABLE") from None
+        raise SpecError.single(name, None, "", "file not found", FILE_UNREADABLE) from None
     except IsADirectoryError:
-        raise SpecError.single(name, None, "", "is a directory, not a file", "FILE_UNREADABLE") from None
+        raise SpecError.single(name, None, "", "is a directory, not a file", FILE_UNREADABLE) from None
     except OSError as err:
-        raise SpecError.single(name, None, "", f"cannot read: {err.strerror}", "FILE_UNREADABLE") from None
+        raise SpecError.single(name, None, "", f"cannot read: {err.strerror}", FILE_UNREADABLE) from None
     return decode(raw, name)
 
 
 def decode(raw: bytes, name: str) -> str:
     if len(raw) > MAX_BYTES:
         raise SpecError.single(name, None, "", f"larger than {MAX_BYTES // (1024 * 1024)} MiB; "
-                               "refusing to read it", "YAML_TOO_LARGE")
+                               "refusing to read it", YAML_TOO_LARGE)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise SpecError.single(name, line, "", f"not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
-                               f"{err.start}); save the file as UTF-8", "YAML_SYNTAX") from None
+                               f"{err.start}); save the file as UTF-8", YAML_SYNTAX) from None
     return text.removeprefix("\ufeff")
 
 
@@ -346,22 +348,22 @@ def parse_all(text: str, name: str, first_line: int = 1, budget: list[int] | Non
     except _TooLarge as err:
         line = err.mark.line + first_line if err.mark else None
         raise (FileTooLarge if err.whole_file else SpecError).single(name, line, "", err.message,
-                               "YAML_TOO_LARGE") from None
+                               YAML_TOO_LARGE) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = mark.line + first_line if mark else None
         problem = err.problem or err.context or "invalid YAML"
         hint = "; YAML does not allow tabs for indentation" if "\\t" in problem else ""
-        raise SpecError.single(name, line, "", f"YAML syntax error: {problem}{hint}", "YAML_SYNTAX") from None
+        raise SpecError.single(name, line, "", f"YAML syntax error: {problem}{hint}", YAML_SYNTAX) from None
     except yaml.reader.ReaderError as err:
         line = text.count("\n", 0, err.position) + first_line if isinstance(err.position, int) else None
         raise SpecError.single(name, line, "", f"contains a character YAML does not allow (#x{err.character:04x}); "
-                               "remove it or save the file as plain UTF-8 text", "YAML_SYNTAX") from None
+                               "remove it or save the file as plain UTF-8 text", YAML_SYNTAX) from None
     except yaml.YAMLError as err:
-        raise SpecError.single(name, None, "", f"YAML error: {' '.join(str(err).split())}", "YAML_SYNTAX") from None
+        raise SpecError.single(name, None, "", f"YAML error: {' '.join(str(err).split())}", YAML_SYNTAX) from None
     except RecursionError:
         raise SpecError.single(name, None, "", f"nesting deeper than {MAX_DEPTH} levels",
-                               "YAML_TOO_LARGE") from None
+                               YAML_TOO_LARGE) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -375,10 +377,10 @@ def _document(node: yaml.Node, name: str, has_anchor: bool, budget: list[int] | 
     size = expanded_size(node) if has_anchor else 0
     if size == float("inf"):
         raise SpecError.single(name, node.start_mark.line + first_line, "", "recursive alias: a value contains itself",
-                               "YAML_SYNTAX")
+                               YAML_SYNTAX)
     if size > MAX_NODES:
         raise SpecError.single(name, node.start_mark.line + first_line, "", f"document expands to more than "
-                               f"{MAX_NODES:,} values (an alias bomb?); remove repeated aliases", "YAML_TOO_LARGE")
+                               f"{MAX_NODES:,} values (an alias bomb?); remove repeated aliases", YAML_TOO_LARGE)
     lines: dict[Loc, int] = {}
     data = _Builder(name, lines, budget, has_anchor, first_line).build(node, ())
     return Document(name, data, lines, node.start_mark.line + first_line)
@@ -395,8 +397,8 @@ def one_document(text: str, name: str) -> Document:
     documents = parse_all(text, name)
     if not documents:
         raise SpecError.single(name, None, "", "the file is empty; see services.yaml in the iapgen "
-                               "repository for an example", "SPEC_SHAPE")
+                               "repository for an example", SPEC_SHAPE)
     if len(documents) > 1:
         raise SpecError.single(name, documents[1].start_line, "", "holds more than one YAML document "
-                               "('---'); keep one spec per file", "SPEC_SHAPE")
+                               "('---'); keep one spec per file", SPEC_SHAPE)
     return documents[0]

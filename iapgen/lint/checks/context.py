@@ -25,6 +25,7 @@ from iapgen.lint.checks.objects import (
 )
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
+from iapgen.spec.rulebook import Rule
 
 MAX_HINT_COMPARISONS = 20_000  # name comparisons for "did you mean" hints per run
 MAX_INDEXED_NAME = 63  # names up to a DNS label's length are indexed for one-edit hints
@@ -347,7 +348,7 @@ def _selection_key(service: Obj) -> Any:
 class Report:
     findings: list[Finding] = field(default_factory=list)
 
-    def add(self, obj: Obj, loc: tuple[Any, ...], rule: str, message: str, severity: str | None = None) -> None:
+    def add(self, obj: Obj, loc: tuple[Any, ...], rule: Rule, message: str, severity: str | None = None) -> None:
         entry = rules.CATALOGUE[rule]
         self.findings.append(Finding(obj.file, obj.line(*loc), obj.ref, message, rule, severity or entry.severity))
 

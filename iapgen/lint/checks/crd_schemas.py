@@ -11,14 +11,30 @@ from __future__ import annotations
 import functools
 
 from iapgen.errors import Finding
+from iapgen.examplekit import GATEWAY_SERVICE, health_check_policy, http_route
 from iapgen.lint import schema_files, structural
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.manifests import Obj
-from iapgen.spec import rules
-from iapgen.spec.rules import WARNING
+from iapgen.spec.rulebook import WARNING, Example, Rule
 
-rules._register("CRD_SCHEMA", "A GKE or Gateway API custom resource must satisfy its CRD's schema and CEL rules: "
-                "the API server rejects it, or drops the unknown field.", "gke-behaviour.md#crd-schemas")
+CRD_SCHEMA = Rule(
+    "CRD_SCHEMA", "A GKE or Gateway API custom resource must satisfy its CRD's schema and CEL rules: the API server "
+    "rejects it, or drops the unknown field.",
+    source="gke-behaviour.md#crd-schemas",
+    why="The API server rejects the object; an unknown field is rejected by kubectl (strict field validation) or "
+    "dropped, so the setting does not exist.",
+    fix="Write the field as the CRD spells it, with a value it allows (the finding says which).",
+    lint_severity="A warning when a CEL rule of the CRD cannot be evaluated on the object (it reads a field the "
+    "object leaves unset) rather than failing: clusters whose CRD has the rule reject the object, but the CRDs GKE "
+    "installs are not always the published ones (gke-behaviour.md#crd-schemas).",
+    examples=[
+        Example("manifest", GATEWAY_SERVICE + "---\n" + health_check_policy().replace(
+            "logConfig: {enabled: true}", "logConfig: {enable: true}"),
+            GATEWAY_SERVICE + "---\n" + health_check_policy()),
+        Example("manifest", GATEWAY_SERVICE + "---\n" + http_route().replace(
+            "hostnames: [web.acme.example]", "hostnames: [Web.acme.example]"),
+            GATEWAY_SERVICE + "---\n" + http_route()),
+    ])
 
 # CEL rules another lint rule judges, with its own message and severity (docs/gke-behaviour.md says why), for
 # the kinds that rule lints: CRD_SCHEMA leaves them to it.
@@ -78,7 +94,7 @@ def lint_schema(ctx: Context, obj: Obj, report: Report) -> None:
         # A rule that errs rather than fails (e.g. it reads a field the object leaves unset): clusters whose
         # CRD has this rule reject the object, but GKE's installed CRDs are not always the published ones.
         severity = WARNING if violation.cel_error else None
-        report.add(obj, violation.path, "CRD_SCHEMA", message, severity=severity)
+        report.add(obj, violation.path, CRD_SCHEMA, message, severity=severity)
 
 
 for _kind in sorted({kind for _, _, kind in schema_files.index()}):

@@ -13,12 +13,18 @@ from collections import defaultdict
 from typing import Any
 
 from iapgen.errors import show
+from iapgen.lint.checks import examples_gateway as gateway_examples
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.checks.objects import ServicePort, as_dict, as_int, as_list, joined, pod_ports, service_ports
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
-from iapgen.spec.gateway import METADATA_NAME, check_policy_path  # also registers the gateway spec rules
-from iapgen.spec.rules import WARNING, rule
+from iapgen.spec.gateway import (  # also registers the gateway spec rules
+    HC_PATH_GATEWAY,
+    METADATA_NAME,
+    check_policy_path,
+)
+from iapgen.spec.rulebook import WARNING, Rule
+from iapgen.spec.rules import HC_PATH, HC_PORT_NOT_TARGET, HC_PROTOCOL_MISMATCH, HC_RANGE, HC_TIMEOUT_GT_INTERVAL
 
 POLICY_KINDS = ("HealthCheckPolicy", "GCPBackendPolicy")
 HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck",
@@ -27,19 +33,44 @@ HC_BLOCKS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "h
 HCP_DEFAULT_SECONDS = 5
 SAMPLE_RATE_MAX = 1_000_000
 
-rules._register("POLICY_TARGET_NOT_FOUND", "A HealthCheckPolicy or GCPBackendPolicy must target a Service "
-                "(group \"\", kind Service) in its own namespace.", "gke-behaviour.md#healthcheckpolicy, "
-                "gke-behaviour.md#gcpbackendpolicy-iap")
-rules._register("BACKEND_POLICY_DUPLICATE", "Only one GCPBackendPolicy applies to a Service: the oldest; the "
-                "others are ignored.", "gke-behaviour.md#gcpbackendpolicy-iap")
-rules._register("ROUTE_BACKEND_PORT", "An HTTPRoute backendRef to a Service needs a port the Service has.",
-                "gke-behaviour.md#httproute-backend-port")
-rules._register("ROUTE_NOT_ALLOWED", "A route attaches to a Gateway listener only if the listener's "
-                "allowedRoutes admits the route's namespace.", "gke-behaviour.md#gateway-allowed-routes")
+POLICY_TARGET_NOT_FOUND = Rule(
+    "POLICY_TARGET_NOT_FOUND", "A HealthCheckPolicy or GCPBackendPolicy must target a Service (group \"\", kind "
+    "Service) in its own namespace.",
+    source="gke-behaviour.md#healthcheckpolicy, gke-behaviour.md#gcpbackendpolicy-iap",
+    why="GKE ignores the policy.", fix="Target a Service (group \"\", kind Service) in its namespace.",
+    examples=gateway_examples.POLICY_TARGET_NOT_FOUND)
+BACKEND_POLICY_DUPLICATE = Rule(
+    "BACKEND_POLICY_DUPLICATE", "Only one GCPBackendPolicy applies to a Service: the oldest; the others are "
+    "ignored.",
+    source="gke-behaviour.md#gcpbackendpolicy-iap",
+    why="GKE applies only the oldest policy.", fix="Merge the policies into one per Service.",
+    examples=gateway_examples.BACKEND_POLICY_DUPLICATE)
+ROUTE_BACKEND_PORT = Rule(
+    "ROUTE_BACKEND_PORT", "An HTTPRoute backendRef to a Service needs a port the Service has.",
+    source="gke-behaviour.md#httproute-backend-port",
+    why="The route's backend has no endpoints.", fix="Name a port the Service has.",
+    examples=gateway_examples.ROUTE_BACKEND_PORT)
+ROUTE_NOT_ALLOWED = Rule(
+    "ROUTE_NOT_ALLOWED", "A route attaches to a Gateway listener only if the listener's allowedRoutes admits the "
+    "route's namespace.",
+    source="gke-behaviour.md#gateway-allowed-routes",
+    why="The route is not attached.", fix="Admit the route's namespace in allowedRoutes.",
+    examples=gateway_examples.ROUTE_NOT_ALLOWED)
 
 
-@rule("HC_PORT_SPECIFICATION", "HealthCheckPolicy: port and portName only with USE_FIXED_PORT / USE_NAMED_PORT, "
-      "never with USE_SERVING_PORT or no portSpecification.", "gke-behaviour.md#healthcheckpolicy")
+HC_PORT_SPECIFICATION = Rule(
+    "HC_PORT_SPECIFICATION", "HealthCheckPolicy: port and portName only with USE_FIXED_PORT / USE_NAMED_PORT, "
+    "never with USE_SERVING_PORT or no portSpecification.",
+    source="gke-behaviour.md#healthcheckpolicy, gke-behaviour.md#healthcheckpolicy-port-without-specification",
+    why="The API server rejects the policy.", fix="Use USE_FIXED_PORT with the container port.",
+    lint_severity="A warning for a port set with portSpecification omitted: the newest open-source "
+    "HealthCheckPolicy CRD rejects that form, but GKE's own documentation examples use it and clusters whose "
+    "installed CRD predates the rule accept it (gke-behaviour.md#healthcheckpolicy-port-without-specification). "
+    "A port with an explicit USE_SERVING_PORT stays an error.",
+    examples=gateway_examples.HC_PORT_SPECIFICATION)
+
+
+@HC_PORT_SPECIFICATION.check
 def check_port_specification(specification: object, has_port: bool, has_port_name: bool) -> str | None:
     """The CRD's CEL rules, with why it matters for NEG backends."""
     if specification is None and has_port and not has_port_name:
@@ -62,8 +93,15 @@ def check_port_specification(specification: object, has_port: bool, has_port_nam
     return None
 
 
-@rule("HC_POLICY_CONFIG", "HealthCheckPolicy config: a type and exactly the one block for that type "
-      "(httpHealthCheck for HTTP, ...).", "gke-behaviour.md#healthcheckpolicy")
+HC_POLICY_CONFIG = Rule(
+    "HC_POLICY_CONFIG", "HealthCheckPolicy config: a type and exactly the one block for that type (httpHealthCheck "
+    "for HTTP, ...).",
+    source="gke-behaviour.md#healthcheckpolicy",
+    why="The API server rejects the policy.", fix="Set config.type and only the matching block.",
+    examples=gateway_examples.HC_POLICY_CONFIG)
+
+
+@HC_POLICY_CONFIG.check
 def check_policy_config(config: dict[str, Any]) -> str | None:
     blocks = [key for key in config if key != "type"]
     hc_type = config.get("type")
@@ -80,8 +118,15 @@ def check_policy_config(config: dict[str, Any]) -> str | None:
     return None
 
 
-@rule("BACKEND_POLICY_SAMPLE_RATE", "GCPBackendPolicy logging.sampleRate is an integer from 0 to 1000000 "
-      "(parts per million).", "gke-behaviour.md#gcpbackendpolicy-iap")
+BACKEND_POLICY_SAMPLE_RATE = Rule(
+    "BACKEND_POLICY_SAMPLE_RATE", "GCPBackendPolicy logging.sampleRate is an integer from 0 to 1000000 (parts per "
+    "million).",
+    source="gke-behaviour.md#gcpbackendpolicy-iap",
+    why="It counts parts per million: 0.5 is not the 50% it looks like.", fix="Write 500000 for 50%.",
+    examples=gateway_examples.BACKEND_POLICY_SAMPLE_RATE)
+
+
+@BACKEND_POLICY_SAMPLE_RATE.check
 def check_policy_sample_rate(value: object) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= SAMPLE_RATE_MAX:
         return None
@@ -99,13 +144,13 @@ def _target(ctx: Context, policy: Obj, report: Report) -> Obj | None:
     kind, group, name = ref.get("kind"), ref.get("group"), ref.get("name")
     if kind != "Service" or group not in ("", None) or not isinstance(name, str):
         if kind == "Service" and group not in ("", None):
-            report.add(policy, (*loc, "group"), "POLICY_TARGET_NOT_FOUND",
+            report.add(policy, (*loc, "group"), POLICY_TARGET_NOT_FOUND,
                        f"targetRef group {show(group)} is not the core group: a Service is {{group: \"\", kind: "
                        "Service}}, so the policy attaches to nothing")
         return None  # ServiceImport (multi-cluster) and others: not judged here
     namespace = ref.get("namespace")
     if isinstance(namespace, str) and namespace != policy.namespace:
-        report.add(policy, (*loc, "namespace"), "POLICY_TARGET_NOT_FOUND",
+        report.add(policy, (*loc, "namespace"), POLICY_TARGET_NOT_FOUND,
                    f"targets Service {namespace}/{name} from namespace {policy.namespace}; GKE applies a "
                    f"{policy.kind} only to a Service in its own namespace: create the policy in {namespace}")
         return None
@@ -115,11 +160,11 @@ def _target(ctx: Context, policy: Obj, report: Report) -> Obj | None:
     other = ctx.elsewhere("Service", policy.namespace, name, near=policy)
     near = ctx.similar("Service", policy.namespace, name, near=policy)
     if other:
-        report.add(policy, (*loc, "name"), "POLICY_TARGET_NOT_FOUND",
+        report.add(policy, (*loc, "name"), POLICY_TARGET_NOT_FOUND,
                    f"targets Service {name!r}, which is in namespace {other[0].namespace}, not {policy.namespace}; "
                    f"a {policy.kind} must live in its Service's namespace")
     elif near is not None and near.file == policy.file:
-        report.add(policy, (*loc, "name"), "POLICY_TARGET_NOT_FOUND",
+        report.add(policy, (*loc, "name"), POLICY_TARGET_NOT_FOUND,
                    f"targets Service {name!r}, which is not in {policy.namespace}; did you mean {near.name!r}?")
     return None
 
@@ -132,7 +177,7 @@ def lint_health_check_policy(ctx: Context, policy: Obj, report: Report) -> None:
     if "config" in default:
         message = check_policy_config(config)
         if message:
-            report.add(policy, ("spec", "default", "config"), "HC_POLICY_CONFIG", message)
+            report.add(policy, ("spec", "default", "config"), HC_POLICY_CONFIG, message)
     hc_type = config.get("type", "HTTP")
     block_name = HC_BLOCKS.get(str(hc_type))
     block = as_dict(config.get(block_name)) if block_name else {}
@@ -143,13 +188,13 @@ def lint_health_check_policy(ctx: Context, policy: Obj, report: Report) -> None:
             # port alone: a warning (gke-behaviour.md#healthcheckpolicy-port-without-specification)
             alone = "portSpecification" not in block and "portName" not in block
             report.add(policy, (*block_loc, "portSpecification" if "portSpecification" in block else "port"),
-                       "HC_PORT_SPECIFICATION", message, severity=WARNING if alone else None)
+                       HC_PORT_SPECIFICATION, message, severity=WARNING if alone else None)
         if "requestPath" in block:
             message = rules.check_hc_path(str(block["requestPath"]))
             if message:
-                report.add(policy, (*block_loc, "requestPath"), "HC_PATH", f"requestPath {message}")
+                report.add(policy, (*block_loc, "requestPath"), HC_PATH, f"requestPath {message}")
             elif (message := check_policy_path(str(block["requestPath"]))):
-                report.add(policy, (*block_loc, "requestPath"), "HC_PATH_GATEWAY", f"requestPath {message}")
+                report.add(policy, (*block_loc, "requestPath"), HC_PATH_GATEWAY, f"requestPath {message}")
     _lint_timings(policy, default, report)
     if svc is None:
         return
@@ -163,7 +208,7 @@ def lint_health_check_policy(ctx: Context, policy: Obj, report: Report) -> None:
         if spoken is not None and hc_type in rules.PROTOCOLS and (fixed is None or fixed == target):
             mismatch = rules.check_hc_protocol(str(hc_type), spoken)
             if mismatch:
-                report.add(policy, ("spec", "default", "config", "type"), "HC_PROTOCOL_MISMATCH",
+                report.add(policy, ("spec", "default", "config", "type"), HC_PROTOCOL_MISMATCH,
                            f"config.type {mismatch} (per {svc.ref} port {port.name or port.port}, appProtocol "
                            f"{port.app_protocol or 'unset: HTTP'})")
 
@@ -176,7 +221,7 @@ def _lint_timings(policy: Obj, default: dict[str, Any], report: Report) -> None:
             message = rules.check_hc_range(kind, number) if number is not None else \
                 f"{show(default[key])} is not an integer"
             if message:
-                report.add(policy, ("spec", "default", key), "HC_RANGE", f"{key} {message}")
+                report.add(policy, ("spec", "default", key), HC_RANGE, f"{key} {message}")
     timeout = as_int(default.get("timeoutSec", HCP_DEFAULT_SECONDS))
     interval = as_int(default.get("checkIntervalSec", HCP_DEFAULT_SECONDS))
     if timeout is not None and interval is not None:
@@ -185,19 +230,19 @@ def _lint_timings(policy: Obj, default: dict[str, Any], report: Report) -> None:
             unset = " (the unset one is HealthCheckPolicy's default, 5)" if \
                 {"timeoutSec", "checkIntervalSec"} - set(default) else ""
             where = "timeoutSec" if "timeoutSec" in default else "checkIntervalSec"
-            report.add(policy, ("spec", "default", where), "HC_TIMEOUT_GT_INTERVAL", message + unset)
+            report.add(policy, ("spec", "default", where), HC_TIMEOUT_GT_INTERVAL, message + unset)
 
 
 def _lint_fixed_port(ctx: Context, policy: Obj, svc: Obj, fixed: int, port: ServicePort, target: int,
                      loc: tuple[Any, ...], report: Report) -> None:
     assert port.port is not None
     if fixed == port.port and fixed != target:
-        report.add(policy, loc, "HC_PORT_NOT_TARGET",
+        report.add(policy, loc, HC_PORT_NOT_TARGET,
                    f"port {rules.check_hc_port(fixed, port.port, target)} ({svc.ref})")
     elif fixed != target:
         declared = {as_int(p.get("containerPort")) for _, pod, _ in ctx.workloads_for(svc) for p in pod_ports(pod)}
         if declared and fixed not in declared:
-            report.add(policy, loc, "HC_PORT_NOT_TARGET",
+            report.add(policy, loc, HC_PORT_NOT_TARGET,
                        f"port {fixed} is no containerPort of the Pods behind {svc.ref} (declared: "
                        f"{joined(declared)}); the probe reaches the Pod IP: use {target}", severity=WARNING)
 
@@ -221,14 +266,14 @@ def lint_backend_policy(ctx: Context, policy: Obj, report: Report) -> None:
     if "sampleRate" in logging:
         message = check_policy_sample_rate(logging["sampleRate"])
         if message:
-            report.add(policy, ("spec", "default", "logging", "sampleRate"), "BACKEND_POLICY_SAMPLE_RATE", message)
+            report.add(policy, ("spec", "default", "logging", "sampleRate"), BACKEND_POLICY_SAMPLE_RATE, message)
     if svc is None:
         return
     rivals = [p for p in ctx.index('backend_policies', backend_policies).get(id(svc), []) if p is not policy]
     if rivals:
         first = min([policy, *rivals], key=_age)
         if first is not policy:
-            report.add(policy, ("spec", "targetRef"), "BACKEND_POLICY_DUPLICATE",
+            report.add(policy, ("spec", "targetRef"), BACKEND_POLICY_DUPLICATE,
                        f"{first.ref} already targets {svc.ref}; GKE applies only the oldest GCPBackendPolicy of a "
                        "Service and marks the others Conflicted: merge their settings into one policy")
 
@@ -256,7 +301,7 @@ def lint_http_route(ctx: Context, route: Obj, report: Report) -> None:
 def _lint_backend_port(route: Obj, ref: dict[str, Any], svc: Obj | None, loc: tuple[Any, ...],
                        report: Report) -> None:
     if "port" not in ref:
-        report.add(route, loc, "ROUTE_BACKEND_PORT", f"backendRef to Service {show(ref.get('name'))} has no port; "
+        report.add(route, loc, ROUTE_BACKEND_PORT, f"backendRef to Service {show(ref.get('name'))} has no port; "
                    "the API server rejects it ('Must have port for Service reference'): use the Service port")
         return
     if svc is None:
@@ -266,7 +311,7 @@ def _lint_backend_port(route: Obj, ref: dict[str, Any], svc: Obj | None, loc: tu
     if any(p.port == wanted for p in ports):
         return
     hint = " (that is the targetPort; use the Service port)" if any(p.target == wanted for p in ports) else ""
-    report.add(route, (*loc, "port"), "ROUTE_BACKEND_PORT",
+    report.add(route, (*loc, "port"), ROUTE_BACKEND_PORT,
                f"backendRef port {show(wanted)} is not a port of {svc.ref}{hint} (ports: "
                f"{joined(p.port for p in ports)}); the route reports ResolvedRefs False and serves 500s")
 
@@ -289,7 +334,7 @@ def _lint_attachment(ctx: Context, route: Obj, report: Report) -> None:
         if not listeners or True in verdicts or None in verdicts:
             continue  # no such listener (the schema's job), admitted, or undecidable from the inputs
         which = f"listener {section}" if section else "no listener"
-        report.add(route, ("spec", "parentRefs", i), "ROUTE_NOT_ALLOWED",
+        report.add(route, ("spec", "parentRefs", i), ROUTE_NOT_ALLOWED,
                    f"attaches to {gateway.ref}, but {which} admits routes from namespace {route.namespace} "
                    f"({_describe_allowed(listeners)}); the route reports Accepted False (NotAllowedByListeners): "
                    "admit the namespace in allowedRoutes.namespaces")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from iapgen.examplekit import GATEWAY_SERVICE, gateway, health_check_policy, http_route
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.checks.objects import (
     BACKEND_CONFIG,
@@ -22,14 +23,36 @@ from iapgen.lint.checks.objects import (
     as_list,
 )
 from iapgen.lint.manifests import Obj
-from iapgen.spec import rules
-from iapgen.spec.rules import WARNING
+from iapgen.spec.rulebook import WARNING, Example, Rule
 
-rules._register("GATEWAY_INGRESS_SETTING", "GKE Gateway ignores BackendConfig, FrontendConfig, ManagedCertificate "
-                "and the Ingress annotations: configure a Gateway path with its policies and fields.",
-                "gke-behaviour.md#gateway-ignores-ingress-settings")
-rules._register("ROUTE_BACKEND_NOT_FOUND", "A route's backendRef must name a Service in the route's namespace (or "
-                "the one it names).", "gke-behaviour.md#httproute-backend-port")
+GATEWAY_INGRESS_SETTING = Rule(
+    "GATEWAY_INGRESS_SETTING", "GKE Gateway ignores BackendConfig, FrontendConfig, ManagedCertificate and the Ingress "
+    "annotations: configure a Gateway path with its policies and fields.",
+    source="gke-behaviour.md#gateway-ignores-ingress-settings",
+    why="The health check, IAP, certificate or address the author configured does not exist.",
+    fix="Write a HealthCheckPolicy / GCPBackendPolicy / GCPGatewayPolicy, or the Gateway field the finding names.",
+    lint_severity="A warning for a backend-config annotation on a Service that a HealthCheckPolicy or "
+    "GCPBackendPolicy in the inputs already targets: the policies configure the backend, the annotation is only "
+    "dead weight.",
+    examples=[
+        Example("manifest", gateway().replace("{networking.gke.io/certmap: iapgen-dev}",
+                                              "{networking.gke.io/managed-certificates: iapgen-dev}"), gateway()),
+        Example("manifest", GATEWAY_SERVICE.replace(
+            "metadata: {name: web, namespace: web}", "metadata: {name: web, namespace: web, annotations: "
+            "{cloud.google.com/backend-config: '{\"default\": \"web\"}'}}") + "---\n" + http_route(),
+            GATEWAY_SERVICE + "---\n" + http_route() + "---\n" + health_check_policy()),
+    ])
+ROUTE_BACKEND_NOT_FOUND = Rule(
+    "ROUTE_BACKEND_NOT_FOUND", "A route's backendRef must name a Service in the route's namespace (or the one it "
+    "names).",
+    source="gke-behaviour.md#httproute-backend-port",
+    why="The route reports ResolvedRefs False and the rule answers 500.",
+    fix="Name a Service that exists (the finding lists the namespace's Services and a near miss).",
+    lint_severity="A warning when the namespace's Services are only in other files than the route's: the missing "
+    "one may be applied from elsewhere.",
+    examples=[Example("manifest",
+                      GATEWAY_SERVICE + "---\n" + http_route().replace("name: web, port", "name: wbe, port"),
+                      GATEWAY_SERVICE + "---\n" + http_route())])
 
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute")
 # Ingress annotation on a Gateway -> what GKE Gateway reads instead
@@ -53,7 +76,7 @@ def lint_gateway_annotations(ctx: Context, gateway: Obj, report: Report) -> None
         return
     for key, instead in GATEWAY_INSTEAD.items():
         if key in gateway.annotations:
-            report.add(gateway, ("metadata", "annotations", key), "GATEWAY_INGRESS_SETTING",
+            report.add(gateway, ("metadata", "annotations", key), GATEWAY_INGRESS_SETTING,
                        f"{key} is an Ingress annotation; GKE Gateway ignores it, so what it sets does not exist "
                        f"(\"You cannot use a FrontendConfig or a BackendConfig to configure a Gateway\"): use "
                        f"{instead}")
@@ -93,7 +116,7 @@ def lint_backend_config_on_gateway_service(ctx: Context, svc: Obj, report: Repor
     if not routes or ctx.backends_of(svc):
         return  # not a Gateway backend, or an Ingress in the inputs uses the BackendConfig too
     covered = id(svc) in ctx.index("policies_on", policies_on)
-    report.add(svc, ("metadata", "annotations", key), "GATEWAY_INGRESS_SETTING",
+    report.add(svc, ("metadata", "annotations", key), GATEWAY_INGRESS_SETTING,
                f"{key} on a Service only {routes[0].kind} {routes[0].namespace}/{routes[0].name} reaches: GKE Gateway "
                "ignores BackendConfig (\"You cannot use a FrontendConfig or a BackendConfig to configure a Gateway. "
                "You must use a Policy.\"), so its health check, IAP and other settings do not exist: "
@@ -135,7 +158,7 @@ def lint_route_backends(ctx: Context, route: Obj, report: Report) -> None:
         names = sorted({o.name for o in (same_file or present)})
         shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
         hint = f"did you mean {near.name!r}? " if near is not None else ""
-        report.add(route, (*loc, "name"), "ROUTE_BACKEND_NOT_FOUND",
+        report.add(route, (*loc, "name"), ROUTE_BACKEND_NOT_FOUND,
                    f"backendRef to Service {name!r}, which is not in namespace {namespace} ({hint}Services there: "
                    f"{shown}); the route reports ResolvedRefs False (BackendNotFound) and that rule serves 500s",
                    severity=None if same_file else WARNING)

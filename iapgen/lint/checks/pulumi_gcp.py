@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from iapgen.examplekit import plan
 from iapgen.lint.checks.context import Context, Report, linter
 from iapgen.lint.manifests import PLAN_TYPES, Obj
 from iapgen.spec import rules
+from iapgen.spec.rulebook import WARNING, Example, Rule
+from iapgen.spec.rules import HC_PORT_NOT_TARGET, HC_PROTOCOL_MISMATCH
 
 HEALTH_CHECK, BACKEND_SERVICE = PLAN_TYPES
 BLOCKS = {"httpHealthCheck": "HTTP", "httpsHealthCheck": "HTTPS", "http2HealthCheck": "HTTP2",
@@ -21,18 +24,40 @@ BLOCKS = {"httpHealthCheck": "HTTP", "httpsHealthCheck": "HTTPS", "http2HealthCh
           "grpcTlsHealthCheck": "GRPC_WITH_TLS"}
 NEG_PATH = "/networkEndpointGroups/"
 
-rules._register("GCP_HC_ONE_BLOCK", "A Compute health check takes exactly one protocol block.",
-                "gke-behaviour.md#compute-health-check")
-rules._register("GCP_HC_LOGGING_OFF", "The health check does not declare log_config.enable = true, so probe "
-                "state changes are not logged.", "gke-behaviour.md#compute-health-check, "
-                "gke-behaviour.md#hc-log-query", rules.WARNING)
-rules._register("GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balancing_scheme to the provider's "
-                "default, which changed between provider versions.", "gke-behaviour.md#lb-scheme-explicit",
-                rules.WARNING)
-rules._register("GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
-                "max_rate_per_endpoint.", "gke-behaviour.md#neg-backends-rate")
-rules._register("GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
-                "gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys")
+GCP_HC_ONE_BLOCK = Rule(
+    "GCP_HC_ONE_BLOCK", "A Compute health check takes exactly one protocol block.",
+    source="gke-behaviour.md#compute-health-check",
+    why="The Compute API rejects a health check without exactly one protocol block.",
+    fix="Keep the one block for the backend's protocol.",
+    examples=[Example("manifest", plan({"httpHealthCheck": {"requestPath": "/"}}), plan())])
+GCP_HC_LOGGING_OFF = Rule(
+    "GCP_HC_LOGGING_OFF", "The health check does not declare log_config.enable = true, so probe state changes are "
+    "not logged.",
+    source="gke-behaviour.md#compute-health-check, gke-behaviour.md#hc-log-query", severity=WARNING,
+    why="Without health-check logs an UNHEALTHY backend cannot be explained.",
+    fix="Set log_config.enable = true on the health check.",
+    examples=[Example("manifest", plan({"logConfig": None}), plan())])
+GCP_LB_SCHEME_IMPLICIT = Rule(
+    "GCP_LB_SCHEME_IMPLICIT", "The backend service leaves load_balancing_scheme to the provider's default, which "
+    "changed between provider versions.",
+    source="gke-behaviour.md#lb-scheme-explicit", severity=WARNING,
+    why="A provider upgrade could change the scheme and replace the backend service.",
+    fix="Set load_balancing_scheme explicitly (EXTERNAL_MANAGED).",
+    examples=[Example("manifest", plan(backend={"loadBalancingScheme": None}), plan())])
+GCP_NEG_BACKEND_RATE = Rule(
+    "GCP_NEG_BACKEND_RATE", "A NEG backend of an HTTP(S) backend service needs RATE balancing with "
+    "max_rate_per_endpoint.",
+    source="gke-behaviour.md#neg-backends-rate",
+    why="The Compute API rejects other balancing modes for NEG backends of HTTP(S) load balancers.",
+    fix="Set balancing_mode RATE and max_rate_per_endpoint.",
+    examples=[Example("manifest", plan(backend={"backends": [{
+        "group": "projects/acme-dev/zones/europe-west1-b/networkEndpointGroups/iapgen-dev-web"}]}), plan())])
+GCP_NEG_NOT_EXPOSED = Rule(
+    "GCP_NEG_NOT_EXPOSED", "A backend names a NEG that no Service of the plan exposes under that name.",
+    source="gke-behaviour.md#neg-custom-names, gke-behaviour.md#neg-exposed-ports-keys",
+    why="The backend would point at a NEG that never gets endpoints, so every request fails.",
+    fix="Expose the NEG under that name on the Service, or fix the backend's group.",
+    examples=[Example("manifest", plan(neg="iapgen-dev-website"), plan())])
 
 
 def _block(check: Obj) -> tuple[str, dict[str, Any]] | None:
@@ -44,11 +69,11 @@ def _block(check: Obj) -> tuple[str, dict[str, Any]] | None:
 def lint_health_check(ctx: Context, check: Obj, report: Report) -> None:
     blocks = [key for key in BLOCKS if key in check.data]
     if len(blocks) != 1:
-        report.add(check, (), "GCP_HC_ONE_BLOCK", f"health check has {len(blocks)} protocol blocks "
+        report.add(check, (), GCP_HC_ONE_BLOCK, f"health check has {len(blocks)} protocol blocks "
                    f"({', '.join(blocks) or 'none'}); give exactly one, in the backend's protocol")
     log = check.data.get("logConfig")
     if not (isinstance(log, dict) and log.get("enable") is True):
-        report.add(check, ("logConfig",) if isinstance(log, dict) else (), "GCP_HC_LOGGING_OFF",
+        report.add(check, ("logConfig",) if isinstance(log, dict) else (), GCP_HC_LOGGING_OFF,
                    "health-check logging is off; set log_config.enable = true so endpoint state changes are logged")
 
 
@@ -86,7 +111,7 @@ def exposed_negs(plan: Any) -> dict[str, tuple[int, Any]] | None:
 @linter(BACKEND_SERVICE)
 def lint_backend_service(ctx: Context, backend: Obj, report: Report) -> None:
     if not backend.data.get("loadBalancingScheme"):
-        report.add(backend, (), "GCP_LB_SCHEME_IMPLICIT", "load_balancing_scheme is not set; the provider's default "
+        report.add(backend, (), GCP_LB_SCHEME_IMPLICIT, "load_balancing_scheme is not set; the provider's default "
                    "changed from EXTERNAL to EXTERNAL_MANAGED, and the forwarding rule must match: set it explicitly")
     protocol = str(backend.data.get("protocol") or "HTTP")
     negs = exposed_negs(backend.doc.data)
@@ -97,12 +122,12 @@ def lint_backend_service(ctx: Context, backend: Obj, report: Report) -> None:
             continue
         if protocol in ("HTTP", "HTTPS", "HTTP2") and (
                 entry.get("balancingMode") != "RATE" or not any(k in entry for k in ("maxRatePerEndpoint", "maxRate"))):
-            report.add(backend, ("backends", index), "GCP_NEG_BACKEND_RATE",
+            report.add(backend, ("backends", index), GCP_NEG_BACKEND_RATE,
                        f"NEG backend {group} has balancing mode {entry.get('balancingMode', 'UTILIZATION (default)')}; "
                        "NEGs behind an HTTP(S) load balancer take RATE with max_rate_per_endpoint")
         name = group.rsplit("/", 1)[-1]
         if negs is not None and name not in negs:
-            report.add(backend, ("backends", index, "group"), "GCP_NEG_NOT_EXPOSED",
+            report.add(backend, ("backends", index, "group"), GCP_NEG_NOT_EXPOSED,
                        f"NEG {name} is not named by any Service's cloud.google.com/neg exposed_ports in this plan, so "
                        "GKE never creates it; name it in the Service's annotation (keyed by the Service port)")
     _lint_backend_health_check(ctx, backend, protocol, negs or {}, report)
@@ -118,7 +143,7 @@ def _lint_backend_health_check(ctx: Context, backend: Obj, protocol: str, negs: 
     key, settings = block
     message = rules.check_hc_protocol(BLOCKS[key], protocol)
     if message:
-        report.add(check, (key,), "HC_PROTOCOL_MISMATCH", f"health check {check.name} is {message}")
+        report.add(check, (key,), HC_PROTOCOL_MISMATCH, f"health check {check.name} is {message}")
     port = settings.get("port")
     if settings.get("portSpecification") in (None, "USE_FIXED_PORT") and isinstance(port, int):
         for entry in backend.data.get("backends") or []:
@@ -126,6 +151,6 @@ def _lint_backend_health_check(ctx: Context, backend: Obj, protocol: str, negs: 
             if exposed and isinstance(exposed[1], int):
                 message = rules.check_hc_port(port, exposed[0], exposed[1])
                 if message:
-                    report.add(check, (key, "port"), "HC_PORT_NOT_TARGET", f"health check {check.name}: {message} "
+                    report.add(check, (key, "port"), HC_PORT_NOT_TARGET, f"health check {check.name}: {message} "
                                "(or use port_specification USE_SERVING_PORT)")
                 break

@@ -24,6 +24,7 @@ from iapgen.lint.checks.objects import (
     pod_template,
     service_ports,
 )
+from iapgen.lint.checks.values import LISTENS_ON_LOCALHOST
 from iapgen.lint.manifests import Obj
 from iapgen.spec import rules
 from iapgen.spec.rules import ERROR, WARNING
@@ -55,7 +56,7 @@ def lint_listen_address(ctx: Context, workload: Obj, report: Report) -> None:
             message = values.check_bind_address(setting, value, target)
             if message:
                 severity = ERROR if port is not None or len(targets) == 1 else WARNING
-                report.add(workload, (*pod_loc, "containers", c, *loc), "LISTENS_ON_LOCALHOST",
+                report.add(workload, (*pod_loc, "containers", c, *loc), LISTENS_ON_LOCALHOST,
                            f"container {container.get('name')}: {message}", severity)
 
 
