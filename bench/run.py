@@ -9,7 +9,8 @@ with what they are compared to:
   (same types, names, parents and literal inputs, as generic resources) under the same mocks:
   the floor Pulumi itself sets. Both run after imports, in this process.
 - scaling: render at N=2,000 over N=200 (11 or less is linear, with room for noise).
-- iapgen lint over 5,000 documents against parsing the same YAML with PyYAML's C loader.
+- iapgen lint over 5,000 documents against parsing the same YAML with PyYAML's C loader, with CRD schema
+  validation (the default) and with --no-schemas (`--lint` runs only these).
 - cold start: `iapgen render` of one service as a new process, against a process that only
   imports pulumi, pulumi_kubernetes and pulumi_gcp.
 - peak memory of `iapgen render` at N=2,000, with the bare program's for reference.
@@ -176,6 +177,23 @@ def hardening_rows(folder: Path, runs: int, quick: bool) -> list[Row]:
     return rows
 
 
+def lint_rows(folder: Path, rendered: Any, docs: int, runs: int) -> list[Row]:
+    """lint of `docs` rendered documents against a plain YAML parse, with and without CRD schema validation."""
+    manifests = folder / "manifests.yaml"
+    texts = [text for rel, text in sorted(rendered.files.items()) if rel.startswith("k8s/")]
+    while len(texts) < docs:
+        texts += texts
+    manifests.write_text("---\n".join(texts[:docs]))
+    raw = manifests.read_text()
+    rows: list[Row] = []
+    for schemas, label in ((True, ""), (False, ", --no-schemas")):
+        t_lint, t_yaml = median_pair(lambda schemas=schemas: lint([str(manifests)], schemas=schemas),  # type: ignore[misc]
+                                     lambda: list(yaml.load_all(raw, Loader=yaml.CSafeLoader)), runs)
+        rows.append((f"lint{label}, {docs} documents ({docs / t_lint:,.0f} docs/s)", f"{t_lint:.2f} s",
+                     f"PyYAML CSafeLoader {t_yaml:.2f} s", t_lint / t_yaml, 2.0))
+    return rows
+
+
 def print_table(rows: list[Row], header: str) -> None:
     print(header + "\n")
     print("| what | measured | baseline (same run) | ratio | target |")
@@ -190,6 +208,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller N and fewer runs (a smoke test, not figures)")
     parser.add_argument("--hardening", action="store_true", help="only the hostile shapes of issue 16")
+    parser.add_argument("--lint", action="store_true", help="only lint against a plain YAML parse, with and without "
+                        "CRD schemas")
     args = parser.parse_args()
     n_render, n_small, n_large, docs, runs = (60, 20, 200, 500, 2) if args.quick else (500, 200, 2000, 5000, 3)
     iapgen = str(Path(sys.executable).parent / "iapgen")
@@ -202,6 +222,12 @@ def main() -> int:
             print_table(rows, f"iapgen hardening benchmarks: {os.cpu_count()} cores, Python "
                         f"{platform.python_version()}, lint: median of {max(runs, 5)} runs, memory: one run"
                         f"{' (quick)' if args.quick else ''}, "
+                        f"{time.perf_counter() - started:.0f} s in all")
+            return 0
+        if args.lint:
+            rows = lint_rows(folder, render(str(write_spec(folder, n_large)), "dev"), docs, runs)
+            print_table(rows, f"iapgen lint benchmark: {os.cpu_count()} cores, Python {platform.python_version()}, "
+                        f"median of {runs} runs{' (quick)' if args.quick else ''}, "
                         f"{time.perf_counter() - started:.0f} s in all")
             return 0
         spec = write_spec(folder, n_render)
@@ -223,16 +249,7 @@ def main() -> int:
         rows.append((f"bare Pulumi program scaling, N={n_large} over N={n_small} (reference)", f"{b_large:.2f} s",
                      f"{b_small:.2f} s", b_large / b_small, float("nan")))
 
-        manifests = folder / "manifests.yaml"
-        texts = [text for rel, text in sorted(rendered_large.files.items()) if rel.startswith("k8s/")]
-        while len(texts) < docs:
-            texts += texts
-        manifests.write_text("---\n".join(texts[:docs]))
-        raw = manifests.read_text()
-        t_lint, t_yaml = median_pair(lambda: lint([str(manifests)]),
-                                     lambda: list(yaml.load_all(raw, Loader=yaml.CSafeLoader)), runs)
-        rows.append((f"lint, {docs} documents ({docs / t_lint:,.0f} docs/s)", f"{t_lint:.2f} s",
-                     f"PyYAML CSafeLoader {t_yaml:.2f} s", t_lint / t_yaml, 2.0))
+        rows += lint_rows(folder, rendered_large, docs, runs)
 
         one = write_spec(folder, 1)
         render_argv = [iapgen, "render", "--env", "dev", "--spec", str(one), "--out", str(folder / "one"), "-q"]

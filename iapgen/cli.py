@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
                       help="text for people (default), json, or sarif for GitHub code scanning")
     lint.add_argument("--fail-on", choices=("error", "warning", "never"), default="error",
                       help="exit 1 when a finding at or above this severity exists (default: error)")
+    lint.add_argument("--no-schemas", dest="schemas", action="store_false",
+                      help="do not validate GKE and Gateway API custom resources against their CRD schemas "
+                      "(rule CRD_SCHEMA)")
 
     adopt = add_command(
         "import", help="turn apps that already run into services.yaml, without recreating them",
@@ -198,7 +201,7 @@ def _lint(args: argparse.Namespace) -> int:
         if path != "-" and not Path(path).exists():
             print(f"iapgen lint: {path}: no such file or folder", file=sys.stderr)
             return EXIT_USAGE
-    result = lint(args.paths)
+    result = lint(args.paths, schemas=args.schemas)
     sys.stdout.write(FORMATS[args.format](result))
     return EXIT_PROBLEMS if failed(result, args.fail_on) else EXIT_OK
 

@@ -4,8 +4,8 @@
   `kubernetes-validate` (generated from the upstream Kubernetes OpenAPI spec), so unknown fields are
   errors, as with `kubectl apply --validate=strict`.
 * Custom resources (BackendConfig, FrontendConfig, ManagedCertificate, HealthCheckPolicy,
-  GCPBackendPolicy, Gateway, HTTPRoute, ...): the CRD openAPIV3Schema files in tests/schemas
-  (`<group>/<kind>_<version>.json`, provenance in tests/schemas/SOURCES.md), processed like the API
+  GCPBackendPolicy, Gateway, HTTPRoute, ...): the CRD openAPIV3Schema files iapgen ships for `iapgen lint`
+  (iapgen/lint/schemas, read through iapgen.lint.schema_files; provenance in its SOURCES.md), processed like the API
   server does: defaults applied first, unknown fields rejected unless x-kubernetes-preserve-unknown-fields,
   nullable, int-or-string, list-type map/set uniqueness, and x-kubernetes-validations CEL rules
   (cel-python; transition rules, which read oldSelf, only apply to updates and are skipped).
@@ -36,7 +36,9 @@ import jsonschema
 import yaml
 from referencing import Registry, Resource
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+from iapgen.lint import schema_files
+from iapgen.lint.schema_files import SCHEMA_DIR
+
 # Kubernetes minor whose built-in schemas are used (kubernetes-validate bundles 1.25-1.37); the team tool's default.
 K8S_VERSION = "1.32"
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -159,15 +161,11 @@ def openapi_to_jsonschema(node: Json, junction: bool = False) -> Json:
 
 @functools.cache
 def crd_schema(group: str, version: str, kind: str) -> Schema | None:
-    path = SCHEMA_DIR / group / f"{kind.lower()}_{version}.json"
-    if not path.is_file():
+    path = schema_files.schema_path(group, version, kind)
+    raw = schema_files.raw_schema(group, version, kind)
+    if path is None or raw is None:
         return None
-    raw = json.loads(path.read_text())
-    gvk = raw.get("x-gvk")
-    if gvk and (gvk["group"], gvk["version"], gvk["kind"]) != (group, version, kind):
-        return None
-    published = {k: v for k, v in raw.items() if not k.startswith(("$schema", "x-source", "x-gvk", "title"))}
-    schema = openapi_to_jsonschema(published)
+    schema = openapi_to_jsonschema(schema_files.published(raw))
     schema.setdefault("properties", {})
     # the API server validates a custom resource's metadata as ObjectMeta
     schema["properties"]["metadata"] = {"$ref": OBJECTMETA_REF}

@@ -210,7 +210,7 @@ def test_manifest_report_counts_broken_documents(tmp_path: Path) -> None:
 
 
 def test_schemas_are_the_projects_own_and_all_have_sources() -> None:
-    assert SCHEMA_DIR == REPO / "tests" / "schemas"
+    assert SCHEMA_DIR == REPO / "iapgen" / "lint" / "schemas"
     sources = json.loads((SCHEMA_DIR / "SOURCES.json").read_text())
     notes = (SCHEMA_DIR / "SOURCES.md").read_text()
     files = sorted(p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.glob("*/*.json"))

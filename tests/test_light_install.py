@@ -119,6 +119,18 @@ def test_the_jwt_middleware_imports_in_the_base_install(base_venv: Path, tmp_pat
     assert pulumi_modules == "[]"
 
 
+HEALTH_CHECK_POLICY_TYPO = """\
+apiVersion: networking.gke.io/v1
+kind: HealthCheckPolicy
+metadata: {name: web, namespace: web}
+spec:
+  default:
+    logConfig: {enable: true}
+    config: {type: HTTP, httpHealthCheck: {portSpecification: USE_SERVING_PORT, requestPath: /healthz}}
+  targetRef: {group: "", kind: Service, name: web}
+"""
+
+
 def test_lint_works_in_the_base_install(base_venv: Path, tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(BAD)
     (tmp_path / "good.yaml").write_text(GOOD)
@@ -126,6 +138,12 @@ def test_lint_works_in_the_base_install(base_venv: Path, tmp_path: Path) -> None
     assert bad.returncode == 1 and "APP_PROTOCOLS_UNKNOWN_PORT" in bad.stdout, bad
     good = _run([base_venv / "iapgen", "lint", "good.yaml"], cwd=tmp_path)
     assert good.returncode == 0, good
+    # the CRD schemas ship in the wheel, and validating with them needs no test extra (jsonschema, cel-python)
+    (tmp_path / "policy.yaml").write_text(HEALTH_CHECK_POLICY_TYPO)
+    crd = _run([base_venv / "iapgen", "lint", "policy.yaml"], cwd=tmp_path)
+    assert crd.returncode == 1 and "CRD_SCHEMA" in crd.stdout and 'did you mean "enabled"' in crd.stdout, crd
+    assert "CRD_SCHEMA" not in _run([base_venv / "iapgen", "lint", "--no-schemas", "policy.yaml"],
+                                    cwd=tmp_path).stdout
     for argv in (["rules"], ["check", "--spec", str(REPO / "services.yaml")]):
         proc = _run([base_venv / "iapgen", *argv], cwd=tmp_path)
         assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc

@@ -34,7 +34,8 @@ class Result:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
-def lint(paths: Iterable[str], stdin: bytes | None = None) -> Result:
+def lint(paths: Iterable[str], stdin: bytes | None = None, schemas: bool = True) -> Result:
+    """Every finding on the inputs; `schemas=False` leaves out CRD schema validation (CRD_SCHEMA)."""
     names = list(paths)
     # Lint allocates millions of small objects that die by reference counting and form no cycles; the
     # cycle collector would only rescan them, and the more there are the more often it would (the cost
@@ -44,7 +45,7 @@ def lint(paths: Iterable[str], stdin: bytes | None = None) -> Result:
     try:
         loaded = load(names, stdin)
         notes: list[str] = []
-        findings = loaded.findings + checks.run(loaded.objects, notes)
+        findings = loaded.findings + checks.run(loaded.objects, notes, schemas=schemas)
     finally:
         if collecting:
             gc.enable()

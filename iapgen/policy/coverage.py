@@ -22,6 +22,9 @@ STACK_RULES = frozenset({
     "POLICY_TARGET_NOT_FOUND", "BACKEND_POLICY_DUPLICATE", "ROUTE_BACKEND_PORT", "ROUTE_NOT_ALLOWED",
     # pulumi-gcp resources and what they point at
     "GCP_NEG_NOT_EXPOSED", "GCP_LB_SCHEME_MISMATCH",
+    # Gateway paths judged with the objects around them (what reaches a Service, which Services exist, the
+    # Pods' readiness probes a policy's defaults come from)
+    "GATEWAY_INGRESS_SETTING", "ROUTE_BACKEND_NOT_FOUND",
 })
 
 _FILE = "about reading a YAML file: a program's resources reach the pack already parsed"

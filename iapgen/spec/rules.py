@@ -305,7 +305,10 @@ HC_TIMEOUT_GT_INTERVAL = Rule(
     fix="Lower timeoutSec or raise checkIntervalSec.",
     lint_severity="A warning when checkIntervalSec is set alone, is at least the NEG default timeout (15 s) and "
     "below the instance-group one (60 s), and the Service is instance-group backed only by inference (GKE may give "
-    "it NEGs itself).",
+    "it NEGs itself); also when checkIntervalSec is set alone and the Pods behind every Service using the "
+    "BackendConfig have an HTTP readinessProbe on the serving port whose timeoutSeconds (default 1) fits in the "
+    "interval: the controller takes that timeout when it creates the health check, so the config syncs, but only "
+    "if the health check was created with that probe (gke-behaviour.md#hc-readiness-probe-timeout).",
     examples=value_examples.HC_TIMEOUT_GT_INTERVAL)
 
 

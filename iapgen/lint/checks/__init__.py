@@ -17,7 +17,9 @@ from iapgen.lint.checks import (  # noqa: F401
     any_object,
     backendconfigs,
     catalogue,
+    crd_schemas,
     gateway,
+    gateway_paths,
     ingresses,
     pulumi_gcp,
     services,
@@ -32,10 +34,13 @@ from iapgen.lint.manifests import Obj
 __all__ = ["NEG_STATUS", "bind_settings", "containers", "run"]
 
 
-def run(objects: list[Obj], notes: list[str] | None = None, report: Report | None = None) -> list[Finding]:
+def run(objects: list[Obj], notes: list[str] | None = None, report: Report | None = None,
+        schemas: bool = True) -> list[Finding]:
     """Every finding; what the run left out to stay bounded goes to `notes`. The findings go to `report` when
-    one is given (the policy pack's notes when each was made)."""
+    one is given (the policy pack's notes when each was made). `schemas`: validate custom resources against
+    their CRD schemas (CRD_SCHEMA)."""
     context = Context(objects)
+    context.schemas = schemas
     report = report if report is not None else Report()
     for obj in objects:
         lint_any(context, obj, report)
@@ -45,4 +50,4 @@ def run(objects: list[Obj], notes: list[str] | None = None, report: Report | Non
         notes.append(f"'did you mean' hints skipped for {context.hints_skipped} unresolved "
                      f"name{'s' * (context.hints_skipped != 1)}: the run's {MAX_HINT_COMPARISONS:,} name "
                      "comparisons were spent (names one letter off are still found)")
-    return report.findings
+    return crd_schemas.without_duplicates(report.findings)

@@ -22,6 +22,8 @@ from iapgen.lint.checks.objects import (
     ServicePort,
     as_dict,
     as_int,
+    container_ports,
+    containers,
     intended_protocols,
     joined,
     neg_for_ingress,
@@ -120,7 +122,7 @@ def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
             message = rules.check_hc_range(kind, number) if number is not None else f"{show(value)} is not an integer"
             if message:
                 report.add(bc, ("spec", "healthCheck", key), HC_RANGE, f"healthCheck.{key} {message}")
-    _lint_hc_timeout(bc, hc, users, report)
+    _lint_hc_timeout(ctx, bc, hc, users, report)
     if "requestPath" in hc:
         message = rules.check_hc_path(str(hc["requestPath"]))
         if message:
@@ -135,7 +137,8 @@ def _protocol_of(svc: Obj, port: ServicePort) -> str:
     return value if isinstance(value, str) else "HTTP"
 
 
-def _lint_hc_timeout(bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, ServicePort]], report: Report) -> None:
+def _lint_hc_timeout(ctx: Context, bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, ServicePort]],
+                     report: Report) -> None:
     """timeoutSec above checkIntervalSec, counting the controller's default for the one that is not set."""
     timeout = as_int(hc.get("timeoutSec"))
     interval = as_int(hc.get("checkIntervalSec"))
@@ -153,7 +156,18 @@ def _lint_hc_timeout(bc: Obj, hc: dict[str, Any], users: list[tuple[Obj, Service
         # only infers (GKE may add NEGs to the Service itself), so that is a warning.
         ig_only = bool(negs) and negs == {False}
         default, kind = (IG_DEFAULT_TIMEOUT, "instance-group") if ig_only else (NEG_DEFAULT_TIMEOUT, "NEG")
-        if interval < default:
+        probed = [probe_timeout(ctx, svc, port) for svc, port in users]
+        longest = max((t for t in probed if t is not None), default=None)
+        if users and None not in probed and longest is not None and longest <= interval < default:
+            # Every backend's Pods have an HTTP readinessProbe on the serving port: a health check created with it
+            # takes the probe's timeoutSeconds (gke-behaviour.md#hc-readiness-probe-timeout), so it syncs.
+            report.add(bc, ("spec", "healthCheck", "checkIntervalSec"), HC_TIMEOUT_GT_INTERVAL,
+                       f"checkIntervalSec {interval} without timeoutSec: it holds only if the health check was "
+                       f"created with the Pods' readinessProbe (timeoutSeconds {longest}: GKE takes it then); a "
+                       f"health check created before the probe keeps its timeout, {default} s by default for "
+                       f"{kind} backends, above the interval: set timeoutSec (at most {interval}) to be sure",
+                       severity=WARNING)
+        elif interval < default:
             report.add(bc, ("spec", "healthCheck", "checkIntervalSec"), HC_TIMEOUT_GT_INTERVAL,
                        f"checkIntervalSec {interval} without timeoutSec: the controller keeps its default timeout, "
                        f"{default} s for {kind} backends (a matching HTTP readinessProbe's timeoutSeconds only when "
@@ -250,3 +264,30 @@ def _lint_backend_features(ctx: Context, bc: Obj, spec: dict[str, Any], report: 
             message = values.check_backendconfig_value(key, section[key])
             if message:
                 report.add(bc, ("spec", loc, key) if loc else ("spec", key), BACKENDCONFIG_RANGE, message)
+
+
+def probe_timeout(ctx: Context, svc: Obj, port: ServicePort) -> int | None:
+    """The timeoutSeconds (default 1) of the readinessProbe GKE would take for the port: an httpGet in the port's
+    scheme on its targetPort container port, in every workload the Service selects; None when the inputs show
+    no such probe for one of them."""
+    workloads = ctx.workloads_for(svc)
+    if not workloads or port.target is None:
+        return None
+    scheme = "HTTP" if _protocol_of(svc, port) == "HTTP" else "HTTPS"
+    number = port.target if isinstance(port.target, int) else ctx.named_port(svc, port.target)
+    found: list[int] = []
+    for _, pod, _ in workloads:
+        timeouts = []
+        for container in containers(pod):
+            probe = as_dict(container.get("readinessProbe"))
+            http = as_dict(probe.get("httpGet"))
+            if not http or str(http.get("scheme", "HTTP")).upper() != scheme or http.get("host"):
+                continue
+            named = {p.get("name"): as_int(p.get("containerPort")) for p in container_ports(container)}
+            probe_port = http.get("port")
+            if probe_port in (port.target, number) or (number is not None and named.get(probe_port) == number):
+                timeouts.append(as_int(probe.get("timeoutSeconds", 1)) or 1)
+        if not timeouts:
+            return None
+        found.append(timeouts[0])  # the first matching container's, as the controller takes
+    return max(found)

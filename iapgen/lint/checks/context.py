@@ -70,6 +70,7 @@ class Context:
         self._of_service: dict[int, Selection] = {}
         self._selecting: dict[int, list[Selection]] | None = None
         self._labels: dict[str, dict[Any, list[Labelled]]] | None = None
+        self.schemas = True  # validate custom resources against their CRD schemas
         self.hint_budget = MAX_HINT_COMPARISONS
         self.hints_skipped = 0
         self.memo: dict[Any, Any] = {}  # per-run caches of linters, keyed by (linter, object id)
@@ -108,7 +109,7 @@ class Context:
         one_edit = self._one_edit(kind, namespace, name)
         # A few names one letter off are compared for free; many (names that differ in one position
         # only) draw on the budget like any other search.
-        found: list[str] | None = (difflib.get_close_matches(name, one_edit, n=1, cutoff=0.8)
+        found: list[str] | None = (_closest_one_edit(name, one_edit)
                                    if len(one_edit) <= FREE_ONE_EDIT else self._budgeted(name, one_edit))
         if found == []:
             by_length = self._names_by_length(kind, namespace)
@@ -129,7 +130,7 @@ class Context:
             self.hint_budget = 0
             return None
         self.hint_budget -= len(names)
-        return difflib.get_close_matches(name, names, n=1, cutoff=0.8) if names else []
+        return _closest_one_edit(name, names) if names else []
 
     def _names_by_length(self, kind: str, namespace: str) -> dict[int, list[str]]:
         found = self.memo.get(("lengths", kind, namespace))
@@ -314,6 +315,20 @@ class Selection:
         if key not in self._answers:
             self._answers[key] = compute()
         return self._answers[key]
+
+
+def _closest_one_edit(name: str, names: list[str]) -> list[str]:
+    """The closest of names one deletion apart from `name`: by difflib's ratio (0.8 at least), or two swapped
+    neighbouring letters (`wbe` for `web`), which short names fall below that ratio for."""
+    found = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+    return found or [other for other in names if _swapped(name, other)][:1]
+
+
+def _swapped(a: str, b: str) -> bool:
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
 
 
 def _deletions(name: str) -> set[str]:

@@ -24,8 +24,11 @@ ROUTE_NOT_ALLOWED = [Example(
         gateway("{namespaces: {from: Selector, selector: {matchExpressions: [{key: kubernetes.io/metadata.name, "
                 "operator: In, values: [web]}]}}}") + "---\n" + http_route())]
 
+# The error case (port with USE_SERVING_PORT); port with portSpecification omitted is the warning lint lowers it
+# to (tests/test_lint_gateway_paths.py).
 HC_PORT_SPECIFICATION = [Example(
-        "manifest", GATEWAY_SERVICE + "---\n" + health_check_policy("{port: 8080, requestPath: /healthz}"),
+        "manifest", GATEWAY_SERVICE + "---\n" + health_check_policy(
+            "{portSpecification: USE_SERVING_PORT, port: 8080, requestPath: /healthz}"),
         GATEWAY_SERVICE + "---\n" + health_check_policy())]
 
 HC_POLICY_CONFIG = [Example(

@@ -61,14 +61,23 @@ ROUTE_NOT_ALLOWED = Rule(
 HC_PORT_SPECIFICATION = Rule(
     "HC_PORT_SPECIFICATION", "HealthCheckPolicy: port and portName only with USE_FIXED_PORT / USE_NAMED_PORT, "
     "never with USE_SERVING_PORT or no portSpecification.",
-    source="gke-behaviour.md#healthcheckpolicy",
+    source="gke-behaviour.md#healthcheckpolicy, gke-behaviour.md#healthcheckpolicy-port-without-specification",
     why="The API server rejects the policy.", fix="Use USE_FIXED_PORT with the container port.",
+    lint_severity="A warning for a port set with portSpecification omitted: the newest open-source "
+    "HealthCheckPolicy CRD rejects that form, but GKE's own documentation examples use it and clusters whose "
+    "installed CRD predates the rule accept it (gke-behaviour.md#healthcheckpolicy-port-without-specification). "
+    "A port with an explicit USE_SERVING_PORT stays an error.",
     examples=gateway_examples.HC_PORT_SPECIFICATION)
 
 
 @HC_PORT_SPECIFICATION.check
 def check_port_specification(specification: object, has_port: bool, has_port_name: bool) -> str | None:
     """The CRD's CEL rules, with why it matters for NEG backends."""
+    if specification is None and has_port and not has_port_name:
+        return ("port is set with no portSpecification: GKE's own examples use this form and clusters whose "
+                "HealthCheckPolicy CRD predates the rule accept it, but the current CRD rejects it ('port and portName "
+                "must be unset for portSpecification being USE_SERVING_PORT (which is the default)') on clusters that "
+                "have it: write portSpecification: USE_FIXED_PORT with the port")
     if specification in (None, "USE_SERVING_PORT") and (has_port or has_port_name):
         field = "port" if has_port else "portName"
         said = "no portSpecification (USE_SERVING_PORT)" if specification is None else "USE_SERVING_PORT"
@@ -176,8 +185,10 @@ def lint_health_check_policy(ctx: Context, policy: Obj, report: Report) -> None:
     if block_name and block_name in config:
         message = check_port_specification(block.get("portSpecification"), "port" in block, "portName" in block)
         if message:
+            # port alone: a warning (gke-behaviour.md#healthcheckpolicy-port-without-specification)
+            alone = "portSpecification" not in block and "portName" not in block
             report.add(policy, (*block_loc, "portSpecification" if "portSpecification" in block else "port"),
-                       HC_PORT_SPECIFICATION, message)
+                       HC_PORT_SPECIFICATION, message, severity=WARNING if alone else None)
         if "requestPath" in block:
             message = rules.check_hc_path(str(block["requestPath"]))
             if message:
@@ -189,7 +200,8 @@ def lint_health_check_policy(ctx: Context, policy: Obj, report: Report) -> None:
         return
     for port in _served_ports(svc):
         spoken = _gateway_protocol(port)
-        fixed = as_int(block.get("port")) if block.get("portSpecification") == "USE_FIXED_PORT" else None
+        fixed = as_int(block.get("port")) if block.get("portSpecification", "USE_FIXED_PORT") == "USE_FIXED_PORT" \
+            else None
         target = port.target if isinstance(port.target, int) else ctx.named_port(svc, port.target)
         if fixed is not None and port.port is not None and target is not None:
             _lint_fixed_port(ctx, policy, svc, fixed, port, target, (*block_loc, "port"), report)
