@@ -91,14 +91,14 @@ def _git(repo: Path, *args: str) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
-def _readme_block(marker: str) -> str:
-    """The fenced block that follows `<!-- marker: ... -->` in README.md."""
-    text = (REPO / "README.md").read_text()
+def _docs_block(marker: str) -> str:
+    """The fenced block that follows `<!-- marker: ... -->` in docs/lint.md."""
+    text = (REPO / "docs" / "lint.md").read_text()
     after = text[text.index(f"<!-- {marker}:"):]
     return after.split("```yaml\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_pre_commit_hook_from_the_readme_fails_a_bad_manifest_and_passes_a_good_one(
+def test_the_pre_commit_hook_from_the_docs_fails_a_bad_manifest_and_passes_a_good_one(
         wheelhouse: Path, tmp_path: Path) -> None:
     pre_commit = Path(sys.executable).parent / "pre-commit"
     if not pre_commit.exists():
@@ -110,7 +110,7 @@ def test_the_pre_commit_hook_from_the_readme_fails_a_bad_manifest_and_passes_a_g
     _git(hooks, "add", ".")
     _git(hooks, "commit", "-q", "-m", "iapgen")
     rev = run(["git", "-C", hooks, "rev-parse", "HEAD"]).stdout.strip()
-    # A repository of manifests with the README's .pre-commit-config.yaml, pointed at that clone.
+    # A repository of manifests with docs/lint.md's .pre-commit-config.yaml, pointed at that clone.
     repo = tmp_path / "manifests"
     (repo / "k8s").mkdir(parents=True)
     (repo / "k8s" / "bad.yaml").write_text(BAD)
@@ -118,7 +118,7 @@ def test_the_pre_commit_hook_from_the_readme_fails_a_bad_manifest_and_passes_a_g
     (repo / "k8s" / "bad.txt").write_text(BAD)  # not a YAML file name: the hook must not read it
     (repo / "charts" / "web" / "templates").mkdir(parents=True)
     (repo / "charts" / "web" / "templates" / "service.yaml").write_text("port: {{ .Values.port }}\n")  # excluded
-    config = _readme_block("pre-commit-config")
+    config = _docs_block("pre-commit-config")
     assert "https://github.com/acme/iapgen" in config and "COMMIT_SHA" in config and "id: iapgen-lint" in config
     (repo / ".pre-commit-config.yaml").write_text(
         config.replace("https://github.com/acme/iapgen", str(hooks)).replace("COMMIT_SHA", rev))
