@@ -9,7 +9,7 @@ ENV    ?= dev
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[deploy,policy,test]'
@@ -29,7 +29,7 @@ test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check components iapgen tests bench policy __main__.py
+	$(BIN)/ruff check components iapgen tests bench policy __main__.py setup.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,7 +1,7 @@
 """Hostile input, fuzzed: every case ends in a result or one-line findings, fast, in bounded memory.
 
 CI runs FUZZ_CASES cases (>= 2,000). The long run is `pytest -m slow tests/test_fuzz.py`
-(>= 10,000 cases per seed; see README); FUZZ_SEED picks other cases.
+(>= 10,000 cases per seed; see docs/testing.md); FUZZ_SEED picks other cases.
 """
 
 from __future__ import annotations

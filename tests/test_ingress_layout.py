@@ -361,8 +361,8 @@ def test_diff_says_when_a_pin_moves_a_service_to_another_ingress(tmp_path: Path)
     assert "web-app15" not in kept.split("<details>")[0] and "| web-app0 | removed |" in kept
 
 
-def test_readme_explains_the_layout_trade_off() -> None:
-    readme = (REPO / "README.md").read_text()
-    section = readme[readme.index("### More than 15 hosts in a namespace"):]
+def test_the_ingress_docs_explain_the_layout_trade_off() -> None:
+    readme = (REPO / "docs" / "modes" / "ingress.md").read_text()
+    section = readme[readme.index("## More than 15 hosts in a namespace"):]
     for point in ("15 certificates", "100 domains", "static IP", "forwarding rule", "ingress: N"):
         assert point in section

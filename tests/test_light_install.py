@@ -1,26 +1,20 @@
 """The base install, for real: a fresh venv with `pip install iapgen` (no extra), and the pre-commit hook.
 
 Both install the project the way a user does, from a wheel built from this tree, with the dependencies
-its metadata asks for. The dependency wheels come from a wheelhouse under .tools/ (downloaded from the
-package index on the first run, keyed by the dependency list, reused after that), so the tests install
-without the network once it exists and take seconds, not a minute.
+its metadata asks for, from the wheelhouse of tests/installs.py (no network once it exists).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tomllib
-import venv
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.installs import copy_project, install, run
 
 DEPLOY = {"pulumi", "pulumi-gcp", "pulumi-kubernetes"}
 BAD = """apiVersion: v1
@@ -44,64 +38,15 @@ spec:
 """
 
 
-def _run(argv: list[str | Path], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(kwargs.pop("env", {}))  # type: ignore[call-overload]
-    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, env=env,
-                          timeout=kwargs.pop("timeout", 300), **kwargs)  # type: ignore[call-overload]
-
-
-def _pip(*args: str | Path, python: str | Path = sys.executable, **kwargs: object) -> None:
-    proc = _run([python, "-m", "pip", "--disable-pip-version-check", *args], **kwargs)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-@pytest.fixture(scope="module")
-def wheelhouse() -> Path:
-    """Wheels of the base dependencies and of the build backend, from the index once, then reused."""
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())
-    wanted = sorted(project["project"]["dependencies"]) + sorted(project["build-system"]["requires"])
-    key = hashlib.sha256(json.dumps([wanted, sys.version_info[:2]]).encode()).hexdigest()[:16]
-    house = REPO / ".tools" / "wheelhouse" / key
-    if not (house / ".complete").exists():
-        shutil.rmtree(house, ignore_errors=True)
-        _pip("wheel", "--quiet", "--wheel-dir", house, *wanted, timeout=600)
-        (house / ".complete").write_text("\n".join(wanted) + "\n")
-    return house
-
-
-def _copy_project(dest: Path) -> Path:
-    """What the package is made of, as in this tree now (committed or not)."""
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
-        shutil.copy2(REPO / name, dest / name)
-    for name in ("iapgen", "components", "templates"):
-        shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
-
-
-@pytest.fixture(scope="module")
-def project_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """This tree as a wheel, built from a copy (setuptools writes build/ and *.egg-info into the source)."""
-    source = _copy_project(tmp_path_factory.mktemp("source"))
-    out = tmp_path_factory.mktemp("dist")
-    _pip("wheel", "--quiet", "--no-deps", "--no-index", "--find-links", wheelhouse, "--wheel-dir", out, source)
-    (wheel,) = out.glob("iapgen-*.whl")
-    return wheel
-
-
 @pytest.fixture(scope="module")
 def base_venv(project_wheel: Path, wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv (no system site-packages) with `pip install iapgen`, no extra."""
-    root = tmp_path_factory.mktemp("base") / "venv"
-    venv.create(root, with_pip=False, system_site_packages=False)  # this pip installs into it (--python)
-    _pip("--python", root / "bin" / "python", "install", "--quiet", "--no-compile", "--no-index", "--find-links",
-         wheelhouse, project_wheel)
-    return root / "bin"
+    return install(tmp_path_factory.mktemp("base") / "venv", wheelhouse, project_wheel)
 
 
 def test_the_base_install_has_no_pulumi(base_venv: Path) -> None:
     code = "import importlib.metadata as m, json; print(json.dumps([d.metadata['Name'] for d in m.distributions()]))"
-    proc = _run([base_venv / "python", "-c", code])
+    proc = run([base_venv / "python", "-c", code])
     installed = {name.lower().replace("_", "-") for name in json.loads(proc.stdout)}
     assert "iapgen" in installed and {"pydantic", "pyyaml", "google-auth", "cryptography"} <= installed
     assert not installed & DEPLOY, installed & DEPLOY
@@ -112,7 +57,7 @@ def test_the_jwt_middleware_imports_in_the_base_install(base_venv: Path, tmp_pat
     code = ("import sys\nfrom iapgen.access.jwt import IapJwtAsgi, IapJwtWsgi, verify\n"
             "import iapgen\nprint(iapgen.__file__)\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0].startswith('pulumi')))")
-    proc = _run([base_venv / "python", "-c", code], cwd=tmp_path)
+    proc = run([base_venv / "python", "-c", code], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     where, pulumi_modules = proc.stdout.splitlines()
     assert str(base_venv.parent) in where, where          # the installed package, not this tree
@@ -134,23 +79,23 @@ spec:
 def test_lint_works_in_the_base_install(base_venv: Path, tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(BAD)
     (tmp_path / "good.yaml").write_text(GOOD)
-    bad = _run([base_venv / "iapgen", "lint", "bad.yaml"], cwd=tmp_path)
+    bad = run([base_venv / "iapgen", "lint", "bad.yaml"], cwd=tmp_path)
     assert bad.returncode == 1 and "APP_PROTOCOLS_UNKNOWN_PORT" in bad.stdout, bad
-    good = _run([base_venv / "iapgen", "lint", "good.yaml"], cwd=tmp_path)
+    good = run([base_venv / "iapgen", "lint", "good.yaml"], cwd=tmp_path)
     assert good.returncode == 0, good
     # the CRD schemas ship in the wheel, and validating with them needs no test extra (jsonschema, cel-python)
     (tmp_path / "policy.yaml").write_text(HEALTH_CHECK_POLICY_TYPO)
-    crd = _run([base_venv / "iapgen", "lint", "policy.yaml"], cwd=tmp_path)
+    crd = run([base_venv / "iapgen", "lint", "policy.yaml"], cwd=tmp_path)
     assert crd.returncode == 1 and "CRD_SCHEMA" in crd.stdout and 'did you mean "enabled"' in crd.stdout, crd
-    assert "CRD_SCHEMA" not in _run([base_venv / "iapgen", "lint", "--no-schemas", "policy.yaml"],
+    assert "CRD_SCHEMA" not in run([base_venv / "iapgen", "lint", "--no-schemas", "policy.yaml"],
                                     cwd=tmp_path).stdout
     for argv in (["rules"], ["check", "--spec", str(REPO / "services.yaml")]):
-        proc = _run([base_venv / "iapgen", *argv], cwd=tmp_path)
+        proc = run([base_venv / "iapgen", *argv], cwd=tmp_path)
         assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc
 
 
 def test_render_in_the_base_install_names_the_extra(base_venv: Path, tmp_path: Path) -> None:
-    proc = _run([base_venv / "iapgen", "render", "--env", "dev", "--spec", REPO / "services.yaml",
+    proc = run([base_venv / "iapgen", "render", "--env", "dev", "--spec", REPO / "services.yaml",
                  "--out", tmp_path / "out"], cwd=tmp_path)
     assert proc.returncode == 2, proc
     assert proc.stdout == "" and len(proc.stderr.splitlines()) == 1, proc.stderr
@@ -160,30 +105,30 @@ def test_render_in_the_base_install_names_the_extra(base_venv: Path, tmp_path: P
 
 
 def _git(repo: Path, *args: str) -> None:
-    proc = _run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", *args])
+    proc = run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com", *args])
     assert proc.returncode == 0, proc.stderr
 
 
-def _readme_block(marker: str) -> str:
-    """The fenced block that follows `<!-- marker: ... -->` in README.md."""
-    text = (REPO / "README.md").read_text()
+def _docs_block(marker: str) -> str:
+    """The fenced block that follows `<!-- marker: ... -->` in docs/lint.md."""
+    text = (REPO / "docs" / "lint.md").read_text()
     after = text[text.index(f"<!-- {marker}:"):]
     return after.split("```yaml\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_pre_commit_hook_from_the_readme_fails_a_bad_manifest_and_passes_a_good_one(
+def test_the_pre_commit_hook_from_the_docs_fails_a_bad_manifest_and_passes_a_good_one(
         wheelhouse: Path, tmp_path: Path) -> None:
     pre_commit = Path(sys.executable).parent / "pre-commit"
     if not pre_commit.exists():
         pytest.fail("pre-commit is not installed: it is in the test extra (make setup)")
     # The hook's repository: this tree's files, committed (as a user's clone of iapgen would be).
     (tmp_path / "iapgen").mkdir()
-    hooks = _copy_project(tmp_path / "iapgen")
+    hooks = copy_project(tmp_path / "iapgen")
     _git(hooks, "init", "-q")
     _git(hooks, "add", ".")
     _git(hooks, "commit", "-q", "-m", "iapgen")
-    rev = _run(["git", "-C", hooks, "rev-parse", "HEAD"]).stdout.strip()
-    # A repository of manifests with the README's .pre-commit-config.yaml, pointed at that clone.
+    rev = run(["git", "-C", hooks, "rev-parse", "HEAD"]).stdout.strip()
+    # A repository of manifests with docs/lint.md's .pre-commit-config.yaml, pointed at that clone.
     repo = tmp_path / "manifests"
     (repo / "k8s").mkdir(parents=True)
     (repo / "k8s" / "bad.yaml").write_text(BAD)
@@ -191,7 +136,7 @@ def test_the_pre_commit_hook_from_the_readme_fails_a_bad_manifest_and_passes_a_g
     (repo / "k8s" / "bad.txt").write_text(BAD)  # not a YAML file name: the hook must not read it
     (repo / "charts" / "web" / "templates").mkdir(parents=True)
     (repo / "charts" / "web" / "templates" / "service.yaml").write_text("port: {{ .Values.port }}\n")  # excluded
-    config = _readme_block("pre-commit-config")
+    config = _docs_block("pre-commit-config")
     assert "https://github.com/acme/iapgen" in config and "COMMIT_SHA" in config and "id: iapgen-lint" in config
     (repo / ".pre-commit-config.yaml").write_text(
         config.replace("https://github.com/acme/iapgen", str(hooks)).replace("COMMIT_SHA", rev))
@@ -204,7 +149,7 @@ def test_the_pre_commit_hook_from_the_readme_fails_a_bad_manifest_and_passes_a_g
            "PIP_FIND_LINKS": str(wheelhouse)}
 
     def hook(*files: str) -> subprocess.CompletedProcess[str]:
-        return _run([pre_commit, "run", "iapgen-lint", "--verbose", "--files", *files], cwd=repo, env=env,
+        return run([pre_commit, "run", "iapgen-lint", "--verbose", "--files", *files], cwd=repo, env=env,
                     timeout=600)
 
     bad = hook("k8s/bad.yaml", "k8s/good.yaml")

@@ -174,8 +174,8 @@ def test_the_lint_workflow_steps_lint_and_fail_as_asked(tmp_path: Path) -> None:
     assert step(findings_step["run"], FAIL_ON="never").returncode == 0
 
 
-def test_the_readme_caller_of_the_lint_workflow_passes_actionlint(tmp_path: Path) -> None:
-    text = (REPO / "README.md").read_text()
+def test_the_documented_caller_of_the_lint_workflow_passes_actionlint(tmp_path: Path) -> None:
+    text = (REPO / "docs" / "lint.md").read_text()
     block = text[text.index("<!-- lint-caller:"):].split("```yaml\n", 1)[1].split("```", 1)[0]
     assert "uses: acme/iapgen/.github/workflows/lint-manifests.yml@COMMIT_SHA # v0.1.0" in block
     caller = yaml.safe_load(block)
