@@ -141,3 +141,13 @@ def test_the_collector_rests_during_a_lean_run_only() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_process_that_ran_offline_skips_the_exit_collection() -> None:
+    """The exit hook freezes what is alive, so the exit-time collection has nothing to walk."""
+    code = ("import atexit, gc\n"
+            "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))  # runs after the hook (LIFO)\n"
+            "from iapgen.render.offline import run_offline\n"
+            "run_offline(lambda: None, project='p', stack='dev', config={})\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["frozen", "True"]
