@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from iapgen.spec.yamlsource import MAX_BYTES  # the cap a spec on disk has; the same at a ref
+from iapgen.spec.yamllimits import MAX_BYTES  # the cap a spec on disk has; the same at a ref
 
 
 class GitRefError(Exception):

@@ -197,10 +197,11 @@ def _unresolved(n: int, namespace: str, defined: Callable[[int], str], named: Ca
 
 
 def many_environments(services: int, environments: int) -> bytes:
-    """A spec whose environments all share one anchored definition: small text, environments x services."""
-    lines = ["environments:", "  e0: &env", "    project: acme-dev", "    domain: dev.acme.example",
+    """A spec whose environments all share one anchored definition: small text, environments x services. Each
+    merges it with a domain of its own (a host belongs to one environment, HOST_MULTI_ENV)."""
+    lines = ["environments:", "  e0: &env", "    project: acme-dev", "    domain: e0.acme.example",
              "    iap: {members: ['group:eng@acme.example']}"]
-    lines += [f"  e{i}: *env" for i in range(1, environments)]
+    lines += [f"  e{i}: {{<<: *env, domain: e{i}.acme.example}}" for i in range(1, environments)]
     lines.append("services:")
     for i in range(services):
         lines += [f"  - name: svc{i}", f"    namespace: team{i // 15}", f"    selector: {{app: svc{i}}}",

@@ -18,7 +18,7 @@ from iapgen.errors import SpecError
 from iapgen.lint import checks, manifests
 from iapgen.lint.checks import context as lint_context
 from iapgen.lint.command import as_json, as_text, lint
-from iapgen.spec import validate, yamlsource
+from iapgen.spec import validate, yamllimits, yamlsource
 from tests.fuzz import flat_list, many_environments, near_miss, shared_selector, tiny_documents, unmatched_names
 
 
@@ -150,8 +150,8 @@ def nodes_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def test_one_huge_flat_list_stops_at_the_limit_and_says_what(monkeypatch: pytest.MonkeyPatch,
                                                                nodes_made: list[int]) -> None:
-    monkeypatch.setattr(yamlsource, "MAX_NODES", 1_000)
-    monkeypatch.setattr(yamlsource, "MAX_FILE_NODES", 2_000, raising=False)
+    monkeypatch.setattr(yamllimits, "MAX_NODES", 1_000)
+    monkeypatch.setattr(yamllimits, "MAX_FILE_NODES", 2_000)
     data = flat_list(200_000)  # 100,000 values, no anchor
     with pytest.raises(SpecError) as caught:
         yamlsource.parse_all(data.decode(), "big.yaml")
@@ -162,7 +162,7 @@ def test_one_huge_flat_list_stops_at_the_limit_and_says_what(monkeypatch: pytest
 
 
 def test_many_tiny_documents_stop_at_the_file_limit(monkeypatch: pytest.MonkeyPatch, nodes_made: list[int]) -> None:
-    monkeypatch.setattr(yamlsource, "MAX_FILE_NODES", 2_000, raising=False)
+    monkeypatch.setattr(yamllimits, "MAX_FILE_NODES", 2_000)
     result = lint(["-"], stdin=tiny_documents(60_000))  # 6,666 documents of 3 values
     assert [f.rule for f in result.findings] == ["YAML_TOO_LARGE"]
     assert "more than 2,000 values in one file" in result.findings[0].message
@@ -170,7 +170,7 @@ def test_many_tiny_documents_stop_at_the_file_limit(monkeypatch: pytest.MonkeyPa
 
 
 def test_aliases_across_many_documents_count_against_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(yamlsource, "MAX_FILE_NODES", 5_000, raising=False)
+    monkeypatch.setattr(yamllimits, "MAX_FILE_NODES", 5_000)
     document = "a: &a [" + ", ".join(["x"] * 30) + "]\nb: [" + ", ".join(["*a"] * 25) + "]\n"  # ~800 values
     with pytest.raises(SpecError, match="expand to more than 5,000 values with their aliases"):
         yamlsource.parse_all("---\n".join([document] * 20), "many.yaml")
@@ -182,11 +182,11 @@ def test_lint_stdin_reads_no_more_than_the_limit(monkeypatch: pytest.MonkeyPatch
     class Endless:
         def read(self, size: int = -1) -> bytes:
             asked.append(size)
-            return b"#" * (yamlsource.MAX_BYTES + 1)
+            return b"#" * (yamllimits.MAX_BYTES + 1)
 
     monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=Endless()))
     result = lint(["-"])
-    assert asked == [yamlsource.MAX_BYTES + 1]
+    assert asked == [yamllimits.MAX_BYTES + 1]
     assert "larger than 16 MiB" in result.findings[0].message
 
 
@@ -226,7 +226,7 @@ def test_a_broken_file_of_many_documents_is_read_in_parts_in_linear_time(monkeyp
 @pytest.mark.parametrize("broken", [False, True])
 def test_documents_per_file_are_bounded(monkeypatch: pytest.MonkeyPatch, nodes_made: list[int], broken: bool) -> None:
     """Each document costs more than its values: 300,000 one-value documents would take minutes."""
-    monkeypatch.setattr(yamlsource, "MAX_DOCUMENTS", 500, raising=False)
+    monkeypatch.setattr(yamllimits, "MAX_DOCUMENTS", 500)
     data = tiny_documents(20_000) + (b"a: [unclosed\n" if broken else b"")  # 2,222 documents
     result = lint(["-"], stdin=data)
     assert [f.message for f in result.findings if f.rule == "YAML_TOO_LARGE"] == [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iapgen.spec import yamlsource
+from iapgen.spec import yamllimits, yamlsource
 from tests.conftest import base_spec, run_cli, write_spec
 
 BILLION_LAUGHS = """\
@@ -79,7 +79,7 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
 def test_file_over_size_cap_is_refused_without_reading_it_all(tmp_path: Path) -> None:
     path = tmp_path / "services.yaml"
     with path.open("wb") as handle:
-        handle.write(b"# " + b"x" * (yamlsource.MAX_BYTES + 10) + b"\n")
+        handle.write(b"# " + b"x" * (yamllimits.MAX_BYTES + 10) + b"\n")
     result = run_cli("check", "--spec", path)
     assert result.code == 1
     assert "[YAML_TOO_LARGE]" in result.err

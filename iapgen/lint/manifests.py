@@ -17,17 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from iapgen.errors import Finding, SpecError
-from iapgen.spec import yamlsource
+from iapgen.spec import yamllimits
 from iapgen.spec.filerules import YAML_TOO_LARGE
-from iapgen.spec.yamlsource import (
-    MAX_BYTES,
-    Document,
-    FileTooLarge,
-    Loc,
-    decode,
-    parse_all,
-    read_text,
-)
+from iapgen.spec.yamllimits import MAX_BYTES, FileTooLarge
+from iapgen.spec.yamlsource import Document, Loc, decode, parse_all, read_text
 
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -144,10 +137,10 @@ def _documents(text: str, name: str, findings: list[Finding]) -> list[Document]:
             findings.extend(err.findings)
             return []
     documents: list[Document] = []
-    budget = [yamlsource.MAX_FILE_NODES]  # the parts together hold no more than the whole file may
+    budget = [yamllimits.MAX_FILE_NODES]  # the parts together hold no more than the whole file may
     starts = [0] + [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
-    if len(starts) > yamlsource.MAX_DOCUMENTS:
-        findings.append(Finding(name, None, "", yamlsource.too_many_documents(), YAML_TOO_LARGE))
+    if len(starts) > yamllimits.MAX_DOCUMENTS:
+        findings.append(Finding(name, None, "", yamllimits.too_many_documents(), YAML_TOO_LARGE))
         return []
     line = 1
     for start, end in zip(starts, [*starts[1:], len(text)], strict=True):

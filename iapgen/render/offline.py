@@ -8,14 +8,22 @@ generated id) stays unknown and is reported as "<computed>".
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import contextvars
+import functools
+import gc
+import importlib.metadata
+import inspect
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime import resource as sdk_resource
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -109,15 +117,95 @@ class _Monitor(mocks.MockMonitor):
 
 
 
+# --- stack traces -------------------------------------------------------------------------
+# For every registration the SDK walks the Python stack (pulumi.runtime.resource._get_stack_trace) so that a real
+# engine can point at the line that created a resource. The mock monitor never reads it, and it costs about a fifth
+# of a render, more with every level of component nesting. The SDK has no switch for it, so offline runs wrap that
+# private function: the wrapper answers an empty trace (what the SDK itself sends when it finds no user frame) inside
+# an offline run, and calls the SDK's own function everywhere else. `pulumi up` (__main__.py) never imports this
+# module and never runs inside an offline run, so it sends the same stack traces as before.
+# tests/test_offline_stack_traces.py fails if the wrapper stops applying.
+
+STACK_TRACE_FUNCTION = "_get_stack_trace"
+STACK_TRACE_SDK = (3, 4)  # pulumi major versions whose _get_stack_trace this was checked against: [3, 4)
+_OFFLINE: contextvars.ContextVar[bool] = contextvars.ContextVar("iapgen_offline_run", default=False)
+_WRAPPED = "__iapgen_offline__"
+
+
+def skip_stack_traces_in(module: ModuleType, sdk_version: str) -> bool:
+    """Wrap `module`'s stack-trace function so that offline runs skip it; whether offline runs now skip it.
+
+    Declines (render stays correct, only slower) unless the SDK is a checked major version and the function is
+    there, takes no arguments, and its module has the StackTrace message it returns.
+    """
+    current = getattr(module, STACK_TRACE_FUNCTION, None)
+    if getattr(current, _WRAPPED, False):
+        return True
+    major = sdk_version.split(".", 1)[0]
+    if not (major.isdigit() and STACK_TRACE_SDK[0] <= int(major) < STACK_TRACE_SDK[1]) or not callable(current):
+        return False
+    empty = getattr(getattr(module, "source_pb2", None), "StackTrace", None)
+    try:
+        takes_arguments = bool(inspect.signature(current).parameters)
+    except (TypeError, ValueError):
+        return False
+    if empty is None or takes_arguments:
+        return False
+    original = current
+
+    @functools.wraps(original)
+    def stack_trace() -> Any:
+        return empty() if _OFFLINE.get() else original()
+
+    setattr(stack_trace, _WRAPPED, True)
+    setattr(module, STACK_TRACE_FUNCTION, stack_trace)
+    return True
+
+
+@functools.cache
+def _stack_traces_skipped() -> bool:
+    return skip_stack_traces_in(sdk_resource, importlib.metadata.version("pulumi"))
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection during a run. A run allocates millions of objects that all live until it ends
+    (resources, outputs, their tasks) next to the SDK's large, long-lived modules, some imported during the run; the
+    collector would walk them all again and again for little garbage (a quarter of a render at 500 services). Memory
+    rises by the run's few cycles, which the next collection after the run frees."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@functools.cache
+def _no_collection_at_exit() -> None:
+    """At exit, Python collects garbage over everything still alive: after an offline run that is the SDK's module
+    graph (hundreds of thousands of objects), a fifth of a one-service `iapgen render`. Freezing them first (at
+    exit, so never while the process still works) leaves that collection nothing to walk. What the process wrote
+    it closed itself; only a finaliser of garbage in a reference cycle would be skipped, as Python already may."""
+    atexit.register(gc.freeze)
+
+
 def run_offline(program: Callable[[], None], *, project: str, stack: str, config: Mapping[str, str],
                 secret_keys: list[str] | None = None, preview: bool = True,
-                outputs: Outputs | None = None) -> OfflineRun:
+                outputs: Outputs | None = None, lean: bool = True) -> OfflineRun:
     """Run `program` under fresh mocks, in its own context so runs never leak into each other.
 
     preview=True answers like `pulumi preview` (what render shows); preview=False like an update,
-    where values the mocks do not know resolve to None instead of staying unknown.
+    where values the mocks do not know resolve to None instead of staying unknown. lean=False runs
+    the SDK as it comes: a stack trace per registration, which the mocks never read, and the garbage
+    collector on (the benchmark's baseline); either way the run records the same.
     """
-    return contextvars.copy_context().run(_run, program, project, stack, config, secret_keys or [], preview, outputs)
+    if lean:
+        _no_collection_at_exit()
+    with _collector_paused() if lean else contextlib.nullcontext():
+        return contextvars.copy_context().run(_run, program, project, stack, config, secret_keys or [], preview,
+                                              outputs, lean)
 
 
 async def _resolve(value: Any) -> Any:
@@ -133,7 +221,9 @@ async def _resolve(value: Any) -> Any:
 
 
 def _run(program: Callable[[], None], project: str, stack: str, config: Mapping[str, str],
-         secret_keys: list[str], preview: bool, outputs: Outputs | None) -> OfflineRun:
+         secret_keys: list[str], preview: bool, outputs: Outputs | None, lean: bool) -> OfflineRun:
+    if lean and _stack_traces_skipped():
+        _OFFLINE.set(True)  # this run's context only, which every task of the run inherits
     run = OfflineRun()
     recorder = _Recorder(run, outputs)
     settings.set_root_resource(None)  # type: ignore[arg-type]

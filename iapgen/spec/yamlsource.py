@@ -6,10 +6,10 @@ caps nesting depth) and builds plain Python values itself, so that it can:
 
 - record the line of every key and list item (`Document.line_of`),
 - reject duplicate keys, recursive aliases, unknown tags and non-UTF-8 input,
-- bound the work: file size, nesting depth, the number of values per document after alias
-  expansion, and the number of values per file. A text long enough to cross a limit has its
-  values counted from libyaml's event stream first, so it is refused at the first value over
-  the limit, before anything is composed or built in memory.
+- bound the work by the limits of iapgen.spec.yamllimits: file size, nesting depth, the number of
+  values per document after alias expansion, and the number of values per file. A text long enough
+  to cross a limit has its values counted from libyaml's event stream first, so it is refused at the
+  first value over the limit, before anything is composed or built in memory.
 """
 
 from __future__ import annotations
@@ -22,24 +22,19 @@ from typing import Any
 import yaml
 
 from iapgen.errors import SpecError, show
+from iapgen.spec import yamllimits as limits
 from iapgen.spec.filerules import FILE_UNREADABLE, SPEC_SHAPE, YAML_DUPLICATE_KEY, YAML_SYNTAX, YAML_TOO_LARGE
 from iapgen.spec.rulebook import Rule
-
-MAX_BYTES = 16 * 1024 * 1024
-MAX_DEPTH = 100
-MAX_NODES = 500_000  # values in one document, aliases expanded
-MAX_FILE_NODES = 1_000_000  # values in one file, all documents together
-MAX_DOCUMENTS = 50_000  # documents in one file (each costs more than its values)
+from iapgen.spec.yamllimits import (
+    FileTooLarge,
+    TooLarge,
+    count_nodes,
+    expanded_size,
+    may_exceed,
+    too_many_documents,
+)
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-try:
-    from yaml._yaml import CParser as _Parser  # libyaml, as CSafeLoader uses it
-except ImportError:  # PyYAML built without libyaml
-    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
-        def __init__(self, stream: str):
-            yaml.reader.Reader.__init__(self, stream)
-            yaml.scanner.Scanner.__init__(self)
-            yaml.parser.Parser.__init__(self)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -66,16 +61,6 @@ class Document:
         return self.start_line
 
 
-class FileTooLarge(SpecError):
-    """The file as a whole is over a limit: reading it in parts would not help."""
-
-
-class _TooLarge(Exception):
-    def __init__(self, mark: Any, message: str, whole_file: bool):
-        super().__init__(message)
-        self.mark, self.message, self.whole_file = mark, message, whole_file
-
-
 class _ResolveOnce:
     """Remembers the implicit tag of each plain scalar: manifests repeat the same few thousand values, and
     resolving one (a regular expression per candidate tag) is the largest cost of composing."""
@@ -99,53 +84,6 @@ class _FastLoader(_ResolveOnce, _Loader):
     """libyaml's own composer, for texts that cannot reach the limits."""
 
 
-def too_many_documents() -> str:
-    return f"more than {MAX_DOCUMENTS:,} documents in one file; split it into several files"
-
-
-_NODE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
-
-
-def _count_nodes(text: str) -> None:
-    """Raise _TooLarge at the first node over a limit, from libyaml's event stream alone: nothing is
-    composed or built, so a 16 MiB flat list is refused after reading its first 500,000 values."""
-    parser = _Parser(text)
-    in_file = in_document = documents = 0
-    try:
-        while True:
-            event = parser.get_event()
-            kind = type(event)
-            if kind in _NODE_EVENTS:
-                in_file += 1
-                in_document += 1
-                mark = getattr(event, "start_mark", None)
-                if in_document > MAX_NODES:
-                    raise _TooLarge(mark, f"a document of more than {MAX_NODES:,} values "
-                                    "(one huge list or mapping); split it", False)
-                if in_file > MAX_FILE_NODES:
-                    raise _TooLarge(mark, f"more than {MAX_FILE_NODES:,} values in one file "
-                                    "(all its documents together); split it into several files", True)
-            elif kind is yaml.DocumentStartEvent:
-                in_document = 0
-                documents += 1
-                if documents > MAX_DOCUMENTS:
-                    raise _TooLarge(getattr(event, "start_mark", None), too_many_documents(), True)
-            elif kind is yaml.StreamEndEvent:
-                return
-    except yaml.YAMLError:
-        return  # the composer reports syntax errors, with their lines
-    finally:
-        parser.dispose()
-
-
-def _may_exceed(text: str) -> bool:
-    """Whether `text` could compose to more than MAX_FILE_NODES nodes. Every node is introduced by a
-    document start, a line break or one of `[{,:-?`, and each of those introduces at most three
-    (`- a: b` is a list, a mapping and two scalars behind two indicators); only texts above the bound
-    pay for counting events before they are composed."""
-    return 3 * (sum(text.count(c) for c in "[{,:-?\n") + 1) > MAX_FILE_NODES
-
-
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()  # scalars only: its collection state is never used
 
 
@@ -158,7 +96,7 @@ class _Builder:
         self.first_line = first_line  # line of the text's first line in the file (lint splits broken files)
         self.lines = lines
         self.nodes = 0
-        self.budget = budget if budget is not None else [MAX_FILE_NODES]  # values left for the whole file
+        self.budget = budget if budget is not None else [limits.MAX_FILE_NODES]  # values left for the whole file
         self.aliases = aliases
         self.active: set[int] = set()
         self.constructor = _CONSTRUCTOR
@@ -169,17 +107,18 @@ class _Builder:
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.nodes += 1
         self.budget[0] -= 1
-        if self.nodes > MAX_NODES:
-            raise self.fail(node, f"document expands to more than {MAX_NODES:,} values" +
+        if self.nodes > limits.MAX_NODES:
+            raise self.fail(node, f"document expands to more than {limits.MAX_NODES:,} values" +
                             (" (an alias bomb?); remove repeated aliases" if self.aliases else "; split it"),
                             YAML_TOO_LARGE)
         if self.budget[0] < 0:
             aliases = " with their aliases" if self.aliases else ""
             raise FileTooLarge.single(self.file, node.start_mark.line + self.first_line, "",
-                                      f"the documents of this file expand to more than {MAX_FILE_NODES:,} values"
-                                      f"{aliases}; split it into several files", YAML_TOO_LARGE)
-        if len(loc) > MAX_DEPTH:
-            raise self.fail(node, f"nesting deeper than {MAX_DEPTH} levels", YAML_TOO_LARGE)
+                                      f"the documents of this file expand to more than "
+                                      f"{limits.MAX_FILE_NODES:,} values{aliases}; split it into several files",
+                                      YAML_TOO_LARGE)
+        if len(loc) > limits.MAX_DEPTH:
+            raise self.fail(node, f"nesting deeper than {limits.MAX_DEPTH} levels", YAML_TOO_LARGE)
         self.lines.setdefault(loc, node.start_mark.line + self.first_line)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node)
@@ -251,42 +190,6 @@ class _Builder:
             yield value
 
 
-def expanded_size(root: yaml.Node) -> float:
-    """How many values `root` becomes once every alias is expanded, without expanding anything.
-
-    Each distinct node is sized once (aliases share node objects), so a billion-laughs document
-    is measured in microseconds. A node that contains itself counts as infinite.
-    """
-    sizes: dict[int, float] = {}
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    active: set[int] = set()
-    while stack:
-        node, done = stack.pop()
-        key = id(node)
-        if key in sizes:
-            continue
-        children = _children(node)
-        if done:
-            active.discard(key)
-            sizes[key] = 1 + sum(sizes.get(id(c), float("inf")) for c in children)
-            continue
-        if key in active:
-            sizes[key] = float("inf")  # recursive alias; the builder names it
-            continue
-        active.add(key)
-        stack.append((node, True))
-        stack.extend((c, False) for c in children if id(c) not in sizes)
-    return sizes[id(root)]
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    return []
-
-
 def _dotted(loc: Loc) -> str:
     out = ""
     for part in loc:
@@ -299,7 +202,7 @@ def read_text(path: Path, display: str | None = None) -> str:
     name = display or str(path)
     try:
         with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            raw = handle.read(limits.MAX_BYTES + 1)
     except FileNotFoundError:
         raise SpecError.single(name, None, "", "file not found", FILE_UNREADABLE) from None
     except IsADirectoryError:
@@ -310,8 +213,8 @@ def read_text(path: Path, display: str | None = None) -> str:
 
 
 def decode(raw: bytes, name: str) -> str:
-    if len(raw) > MAX_BYTES:
-        raise SpecError.single(name, None, "", f"larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+    if len(raw) > limits.MAX_BYTES:
+        raise SpecError.single(name, None, "", f"larger than {limits.MAX_BYTES // (1024 * 1024)} MiB; "
                                "refusing to read it", YAML_TOO_LARGE)
     try:
         text = raw.decode("utf-8")
@@ -331,21 +234,21 @@ def parse_all(text: str, name: str, first_line: int = 1, budget: list[int] | Non
     """
     documents = []
     has_anchor = "&" in text
-    budget = budget if budget is not None else [MAX_FILE_NODES]
+    budget = budget if budget is not None else [limits.MAX_FILE_NODES]
     loader = None
     try:
-        if _may_exceed(text):
-            _count_nodes(text)
+        if may_exceed(text):
+            count_nodes(text)
         loader = _FastLoader(text)
         composed = 0
         while loader.check_node():
             node = loader.get_node()
             composed += 1
-            if composed > MAX_DOCUMENTS:
-                raise _TooLarge(node.start_mark if node is not None else None, too_many_documents(), True)
+            if composed > limits.MAX_DOCUMENTS:
+                raise TooLarge(node.start_mark if node is not None else None, too_many_documents(), True)
             if node is not None:
                 documents.append(_document(node, name, has_anchor, budget, first_line))
-    except _TooLarge as err:
+    except TooLarge as err:
         line = err.mark.line + first_line if err.mark else None
         raise (FileTooLarge if err.whole_file else SpecError).single(name, line, "", err.message,
                                YAML_TOO_LARGE) from None
@@ -362,7 +265,7 @@ def parse_all(text: str, name: str, first_line: int = 1, budget: list[int] | Non
     except yaml.YAMLError as err:
         raise SpecError.single(name, None, "", f"YAML error: {' '.join(str(err).split())}", YAML_SYNTAX) from None
     except RecursionError:
-        raise SpecError.single(name, None, "", f"nesting deeper than {MAX_DEPTH} levels",
+        raise SpecError.single(name, None, "", f"nesting deeper than {limits.MAX_DEPTH} levels",
                                YAML_TOO_LARGE) from None
     finally:
         if loader is not None:
@@ -378,9 +281,10 @@ def _document(node: yaml.Node, name: str, has_anchor: bool, budget: list[int] | 
     if size == float("inf"):
         raise SpecError.single(name, node.start_mark.line + first_line, "", "recursive alias: a value contains itself",
                                YAML_SYNTAX)
-    if size > MAX_NODES:
+    if size > limits.MAX_NODES:
         raise SpecError.single(name, node.start_mark.line + first_line, "", f"document expands to more than "
-                               f"{MAX_NODES:,} values (an alias bomb?); remove repeated aliases", YAML_TOO_LARGE)
+                               f"{limits.MAX_NODES:,} values (an alias bomb?); remove repeated aliases",
+                               YAML_TOO_LARGE)
     lines: dict[Loc, int] = {}
     data = _Builder(name, lines, budget, has_anchor, first_line).build(node, ())
     return Document(name, data, lines, node.start_mark.line + first_line)
