@@ -13,6 +13,7 @@ has that description, match it. This dynamic resource reads; it changes nothing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,15 +24,22 @@ from components.hclogging import DEFAULT_WAIT_SECONDS, HealthCheckLoggingProvide
 from iapgen.googleapi.compute import ApiError, Client, NotFound
 from iapgen.spec.gateway import BACKEND_PREFIX, name_fits, neg_matches
 
+NegVerdict = Callable[[str], bool | None]
+"""A NEG's description -> True/False when it says whose NEG it is, None when it says nothing usable."""
 
-def find_gateway_backend(client: Client, namespace: str, service: str, port: int,
-                         cluster_uid: str = "") -> dict[str, Any] | None:
-    """The backend service the Gateway controller made for this Service port, or None if there is none yet."""
-    candidates = [b for b in client.backend_services(f'name eq "{BACKEND_PREFIX}.*"')
-                  if name_fits(str(b.get("name", "")), namespace, service, port)]
+
+def find_gateway_backend(client: Client, namespace: str, service: str, port: int, cluster_uid: str = "", *,
+                         prefix: str = BACKEND_PREFIX, fits: Callable[[str], bool] | None = None,
+                         neg_verdict: NegVerdict | None = None) -> dict[str, Any] | None:
+    """The backend service the Gateway controller made for this Service port, or None if there is none yet.
+    `prefix`, `fits` and `neg_verdict` default to single-cluster Gateway's naming (gkegw1-) and NEG
+    descriptions; the multi-cluster mode passes its own."""
+    fits = fits or (lambda name: name_fits(name, namespace, service, port))
+    neg_verdict = neg_verdict or (lambda text: neg_matches(text, namespace, service, port, cluster_uid))
+    candidates = [b for b in client.backend_services(f'name eq "{prefix}.*"') if fits(str(b.get("name", "")))]
     confirmed, unsure = [], []
     for backend in candidates:
-        verdict = _first_neg_verdict(client, backend, namespace, service, port, cluster_uid)
+        verdict = _first_neg_verdict(client, backend, neg_verdict)
         if verdict is True:
             confirmed.append(backend)
         elif verdict is None:
@@ -46,8 +54,7 @@ def find_gateway_backend(client: Client, namespace: str, service: str, port: int
     return found[0] if found else None
 
 
-def _first_neg_verdict(client: Client, backend: dict[str, Any], namespace: str, service: str, port: int,
-                       cluster_uid: str) -> bool | None:
+def _first_neg_verdict(client: Client, backend: dict[str, Any], neg_verdict: NegVerdict) -> bool | None:
     for entry in backend.get("backends") or []:
         group = str(entry.get("group", ""))
         if "/networkEndpointGroups/" not in group:
@@ -56,7 +63,7 @@ def _first_neg_verdict(client: Client, backend: dict[str, Any], namespace: str, 
             neg = client.by_link(group)
         except NotFound:
             continue
-        return neg_matches(str(neg.get("description", "")), namespace, service, port, cluster_uid)
+        return neg_verdict(str(neg.get("description", "")))
     return None
 
 

@@ -69,12 +69,13 @@ def allowed_routes(namespaces: Collection[str]) -> dict[str, object]:
     }
 
 
-def gateway_spec(address_name: str, namespaces: Collection[str]) -> dict[str, object]:
+def gateway_spec(address_name: str, namespaces: Collection[str],
+                 gateway_class: str = GATEWAY_CLASS) -> dict[str, object]:
     """The environment's Gateway: HTTPS with the certificate map (an annotation, not tls), HTTP only to
     redirect, the reserved address (gke-behaviour.md#gateway-class)."""
     allowed = allowed_routes(namespaces)
     return {
-        "gatewayClassName": GATEWAY_CLASS,
+        "gatewayClassName": gateway_class,
         "listeners": [
             {"name": HTTPS_LISTENER, "protocol": "HTTPS", "port": 443, "allowedRoutes": allowed},
             {"name": HTTP_LISTENER, "protocol": "HTTP", "port": 80,
@@ -98,22 +99,26 @@ def redirect_route_spec(namespace: str) -> dict[str, object]:
     }
 
 
-def route_spec(host: str, service: str, port: int, gateway_namespace: str) -> dict[str, object]:
-    """One service's route: its host on the HTTPS listener, every path to the Service port."""
+def route_spec(host: str, service: str, port: int, gateway_namespace: str,
+               backend: dict[str, str] | None = None) -> dict[str, object]:
+    """One service's route: its host on the HTTPS listener, every path to the Service port. `backend`: what the
+    route sends to (default the Service; multi-cluster mode's ServiceImport), as target() says it."""
     return {
         "parentRefs": [parent(HTTPS_LISTENER, gateway_namespace)],
         "hostnames": [host],
         "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                   "backendRefs": [{"group": "", "kind": "Service", "name": service, "port": port}]}],
+                   "backendRefs": [{**(backend or target(service)), "port": port}]}],
     }
 
 
-def target(service: str) -> dict[str, str]:
-    return {"group": "", "kind": "Service", "name": service}
+def target(service: str, group: str = "", kind: str = "Service") -> dict[str, str]:
+    """A reference to the backend a route or policy names: the Service, or another kind of that name."""
+    return {"group": group, "kind": kind, "name": service}
 
 
 def health_check_policy_spec(service: str, protocol: str, target_port: int, path: str, interval: int, timeout: int,
-                             healthy: int, unhealthy: int) -> dict[str, object]:
+                             healthy: int, unhealthy: int,
+                             target_ref: dict[str, str] | None = None) -> dict[str, object]:
     """Type = protocol; the container port, fixed and explicit (NEG probes reach the Pod IP); every timing;
     logging on (gke-behaviour.md#healthcheckpolicy)."""
     return {
@@ -126,18 +131,19 @@ def health_check_policy_spec(service: str, protocol: str, target_port: int, path
             "config": {"type": protocol, HC_BLOCK[protocol]: {
                 "portSpecification": "USE_FIXED_PORT", "port": target_port, "requestPath": path}},
         },
-        "targetRef": target(service),
+        "targetRef": target_ref or target(service),
     }
 
 
-def backend_policy_spec(service: str, iap_enabled: bool, client_id: str | None) -> dict[str, object]:
+def backend_policy_spec(service: str, iap_enabled: bool, client_id: str | None,
+                        target_ref: dict[str, str] | None = None) -> dict[str, object]:
     """IAP with the environment's custom client; the secret is named, never inlined
     (gke-behaviour.md#gcpbackendpolicy-iap)."""
     iap: dict[str, object] = {"enabled": iap_enabled}
     if iap_enabled and client_id:
         iap["clientID"] = client_id
         iap["oauth2ClientSecret"] = {"name": OAUTH_SECRET}
-    return {"default": {"iap": iap}, "targetRef": target(service)}
+    return {"default": {"iap": iap}, "targetRef": target_ref or target(service)}
 
 
 def route_name(service: str) -> str:
@@ -161,10 +167,11 @@ BACKEND_PREFIX = "gkegw1-"  # the Gateway controller's backend services (gateway
 _NAME = re.compile(r"^gkegw1-[a-z0-9]{4}-(?P<middle>.+)-[a-z0-9]{12}$")
 
 
-def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
-    """Whether a gkegw1- name can be the one GKE gives this Service port: its middle is
-    `<namespace>-<service>-<port>`, each field possibly cut short, none empty."""
-    match = _NAME.fullmatch(name)
+def name_fits(name: str, namespace: str, service: str, port: int, pattern: re.Pattern[str] = _NAME) -> bool:
+    """Whether a gkegw1- name (or one of `pattern`, whose group `middle` holds the fields) can be the one GKE
+    gives this Service port: its middle is `<namespace>-<service>-<port>`, each field possibly cut short, none
+    empty."""
+    match = pattern.fullmatch(name)
     if not match:
         return False
     middle, port_text = match.group("middle"), str(port)

@@ -207,8 +207,8 @@ def check_host(value: str) -> str | None:
 
 # --- load balancer mode -------------------------------------------------------------------
 
-@rule("LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress), standalone (a load balancer the stack owns) or "
-      "gateway (GKE Gateway).",
+@rule("LB_MODE_INVALID", "loadBalancer is ingress (GKE Ingress), standalone (a load balancer the stack owns), "
+      "gateway (GKE Gateway) or multicluster-gateway (a multi-cluster GKE Gateway over a fleet).",
       "design.md#environments")
 def check_load_balancer(value: str, modes: tuple[str, ...]) -> str | None:
     """`modes`: the registered loadBalancer modes (iapgen/modes)."""
@@ -216,6 +216,16 @@ def check_load_balancer(value: str, modes: tuple[str, ...]) -> str | None:
         return None
     hint = f"; write {value.lower()}" if value.lower() in modes else ""
     return f"invalid loadBalancer {show(value)}; allowed: {', '.join(modes)}{hint}"
+
+
+@rule("SERVICE_FIELD_OTHER_MODE", "A service sets a field that only another loadBalancer mode reads (e.g. "
+      "clusters, read only by multicluster-gateway).", "design.md#adding-a-mode")
+def check_service_field_mode(field: str, mode: str, owners: list[str]) -> str | None:
+    """`owners`: the modes that read `field`; `mode`: the environment's."""
+    if mode in owners:
+        return None
+    return (f"{field} is read only with loadBalancer: {' or '.join(owners)}, but this environment uses {mode}, "
+            f"which would silently ignore it; remove it (or set it in the overrides of a {owners[0]} environment)")
 
 
 @rule("ZONE_INVALID", "Zones are Compute Engine zone names such as europe-west1-b, each listed once.",

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from iapgen.errors import Finding, SpecError, show
-from iapgen.modes import mode_of
+from iapgen.modes import mode_of, service_field_owners
 from iapgen.spec import collisions, rules
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.findings import field_path, merge, translate
@@ -142,6 +142,9 @@ class _Checker:
         self.index_of: dict[str, int] = {}
         for i, service in enumerate(spec.services):
             self.index_of.setdefault(service.name, i)
+        attributes = {field.alias or name: name for name, field in Service.model_fields.items()}
+        # Service fields only some modes read: (YAML name, attribute, the modes that read it).
+        self.mode_fields = [(alias, attributes[alias], owners) for alias, owners in service_field_owners().items()]
 
     def add(self, loc: Loc, message: str, rule: str) -> None:
         self.findings.append(Finding(self.document.file, self.document.line_of(loc),
@@ -230,7 +233,13 @@ class _Checker:
                      f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
                      "label over 63); set host: explicitly", "HOST_INVALID")
         exposure = Exposure(env_name, environment, service, host, members)
-        mode_of(environment).check_exposure(exposure, self)
+        mode = mode_of(environment)
+        for alias, attribute, owners in self.mode_fields:
+            if getattr(service, attribute) is not None:
+                message = rules.check_service_field_mode(alias, mode.name, owners)
+                if message:
+                    self.add(self.where(loc, env_name, alias), message, "SERVICE_FIELD_OTHER_MODE")
+        mode.check_exposure(exposure, self)
         return exposure
 
     def check_service(self, loc: Loc, service: Service, env_name: str) -> None:

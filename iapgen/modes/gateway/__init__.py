@@ -18,6 +18,7 @@ class GatewayMode:
     environment: type[Environment] = GatewayEnvironment
     components = "components.gateway"
     pins_ingresses = False
+    service_fields: frozenset[str] = frozenset()
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         checks.check_exposure(exposure, report)

@@ -17,6 +17,7 @@ class IngressMode:
     environment: type[Environment] = IngressEnvironment
     components = "components.ingress"
     pins_ingresses = True
+    service_fields: frozenset[str] = frozenset()
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         checks.check_exposure(exposure, report)

@@ -18,6 +18,7 @@ class StandaloneMode:
     environment: type[Environment] = StandaloneEnvironment
     components = "components.standalone"
     pins_ingresses = False
+    service_fields: frozenset[str] = frozenset()
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         checks.check_exposure(exposure, report)
