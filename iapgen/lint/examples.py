@@ -568,3 +568,8 @@ EXAMPLES: dict[str, list[Example]] = {
             GATEWAY_SERVICE + "---\n" + health_check_policy(
                 "{portSpecification: USE_FIXED_PORT, port: 8080, requestPath: '/health%23z'}"))],
 }
+
+# The multi-cluster Gateway mode's rules keep their examples beside the mode's others.
+from iapgen.lint.examples_multicluster import EXAMPLES as _MULTICLUSTER  # noqa: E402
+
+EXAMPLES.update(_MULTICLUSTER)

@@ -219,7 +219,7 @@ def check_load_balancer(value: str, modes: tuple[str, ...]) -> str | None:
 
 
 @rule("SERVICE_FIELD_OTHER_MODE", "A service sets a field that only another loadBalancer mode reads (e.g. "
-      "clusters, read only by multicluster-gateway).", "design.md#adding-a-mode")
+      "clusters, read only by multicluster-gateway).", "design.md#services")
 def check_service_field_mode(field: str, mode: str, owners: list[str]) -> str | None:
     """`owners`: the modes that read `field`; `mode`: the environment's."""
     if mode in owners:

@@ -19,6 +19,7 @@ from iapgen.lint.checks import (  # noqa: F401
     catalogue,
     gateway,
     ingresses,
+    multicluster,
     pulumi_gcp,
     services,
     values,

@@ -23,6 +23,9 @@ from iapgen.spec import gateway as gw
 from iapgen.spec.exposure import Exposure
 
 
+EXPORTED = ("Initialized", "Exported", "Valid", "Ready")
+
+
 class InCluster(Tools):
     """The same tools, with kubectl pointed at one cluster's kubeconfig context."""
 
@@ -69,8 +72,8 @@ def export_check(tools: Tools, exposure: Exposure, member: str) -> Check:
         return Check(name, check, FAIL, f"ServiceExport {ns}/{name} not found in {member}: {export}",
                      "run pulumi up; the ServiceExport CRD exists once multi-cluster Services is enabled on the fleet")
     conditions = gateway_doctor.conditions_of(mapping(export.get("status")))
-    bad = gateway_doctor.not_true(conditions, tuple(t for t in ("Initialized", "Exported") if t in conditions)
-                                  or ("Exported",))
+    # GKE reports Initialized and Exported; the upstream MCS API Valid and Ready (gke-behaviour.md#mcs-export-status).
+    bad = gateway_doctor.not_true(conditions, tuple(t for t in EXPORTED if t in conditions) or ("Exported",))
     conflict = mapping(conditions.get("Conflict"))
     if conflict.get("status") == "True":
         bad.append(f"Conflict=True ({conflict.get('reason', '')}: {conflict.get('message', '')})")
