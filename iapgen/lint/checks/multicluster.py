@@ -29,7 +29,8 @@ rules._register("MC_POLICY_NAMESPACE", "A policy on a ServiceImport lives in the
 
 
 def _multi_cluster(ctx: Context) -> bool:
-    return any(str(g.spec.get("gatewayClassName", "")).endswith(MC_CLASS_SUFFIX) for g in ctx.by_kind.get("Gateway", []))
+    gateways = ctx.by_kind.get("Gateway", [])
+    return any(str(g.spec.get("gatewayClassName", "")).endswith(MC_CLASS_SUFFIX) for g in gateways)
 
 
 def _exports(ctx: Context) -> dict[str, set[str]]:

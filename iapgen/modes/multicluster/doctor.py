@@ -22,7 +22,6 @@ from iapgen.operations.doctorkit import FAIL, PASS, SKIP, Check, Tools, items, m
 from iapgen.spec import gateway as gw
 from iapgen.spec.exposure import Exposure
 
-
 EXPORTED = ("Initialized", "Exported", "Valid", "Ready")
 
 
