@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from iapgen import modes  # noqa: F401 (importing them registers the modes' spec rules)
 from iapgen.lint import checks  # noqa: F401 (importing it registers the manifest rules)
 from iapgen.lint.checks.catalogue import SEVERITY_NOTES
 from iapgen.lint.examples import ENV, EXAMPLES, Example
