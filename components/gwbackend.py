@@ -19,6 +19,7 @@ it as drift, since patching the health check here would be undone by the control
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,22 +44,31 @@ IDENTITY = ("project", "namespace", "service", "port")
 class GatewayBackendNotReady(ApiError):
     pass
 
+NegVerdict = Callable[[str], bool | None]
+"""A NEG's description -> True/False when it says whose NEG it is, None when it says nothing usable."""
 
-def find_gateway_backend(client: Client, namespace: str, service: str, port: int,
-                         cluster_uid: str = "", since: float | None = None) -> dict[str, Any] | None:
+def find_gateway_backend(client: Client, namespace: str, service: str, port: int, cluster_uid: str = "",
+                         since: float | None = None, *, prefix: str = BACKEND_PREFIX,
+                         exact: Callable[[str], bool] | None = None, cut_fits: Callable[[str], bool] | None = None,
+                         neg_verdict: NegVerdict | None = None) -> dict[str, Any] | None:
     """The backend service the Gateway controller made for this Service port, or None if there is none yet.
     A name carrying the whole `<namespace>-<service>-<port>` counts unless its NEG says otherwise; a name
-    whose fields are cut counts only when GKE had to cut it and its NEG names this Service port."""
+    whose fields are cut counts only when GKE had to cut it and its NEG names this Service port. `prefix`,
+    `exact`, `cut_fits` and `neg_verdict` default to single-cluster Gateway's naming (gkegw1-) and NEG
+    descriptions; the multi-cluster mode passes its own."""
+    exact = exact or (lambda name: name_is_exact(name, namespace, service, port))
+    cut_fits = cut_fits or (lambda name: name_cut_fits(name, namespace, service, port))
+    neg_verdict = neg_verdict or (lambda text: neg_matches(text, namespace, service, port, cluster_uid))
     confirmed, unsure = [], []
-    for backend in shared().backend_services(client, f'name eq "{BACKEND_PREFIX}.*"', since):
+    for backend in shared().backend_services(client, f'name eq "{prefix}.*"', since):
         name = str(backend.get("name", ""))
-        exact = name_is_exact(name, namespace, service, port)
-        if not exact and not name_cut_fits(name, namespace, service, port):
+        is_exact = exact(name)
+        if not is_exact and not cut_fits(name):
             continue
-        verdict = _first_neg_verdict(client, backend, namespace, service, port, cluster_uid)
+        verdict = _first_neg_verdict(client, backend, neg_verdict)
         if verdict is True:
             confirmed.append(backend)
-        elif verdict is None and exact:
+        elif verdict is None and is_exact:
             unsure.append(backend)
     found = confirmed or unsure
     if len(found) > 1:
@@ -70,8 +80,7 @@ def find_gateway_backend(client: Client, namespace: str, service: str, port: int
     return found[0] if found else None
 
 
-def _first_neg_verdict(client: Client, backend: dict[str, Any], namespace: str, service: str, port: int,
-                       cluster_uid: str) -> bool | None:
+def _first_neg_verdict(client: Client, backend: dict[str, Any], neg_verdict: NegVerdict) -> bool | None:
     for entry in backend.get("backends") or []:
         group = str(entry.get("group", ""))
         if "/networkEndpointGroups/" not in group:
@@ -80,7 +89,7 @@ def _first_neg_verdict(client: Client, backend: dict[str, Any], namespace: str, 
             neg = client.by_link(group)
         except NotFound:
             continue
-        return neg_matches(str(neg.get("description", "")), namespace, service, port, cluster_uid)
+        return neg_verdict(str(neg.get("description", "")))
     return None
 
 
@@ -95,23 +104,30 @@ class GatewayBackendProvider(ComputeApiProvider):
 
         def probe() -> tuple[bool, dict[str, Any] | None]:
             since = looked[-1] if looked else None
-            backend = find_gateway_backend(client, namespace, service, port, str(props.get("clusterUid") or ""),
-                                           since)
+            backend = self._find(client, props, since)
             looked.append(shared().clock())
             return backend is not None, backend
 
         def give_up(_: object) -> Exception:
             return GatewayBackendNotReady(
                 f"no backend service for Service {namespace}/{service} port {port} appeared in project "
-                f"{client.project} within {timeout:.0f}s. GKE's Gateway controller creates it once an accepted "
-                f"HTTPRoute routes to that port and ready Pods match the Service's selector. Check: kubectl get "
-                f"httproute {service} -n {namespace} -o jsonpath='{{.status.parents[*].conditions}}' (Accepted and "
-                f"ResolvedRefs True?), kubectl get gateway -A (Programmed?), kubectl get pods -n {namespace} (ready "
-                "Pods?); then run pulumi up again")
+                f"{client.project} within {timeout:.0f}s. {self._not_ready_hint(namespace, service)}; then run "
+                "pulumi up again")
 
         backend = self.wait(client, probe, timeout, give_up)
         assert backend is not None
         return backend_state(client, props, inspect(client, backend))
+
+    def _find(self, client: Client, props: dict[str, Any], since: float | None = None) -> dict[str, Any] | None:
+        """The backend this resource stands for (the multi-cluster mode finds its own kind)."""
+        return find_gateway_backend(client, str(props["namespace"]), str(props["service"]), int(props["port"]),
+                                    str(props.get("clusterUid") or ""), since)
+
+    def _not_ready_hint(self, namespace: str, service: str) -> str:
+        return (f"GKE's Gateway controller creates it once an accepted HTTPRoute routes to that port and ready Pods "
+                f"match the Service's selector. Check: kubectl get httproute {service} -n {namespace} -o "
+                "jsonpath='{.status.parents[*].conditions}' (Accepted and ResolvedRefs True?), kubectl get gateway "
+                f"-A (Programmed?), kubectl get pods -n {namespace} (ready Pods?)")
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         state = self._ensure(props)

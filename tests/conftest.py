@@ -104,6 +104,10 @@ def cloud_outputs(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
         name = f"gkegw1-abcd-{inputs['namespace']}-{inputs['service']}-{int(inputs['port'])}-000000000000"
         return {"backendServiceName": name, "backendServiceId": "43", "healthCheckName": name,
                 "iapAudience": "/projects/123/global/backendServices/43", "logQuery": "logName=..."}
+    if type_.endswith(":MulticlusterBackend"):
+        name = f"gkemcg1-{inputs['namespace']}-{inputs['service']}-{int(inputs['port'])}-000000000000"
+        return {"backendServiceName": name, "backendServiceId": "44", "healthCheckName": name,
+                "iapAudience": "/projects/123/global/backendServices/44", "logQuery": "logName=..."}
     if type_.endswith(":NegReady"):
         return {"negIds": ["7001", "7002"], "projectNumber": "123", "logQuery": f"negs of {inputs['negName']}"}
     if type_ == "gcp:compute/backendService:BackendService":

@@ -89,6 +89,17 @@ def same_pinned_ip_in_two_environments(spec: dict[str, Any]) -> None:
     svc(spec)["names"] = {"staticIp": "argocd-ip"}
 
 
+def fleet_mode(**fields: Any) -> Mutation:
+    """dev becomes a multicluster-gateway environment over west and east, with fields replaced."""
+    def mutate(spec: dict[str, Any]) -> None:
+        gateway_mode()(spec)
+        dev = spec["environments"]["dev"]
+        dev.update(loadBalancer="multicluster-gateway", configCluster="west",
+                   clusters=[{"name": "west", "context": "ctx-west"}, {"name": "east", "context": "ctx-east"}])
+        dev.update(fields)
+    return mutate
+
+
 def colliding_environments(spec: dict[str, Any]) -> None:
     standalone()(spec)
     spec["environments"]["dev-b"] = dict(spec["environments"]["dev"])
@@ -203,6 +214,15 @@ CASES: list[tuple[str, Mutation, str, str, str]] = [
      "percent-encode", "path: /health#z"),
     ("gateway-field-in-ingress-mode", set_path("environments", "dev", "gateway", value={"namespace": "gw"}),
      "LB_FIELD_OTHER_MODE", "only with loadBalancer: gateway", "gateway:"),
+    ("fleet-context-twice", fleet_mode(clusters=[{"name": "west", "context": "a"}, {"name": "east", "context": "a"}]),
+     "MC_CLUSTER_DUPLICATE", "already used by clusters[0]", "name: east>context: a"),
+    ("fleet-config-unknown", fleet_mode(configCluster="north"), "MC_CONFIG_CLUSTER", "not one of the environment's",
+     "configCluster: north"),
+    ("fleet-service-cluster-unknown",
+     lambda s: (fleet_mode()(s), svc(s).update(overrides={"dev": {"clusters": ["north"]}})),
+     "MC_SERVICE_CLUSTER", "not in the environment's clusters", "overrides:>clusters:"),
+    ("clusters-in-ingress-mode", lambda s: svc(s).update(clusters=["west"]), "SERVICE_FIELD_OTHER_MODE",
+     "read only with loadBalancer: multicluster-gateway", "clusters:"),
     ("gce-name-collision", colliding_environments, "GCE_NAME_COLLISION", "'iapgen-dev-b-c'", "dev-b:"),
     ("unknown-field", lambda s: svc(s).update(helthCheck={"path": "/"}),
      "SPEC_SHAPE", "did you mean 'healthCheck'?", "helthCheck:"),

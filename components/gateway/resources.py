@@ -41,6 +41,8 @@ class GatewayFrontendArgs:
     lb: LbFrontend
     exposures: Sequence[Exposure]
     oauth_client_secret: pulumi.Output[str] | None = None
+    gateway_class: str = gw.GATEWAY_CLASS
+    """The GatewayClass (multi-cluster mode's is gke-l7-global-external-managed-mc)."""
 
 
 class GatewayFrontend(pulumi.ComponentResource):
@@ -69,7 +71,7 @@ class GatewayFrontend(pulumi.ComponentResource):
             metadata=k8s.meta.v1.ObjectMetaArgs(
                 name=gw.GATEWAY, namespace=args.namespace, labels=dict(MANAGED_BY),
                 annotations={gw.CERTMAP_ANNOTATION: naming.certificate_map(args.env)}),
-            spec=gw.gateway_spec(naming.environment_address(args.env), namespaces),
+            spec=gw.gateway_spec(naming.environment_address(args.env), namespaces, args.gateway_class),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*created, args.lb],
                                         # A first Gateway takes several minutes to program.
                                         custom_timeouts=pulumi.CustomTimeouts(create="20m", update="20m")),
@@ -128,45 +130,13 @@ class GatewayService(pulumi.ComponentResource):
     def __init__(self, name: str, args: GatewayServiceArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("iapgen:gateway:GatewayService", name, None, opts)
         exposure, service = args.exposure, args.exposure.service
-        hc = service.health_check
-        labels = {**MANAGED_BY, "iapgen.dev/service": service.name}
         child = pulumi.ResourceOptions(parent=self)
-
-        def meta(object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
-            return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=service.namespace, labels=labels)
-
-        health = k8s.apiextensions.CustomResource(
-            f"{name}-healthcheckpolicy", api_version=GKE_NETWORKING, kind="HealthCheckPolicy",
-            metadata=meta(gw.policy_name(service.name)),
-            spec=gw.health_check_policy_spec(service.name, service.protocol, service.target_port, hc.path,
-                                             hc.check_interval_sec, hc.timeout_sec, hc.healthy_threshold,
-                                             hc.unhealthy_threshold),
-            opts=child)
-        secret = args.frontend.secrets.get(service.namespace)
-        policy = k8s.apiextensions.CustomResource(
-            f"{name}-gcpbackendpolicy", api_version=GKE_NETWORKING, kind="GCPBackendPolicy",
-            metadata=meta(gw.policy_name(service.name)),
-            spec=gw.backend_policy_spec(service.name, service.iap.enabled, exposure.environment.iap.oauth_client_id,
-                                        exposure.sample_rate),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[secret] if secret is not None else []))
-        svc = k8s.core.v1.Service(
-            f"{name}-service",
-            metadata=meta(service.name),
-            spec=k8s.core.v1.ServiceSpecArgs(
-                type="ClusterIP",
-                selector=dict(service.selector),
-                ports=[k8s.core.v1.ServicePortArgs(
-                    name=exposure.port_name, port=service.port, target_port=service.target_port, protocol="TCP",
-                    app_protocol=gw.app_protocol(service.protocol))],
-            ),
-            # The policies first: GKE never builds a backend without its health check and IAP.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[health, policy]),
-        )
-        route = k8s.apiextensions.CustomResource(
-            f"{name}-httproute", api_version=GATEWAY_API, kind="HTTPRoute",
-            metadata=meta(gw.route_name(service.name)),
-            spec=gw.route_spec(exposure.host, service.name, service.port, args.frontend.namespace),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[svc, args.frontend.gateway]))
+        health, policy = policies(name, exposure, args.frontend, child)
+        svc = app_service(f"{name}-service", exposure,
+                          # The policies first: GKE never builds a backend without its health check and IAP.
+                          pulumi.ResourceOptions(parent=self, depends_on=[health, policy]))
+        route = http_route(name, exposure, args.frontend,
+                           pulumi.ResourceOptions(parent=self, depends_on=[svc, args.frontend.gateway]))
         backend = GatewayBackend(
             f"{name}-backend",
             GatewayBackendArgs(project=exposure.environment.project, namespace=service.namespace,
@@ -184,3 +154,62 @@ class GatewayService(pulumi.ComponentResource):
         self.register_outputs({"service_name": self.service_name, "backend_service": self.backend_service,
                                "health_check": self.health_check, "iap_audience": self.iap_audience,
                                "log_query": self.log_query})
+
+
+def object_meta(exposure: Exposure, object_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+    """Metadata of a per-service object: in the service's namespace, labelled with iapgen and the service."""
+    labels = {**MANAGED_BY, "iapgen.dev/service": exposure.service.name}
+    return k8s.meta.v1.ObjectMetaArgs(name=object_name, namespace=exposure.service.namespace, labels=labels)
+
+
+def policies(name: str, exposure: Exposure, frontend: GatewayFrontend, opts: pulumi.ResourceOptions,
+             target_ref: dict[str, str] | None = None
+             ) -> tuple[k8s.apiextensions.CustomResource, k8s.apiextensions.CustomResource]:
+    """The service's HealthCheckPolicy (logging on) and GCPBackendPolicy (IAP), targeting its Service or
+    `target_ref` (gateway.target())."""
+    service = exposure.service
+    hc = service.health_check
+    health = k8s.apiextensions.CustomResource(
+        f"{name}-healthcheckpolicy", api_version=GKE_NETWORKING, kind="HealthCheckPolicy",
+        metadata=object_meta(exposure, gw.policy_name(service.name)),
+        spec=gw.health_check_policy_spec(service.name, service.protocol, service.target_port, hc.path,
+                                         hc.check_interval_sec, hc.timeout_sec, hc.healthy_threshold,
+                                         hc.unhealthy_threshold, target_ref),
+        opts=opts)
+    secret = frontend.secrets.get(service.namespace)
+    policy = k8s.apiextensions.CustomResource(
+        f"{name}-gcpbackendpolicy", api_version=GKE_NETWORKING, kind="GCPBackendPolicy",
+        metadata=object_meta(exposure, gw.policy_name(service.name)),
+        spec=gw.backend_policy_spec(service.name, service.iap.enabled, exposure.environment.iap.oauth_client_id,
+                                    exposure.sample_rate, target_ref),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+            depends_on=[secret] if secret is not None else [])))
+    return health, policy
+
+
+def app_service(logical_name: str, exposure: Exposure, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+    """The app's Service: one named port whose appProtocol carries the protocol GKE Gateway speaks."""
+    service = exposure.service
+    return k8s.core.v1.Service(
+        logical_name,
+        metadata=object_meta(exposure, service.name),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP",
+            selector=dict(service.selector),
+            ports=[k8s.core.v1.ServicePortArgs(
+                name=exposure.port_name, port=service.port, target_port=service.target_port, protocol="TCP",
+                app_protocol=gw.app_protocol(service.protocol))],
+        ),
+        opts=opts,
+    )
+
+
+def http_route(name: str, exposure: Exposure, frontend: GatewayFrontend, opts: pulumi.ResourceOptions,
+               backend: dict[str, str] | None = None) -> k8s.apiextensions.CustomResource:
+    """The service's HTTPRoute on the Gateway's HTTPS listener, to its Service or `backend`."""
+    service = exposure.service
+    return k8s.apiextensions.CustomResource(
+        f"{name}-httproute", api_version=GATEWAY_API, kind="HTTPRoute",
+        metadata=object_meta(exposure, gw.route_name(service.name)),
+        spec=gw.route_spec(exposure.host, service.name, service.port, frontend.namespace, backend),
+        opts=opts)

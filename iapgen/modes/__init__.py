@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from iapgen.modes import gateway, ingress, standalone
+from iapgen.modes import gateway, ingress, multicluster, standalone
 from iapgen.modes.base import Mode
 from iapgen.spec.models import DEFAULT_MODE, Environment, register_environment
 
@@ -23,6 +23,16 @@ def register(mode: Mode) -> Mode:
 register(ingress.MODE)
 register(standalone.MODE)
 register(gateway.MODE)
+register(multicluster.MODE)
+
+
+def service_field_owners() -> dict[str, list[str]]:
+    """{Service field (YAML name): the modes that read it} for the fields only some modes read."""
+    owners: dict[str, list[str]] = {}
+    for mode in MODES.values():
+        for name in sorted(mode.service_fields):
+            owners.setdefault(name, []).append(mode.name)
+    return owners
 
 
 def mode_of(environment: Environment) -> Mode:

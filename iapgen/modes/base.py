@@ -58,13 +58,16 @@ def logging_text(block: dict[str, Any], enable_key: str, whole: float) -> str:
 
 @dataclass(frozen=True)
 class Rendered:
-    """What iapgen diff reads of a render folder: every Kubernetes object, the same by (kind, name), plan.json,
-    the IAP members bound per service."""
+    """What iapgen diff reads of a render folder: every Kubernetes object, the same by (kind, name) (one of each
+    when several clusters hold one), plan.json, the IAP members bound per service."""
 
     documents: list[dict[str, Any]]
     objects: Mapping[tuple[str, str], dict[str, Any]]
     plan: list[dict[str, Any]]
     members: Mapping[str, set[str]]
+    paths: list[str] = field(default_factory=list)
+    """Where each of `documents` was in the render folder (k8s/<namespace>/..., or k8s/<cluster>/<namespace>/...
+    when the mode deploys to several clusters)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,9 @@ class Mode(Protocol):
     """Whether IAP can use the Google-managed OAuth client (no iap.oauthClientId) in this mode."""
     apis: tuple[str, ...]
     """The Google APIs its resources need (the stack enables them; iapgen preflight checks them)."""
+    service_fields: frozenset[str]
+    """Service fields (as written in YAML) that this mode reads and not every mode does, e.g. `clusters`: a
+    service of another mode that sets one is refused (SERVICE_FIELD_OTHER_MODE)."""
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         """Rules of one service as this mode deploys it (overrides applied)."""

@@ -31,7 +31,8 @@ DIFF_LINES = 60  # per object; longer diffs are cut
 LABELS = {"namespace": "namespace", "host": "host", "port": "Service port", "targetPort": "container port",
           "protocol": "protocol", "path": "health check path", "interval": "health check interval",
           "timeout": "health check timeout", "healthy": "healthy threshold", "unhealthy": "unhealthy threshold",
-          "iap": "IAP", "logging": "request logging", "ingress": "Ingress (and its static IP)"}
+          "iap": "IAP", "logging": "request logging", "ingress": "Ingress (and its static IP)",
+          "clusters": "clusters"}
 
 
 class DiffError(Exception):
@@ -78,13 +79,14 @@ def services(folder: Path | None) -> dict[str, Service]:
     """Each service's reviewable facts, read back from the rendered objects and plan by the folder's mode."""
     if folder is None:
         return {}
-    loaded = [yaml.safe_load(t) for t in k8s_texts(folder).values()]
+    texts = k8s_texts(folder)
+    loaded = [yaml.safe_load(t) for t in texts.values()]
     plan = json.loads((folder / "plan.json").read_text())
     members: dict[str, set[str]] = {}
     for entry in plan:
         if entry["type"].endswith(":WebBackendServiceIamMember") and entry["parent"]:
             members.setdefault(entry["parent"].split("/")[0], set()).add(entry["inputs"].get("member", "?"))
-    rendered = Rendered(loaded, {(o["kind"], o["metadata"]["name"]): o for o in loaded}, plan, members)
+    rendered = Rendered(loaded, {(o["kind"], o["metadata"]["name"]): o for o in loaded}, plan, members, list(texts))
     return named(mode(folder)).diff_services(rendered)
 
 
@@ -100,7 +102,8 @@ def describe(service: Service) -> str:
     f = service.facts
     return (f"{f['host']}: {f['protocol']} :{f['port']} -> Pod :{f['targetPort']}, health check {f['path']}, "
             f"IAP {f['iap']}" + (f" ({len(service.members)} members)" if service.members else "")
-            + (f", on Ingress {f['ingress']}" if "ingress" in f else ""))
+            + (f", on Ingress {f['ingress']}" if "ingress" in f else "")
+            + (f", in clusters {f['clusters']}" if "clusters" in f else ""))
 
 
 def compare_env(env: str, base: Path | None, head: Path | None) -> EnvReport:

@@ -25,6 +25,8 @@ STACK_RULES = frozenset({
     # Gateway paths judged with the objects around them (what reaches a Service, which Services exist, the
     # Pods' readiness probes a policy's defaults come from)
     "GATEWAY_INGRESS_SETTING", "ROUTE_BACKEND_NOT_FOUND",
+    # multi-cluster Gateway paths: the Gateway's class, the ServiceExports in the stack
+    "MC_POLICY_TARGETS_SERVICE", "MC_ROUTE_NO_EXPORT", "MC_POLICY_NAMESPACE",
 })
 
 _FILE = "about reading a YAML file: a program's resources reach the pack already parsed"
@@ -69,6 +71,10 @@ NOT_JUDGED: dict[str, str] = {
     "ZONES_REGIONS": _SPEC + " (GCP_NEG_NOT_EXPOSED judges the NEGs a backend names)",
     "GATEWAY_NAMESPACE_SYSTEM": _SPEC,
     "GATEWAY_NAME_RESERVED": _LAYOUT,
+    "SERVICE_FIELD_OTHER_MODE": _SPEC,
+    "MC_CLUSTER_DUPLICATE": _SPEC,
+    "MC_CONFIG_CLUSTER": _SPEC,
+    "MC_SERVICE_CLUSTER": _SPEC,
     "NAME_INVALID": _API,
     "NAMESPACE_INVALID": _API,
     "SELECTOR_INVALID": _API,

@@ -3,7 +3,8 @@
 Writes, inside the output folder only:
 - plan.json     every registered resource: type token, logical name, parent, inputs;
 - outputs.json  the stack outputs ("<computed>" where only a deploy can know them);
-- k8s/<namespace>/<kind>-<name>.yaml  every Kubernetes object, for kubectl --dry-run;
+- k8s/<namespace>/<kind>-<name>.yaml  every Kubernetes object, for kubectl --dry-run (k8s/<cluster>/<namespace>/...
+                for the objects of a mode that deploys to several clusters, one folder per cluster);
 - summary.md    what the environment exposes and how, for humans;
 - runbooks/<service>.md  the on-call runbook for each service.
 
@@ -31,6 +32,7 @@ from iapgen.modes import mode_of
 from iapgen.modes.base import SummaryInput
 from iapgen.render.offline import SECRET, OfflineRun, Registration, run_offline
 from iapgen.render.stackconfig import StackConfig, stack_config
+from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.validate import LoadedSpec, load_spec
 
@@ -72,7 +74,9 @@ def lay_out(loaded: LoadedSpec, env: str, config: StackConfig, run: OfflineRun) 
         # Secrets are not written: their values come from stack config at deploy time only.
         if obj is not None and obj["kind"] != "Secret":
             meta = obj["metadata"]
-            path = f"k8s/{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
+            cluster = naming.provider_cluster(registration.provider)  # a mode that deploys to several clusters
+            folder = f"k8s/{cluster}/" if cluster else "k8s/"
+            path = f"{folder}{meta.get('namespace', '_cluster')}/{obj['kind'].lower()}-{meta['name']}.yaml"
             files[path] = yaml.dump(obj, Dumper=_DUMPER, sort_keys=False, default_flow_style=False)
     environment, exposures = loaded.environment(env)
     mode = mode_of(environment)

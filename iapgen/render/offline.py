@@ -41,6 +41,8 @@ class Registration:
     parent: str | None
     custom: bool
     inputs: dict[str, Any]
+    provider: str | None = None
+    """The logical name of the explicit provider it was registered with (None for the default provider)."""
 
 
 @dataclass
@@ -94,7 +96,9 @@ class _Recorder(mocks.Mocks):
 
     def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         parent = name_of(getattr(self.parent, "urn", ""))
-        self.run.resources.append(Registration(args.typ, args.name, parent, bool(args.custom), plain(args.inputs)))
+        provider = name_of(args.provider.rsplit("::", 1)[0]) if args.provider else None
+        self.run.resources.append(Registration(args.typ, args.name, parent, bool(args.custom), plain(args.inputs),
+                                               provider))
         state = dict(args.inputs)
         if self.outputs is not None:
             state.update(self.outputs(args.typ, state))

@@ -97,12 +97,13 @@ def allowed_routes(namespaces: Collection[str]) -> dict[str, object]:
     }
 
 
-def gateway_spec(address_name: str, namespaces: Collection[str]) -> dict[str, object]:
+def gateway_spec(address_name: str, namespaces: Collection[str],
+                 gateway_class: str = GATEWAY_CLASS) -> dict[str, object]:
     """The environment's Gateway: HTTPS with the certificate map (an annotation, not tls), HTTP only to
     redirect, the reserved address (gke-behaviour.md#gateway-class)."""
     allowed = allowed_routes(namespaces)
     return {
-        "gatewayClassName": GATEWAY_CLASS,
+        "gatewayClassName": gateway_class,
         "listeners": [
             {"name": HTTPS_LISTENER, "protocol": "HTTPS", "port": 443, "allowedRoutes": allowed},
             {"name": HTTP_LISTENER, "protocol": "HTTP", "port": 80,
@@ -126,22 +127,26 @@ def redirect_route_spec(namespace: str) -> dict[str, object]:
     }
 
 
-def route_spec(host: str, service: str, port: int, gateway_namespace: str) -> dict[str, object]:
-    """One service's route: its host on the HTTPS listener, every path to the Service port."""
+def route_spec(host: str, service: str, port: int, gateway_namespace: str,
+               backend: dict[str, str] | None = None) -> dict[str, object]:
+    """One service's route: its host on the HTTPS listener, every path to the Service port. `backend`: what the
+    route sends to (default the Service; multi-cluster mode's ServiceImport), as target() says it."""
     return {
         "parentRefs": [parent(HTTPS_LISTENER, gateway_namespace)],
         "hostnames": [host],
         "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
-                   "backendRefs": [{"group": "", "kind": "Service", "name": service, "port": port}]}],
+                   "backendRefs": [{**(backend or target(service)), "port": port}]}],
     }
 
 
-def target(service: str) -> dict[str, str]:
-    return {"group": "", "kind": "Service", "name": service}
+def target(service: str, group: str = "", kind: str = "Service") -> dict[str, str]:
+    """A reference to the backend a route or policy names: the Service, or another kind of that name."""
+    return {"group": group, "kind": kind, "name": service}
 
 
 def health_check_policy_spec(service: str, protocol: str, target_port: int, path: str, interval: int, timeout: int,
-                             healthy: int, unhealthy: int) -> dict[str, object]:
+                             healthy: int, unhealthy: int,
+                             target_ref: dict[str, str] | None = None) -> dict[str, object]:
     """Type = protocol; the container port, fixed and explicit (NEG probes reach the Pod IP); every timing;
     logging on (gke-behaviour.md#healthcheckpolicy)."""
     return {
@@ -154,19 +159,20 @@ def health_check_policy_spec(service: str, protocol: str, target_port: int, path
             "config": {"type": protocol, HC_BLOCK[protocol]: {
                 "portSpecification": "USE_FIXED_PORT", "port": target_port, "requestPath": path}},
         },
-        "targetRef": target(service),
+        "targetRef": target_ref or target(service),
     }
 
 
 def backend_policy_spec(service: str, iap_enabled: bool, client_id: str | None,
-                        sample_rate: float = 1.0) -> dict[str, object]:
+                        sample_rate: float = 1.0, target_ref: dict[str, str] | None = None) -> dict[str, object]:
     """IAP with the environment's custom client; the secret is named, never inlined
     (gke-behaviour.md#gcpbackendpolicy-iap)."""
     iap: dict[str, object] = {"enabled": iap_enabled}
     if iap_enabled and client_id:
         iap["clientID"] = client_id
         iap["oauth2ClientSecret"] = {"name": OAUTH_SECRET}
-    return {"default": {"iap": iap, "logging": request_logging(sample_rate)}, "targetRef": target(service)}
+    return {"default": {"iap": iap, "logging": request_logging(sample_rate)},
+            "targetRef": target_ref or target(service)}
 
 
 def request_logging(sample_rate: float) -> dict[str, object]:
@@ -198,19 +204,23 @@ _NAME = re.compile(r"^gkegw1-[a-z0-9]{4}-(?P<middle>.+)-[a-z0-9]{12}$")
 
 
 MAX_NAME = 63  # GCE names; the controller cuts the middle fields only to fit
+NAME_FRAME = BACKEND_PREFIX + "xxxx-{}-xxxxxxxxxxxx"  # a gkegw1- name around its middle fields
 
 
-def name_is_exact(name: str, namespace: str, service: str, port: int) -> bool:
-    """Whether a gkegw1- name carries this Service port's whole `<namespace>-<service>-<port>`."""
-    match = _NAME.fullmatch(name)
+def name_is_exact(name: str, namespace: str, service: str, port: int, pattern: re.Pattern[str] = _NAME) -> bool:
+    """Whether a gkegw1- name (or one of `pattern`, whose group `middle` holds the fields) carries this Service
+    port's whole `<namespace>-<service>-<port>`."""
+    match = pattern.fullmatch(name)
     return bool(match) and match.group("middle") == f"{namespace}-{service}-{port}"  # type: ignore[union-attr]
 
 
-def name_cut_fits(name: str, namespace: str, service: str, port: int) -> bool:
-    """Whether a gkegw1- name can be this Service port's with its fields cut short: only when the whole
-    name would not fit 63 characters (GKE cuts nothing otherwise), and each field a non-empty prefix."""
-    match = _NAME.fullmatch(name)
-    if not match or len(f"{BACKEND_PREFIX}xxxx-{namespace}-{service}-{port}-xxxxxxxxxxxx") <= MAX_NAME:
+def name_cut_fits(name: str, namespace: str, service: str, port: int, pattern: re.Pattern[str] = _NAME,
+                  frame: str = NAME_FRAME) -> bool:
+    """Whether a gkegw1- name (or one of `pattern` and `frame`) can be this Service port's with its fields cut
+    short: only when the whole name would not fit 63 characters (GKE cuts nothing otherwise), and each field a
+    non-empty prefix."""
+    match = pattern.fullmatch(name)
+    if not match or len(frame.format(f"{namespace}-{service}-{port}")) <= MAX_NAME:
         return False
     middle, port_text = match.group("middle"), str(port)
     for i in range(len(namespace), 0, -1):
@@ -225,9 +235,12 @@ def name_cut_fits(name: str, namespace: str, service: str, port: int) -> bool:
     return False
 
 
-def name_fits(name: str, namespace: str, service: str, port: int) -> bool:
-    """Whether a gkegw1- name can be the one GKE gives this Service port: whole, or cut because it had to be."""
-    return name_is_exact(name, namespace, service, port) or name_cut_fits(name, namespace, service, port)
+def name_fits(name: str, namespace: str, service: str, port: int, pattern: re.Pattern[str] = _NAME,
+              frame: str = NAME_FRAME) -> bool:
+    """Whether a gkegw1- name (or one of `pattern` and `frame`) can be the one GKE gives this Service port:
+    whole, or cut because it had to be."""
+    return (name_is_exact(name, namespace, service, port, pattern)
+            or name_cut_fits(name, namespace, service, port, pattern, frame))
 
 
 def neg_matches(description: str, namespace: str, service: str, port: int, cluster_uid: str) -> bool | None:

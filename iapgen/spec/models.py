@@ -180,6 +180,10 @@ class Service(Model):
         None, description="Which of the namespace's Ingresses serves this host (1 = `iapgen`, N = `iapgen-N`, 15 "
         "hosts each). Omit it for Ingress 1; required on the services past its 15, so that removing or inserting "
         "a service never moves another to a new IP (the error names the Ingress with room).")
+    clusters: Annotated[tuple[Name, ...], Field(min_length=1, max_length=50, strict=False)] | None = Field(
+        None, description="The clusters of the environment's fleet that run this service, e.g. [west]; default "
+        "every one. Read only by modes that deploy to several clusters (multicluster-gateway); other modes "
+        "refuse it.")
     overrides: dict[EnvName, dict[str, Any]] = Field(
         default_factory=dict, description="Per-environment values for any field above except name: maps merge "
         "key by key, lists and scalars are replaced.")

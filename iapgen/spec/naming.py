@@ -114,3 +114,22 @@ def standalone_gce_names(env: str, services: list[str]) -> dict[str, list[str]]:
         "forwardingRules": [forwarding_rule(env, "https"), forwarding_rule(env, "http")],
         "firewalls": [health_check_firewall(env)],
     }
+
+
+# --- Kubernetes providers ----------------------------------------------------------------------
+# A mode that deploys to several clusters gives each one explicit provider named cluster_provider(); render
+# writes the objects deployed through it under k8s/<cluster>/ (provider_cluster), every other under k8s/.
+
+CLUSTER_PROVIDER = "/cluster/"
+
+
+def cluster_provider(env: str, cluster: str) -> str:
+    """The logical name of the Kubernetes provider of one cluster of an environment."""
+    return f"{env}{CLUSTER_PROVIDER}{cluster}"
+
+
+def provider_cluster(provider: str | None) -> str | None:
+    """The cluster a Kubernetes provider's logical name names, None for any other provider."""
+    if not provider or CLUSTER_PROVIDER not in provider:
+        return None
+    return provider.rsplit(CLUSTER_PROVIDER, 1)[1] or None

@@ -173,9 +173,11 @@ def check_host(value: str) -> str | None:
 
 LB_MODE_INVALID = Rule(
     "LB_MODE_INVALID", "loadBalancer names a registered mode: ingress (GKE Ingress), standalone (a load balancer "
-    "the stack owns) or gateway (GKE Gateway).",
+    "the stack owns), gateway (GKE Gateway) or multicluster-gateway (a multi-cluster GKE Gateway over a "
+    "fleet).",
     source="design.md#environments",
-    why="iapgen does not know how to expose the services.", fix="Write ingress, standalone or gateway.",
+    why="iapgen does not know how to expose the services.",
+    fix="Write ingress, standalone, gateway or multicluster-gateway.",
     examples=value_examples.LB_MODE_INVALID)
 
 

@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from iapgen.errors import Finding, SpecError, show
 from iapgen.examplekit import ENV, svc
-from iapgen.modes import mode_of
+from iapgen.lint import examples_multicluster as mc_examples
+from iapgen.modes import mode_of, service_field_owners
 from iapgen.spec import collisions, layout, rules
 from iapgen.spec import examples_spec as spec_examples
 from iapgen.spec.exposure import Exposure
@@ -66,6 +67,23 @@ IAP_NO_MEMBERS = Rule(
     source="gke-behaviour.md#iap-enable-and-bind",
     why="Every request gets 403.", fix="List the groups or users who need access under iap.members.",
     examples=spec_examples.IAP_NO_MEMBERS)
+
+SERVICE_FIELD_OTHER_MODE = Rule(
+    "SERVICE_FIELD_OTHER_MODE", "A service sets a field that only another loadBalancer mode reads (e.g. clusters, "
+    "read only by multicluster-gateway).", source="design.md#services",
+    why="The environment's mode would silently ignore the field.",
+    fix="Remove it, or set it in the overrides of an environment of the mode that reads it.",
+    examples=mc_examples.EXAMPLES["SERVICE_FIELD_OTHER_MODE"])
+
+
+@SERVICE_FIELD_OTHER_MODE.check
+def check_service_field_mode(field: str, mode: str, owners: list[str]) -> str | None:
+    """`owners`: the modes that read `field`; `mode`: the environment's."""
+    if mode in owners:
+        return None
+    return (f"{field} is read only with loadBalancer: {' or '.join(owners)}, but this environment uses {mode}, "
+            f"which would silently ignore it; remove it (or set it in the overrides of a {owners[0]} environment)")
+
 
 HOST_MULTI_ENV = Rule(
     "HOST_MULTI_ENV", "One host is served by more than one environment.",
@@ -198,6 +216,9 @@ class _Checker:
         self.index_of: dict[str, int] = {}
         for i, service in enumerate(spec.services):
             self.index_of.setdefault(service.name, i)
+        attributes = {field.alias or name: name for name, field in Service.model_fields.items()}
+        # Service fields only some modes read: (YAML name, attribute, the modes that read it).
+        self.mode_fields = [(alias, attributes[alias], owners) for alias, owners in service_field_owners().items()]
 
     def add(self, loc: Loc, message: str, rule: Rule) -> None:
         self.findings.append(Finding(self.document.file, self.document.line_of(loc),
@@ -305,7 +326,13 @@ class _Checker:
                      f"the default host {show(host)} is not a valid DNS name (over 253 characters or a "
                      "label over 63); set host: explicitly", HOST_INVALID)
         exposure = Exposure(env_name, environment, service, host, members)
-        mode_of(environment).check_exposure(exposure, self)
+        mode = mode_of(environment)
+        for alias, attribute, owners in self.mode_fields:
+            if getattr(service, attribute) is not None:
+                message = check_service_field_mode(alias, mode.name, owners)
+                if message:
+                    self.add(self.where(loc, env_name, alias), message, SERVICE_FIELD_OTHER_MODE)
+        mode.check_exposure(exposure, self)
         return exposure
 
     def check_service(self, loc: Loc, service: Service, env_name: str) -> None:

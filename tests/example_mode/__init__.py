@@ -27,6 +27,7 @@ class ExampleMode:
     environment: type[Environment] = ExampleEnvironment
     components = "tests.example_mode.components"
     pins_ingresses = False
+    service_fields: frozenset[str] = frozenset()
     google_managed_oauth_client = True
     apis: tuple[str, ...] = ()
 

@@ -21,6 +21,7 @@ from iapgen.lint.checks import (  # noqa: F401
     gateway,
     gateway_paths,
     ingresses,
+    multicluster,
     pulumi_gcp,
     services,
     values,

@@ -43,7 +43,7 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
     def add(check: str, status: str, evidence: str, fix: str = "") -> None:
         checks.append(Check(name, check, status, evidence, fix))
 
-    checks.append(_gateway(tools, exposure))
+    checks.append(gateway_check(tools, exposure))
     ok, svc = tools.json(["kubectl", "get", "svc", name, "-n", ns, "-o", "json"])
     if not ok or not isinstance(svc, dict):
         add("app-protocol", FAIL, f"Service {ns}/{name} not found: {svc}", "run pulumi up for this environment")
@@ -58,8 +58,8 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
         found = ports[0].get("appProtocol", "unset") if ports else f"no port {service.port}"
         add("app-protocol", FAIL, f"port {service.port}: appProtocol {found}, expected {expected}",
             f"someone changed the Service: run pulumi up (GKE Gateway speaks {found if ports else '?'} otherwise)")
-    checks.append(_route(tools, exposure))
-    checks.append(_policies(tools, exposure))
+    checks.append(route_check(tools, exposure))
+    checks.append(policies_check(tools, exposure))
 
     annotations = mapping(mapping(svc.get("metadata")).get("annotations"))
     status = parse_json(annotations.get(NEG_STATUS))
@@ -81,11 +81,11 @@ def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
     return checks
 
 
-def _conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def conditions_of(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(c.get("type")): c for c in items(status.get("conditions"))}
 
 
-def _gateway(tools: Tools, exposure: Exposure) -> Check:
+def gateway_check(tools: Tools, exposure: Exposure) -> Check:
     """The Gateway and its listeners (gke-behaviour.md#gateway-class): without Programmed nothing below serves."""
     name, ns, env = exposure.service.name, namespace_of(exposure.environment), exposure.env
     project = exposure.environment.project
@@ -94,12 +94,12 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
         return Check(name, "gateway", FAIL, f"Gateway {ns}/{gw.GATEWAY} not found: {gateway}",
                      "run pulumi up for this environment")
     status = mapping(gateway.get("status"))
-    conditions = _conditions(status)
-    bad = _not_true(conditions, ("Accepted", "Programmed"))
+    conditions = conditions_of(status)
+    bad = not_true(conditions, ("Accepted", "Programmed"))
     for listener in items(status.get("listeners")):
-        listed = _conditions(listener)
+        listed = conditions_of(listener)
         present = tuple(t for t in ("Accepted", "Programmed", "ResolvedRefs") if t in listed)
-        bad += [f"listener {listener.get('name')}: {text}" for text in _not_true(listed, present)]
+        bad += [f"listener {listener.get('name')}: {text}" for text in not_true(listed, present)]
         if mapping(listed.get("Conflicted")).get("status") == "True":
             bad.append(f"listener {listener.get('name')}: " + _condition_text("Conflicted", listed["Conflicted"]))
     addresses = [str(a.get("value")) for a in items(status.get("addresses")) if a.get("value")]
@@ -124,7 +124,7 @@ def _gateway(tools: Tools, exposure: Exposure) -> Check:
     return Check(name, "gateway", PASS, f"{ns}/{gw.GATEWAY} Accepted and Programmed at {', '.join(addresses)}")
 
 
-def _not_true(conditions: dict[str, dict[str, Any]], kinds: tuple[str, ...]) -> list[str]:
+def not_true(conditions: dict[str, dict[str, Any]], kinds: tuple[str, ...]) -> list[str]:
     """Each of `kinds` whose condition is not True (or is missing), as _condition_text says it."""
     return [_condition_text(t, conditions.get(t)) for t in kinds if mapping(conditions.get(t)).get("status") != "True"]
 
@@ -136,7 +136,7 @@ def _condition_text(kind: str, condition: Any) -> str:
     return f"{kind}={found.get('status')} ({found.get('reason', '')}: {found.get('message', '')})"
 
 
-def _route(tools: Tools, exposure: Exposure) -> Check:
+def route_check(tools: Tools, exposure: Exposure) -> Check:
     service = exposure.service
     name, ns = service.name, service.namespace
     ok, route = tools.json(["kubectl", "get", "httproute", gw.route_name(name), "-n", ns, "-o", "json"])
@@ -149,8 +149,8 @@ def _route(tools: Tools, exposure: Exposure) -> Check:
     if not parents:
         return Check(name, "route", FAIL, f"no status from Gateway {gateway_ns}/{gw.GATEWAY} yet",
                      f"kubectl get gateway -n {gateway_ns} (Programmed?); the controller may lag")
-    conditions = _conditions(parents[0])
-    bad = _not_true(conditions, ("Accepted", "ResolvedRefs"))
+    conditions = conditions_of(parents[0])
+    bad = not_true(conditions, ("Accepted", "ResolvedRefs"))
     if bad:
         return Check(name, "route", FAIL, "; ".join(bad),
                      "NotAllowedByListeners: the Gateway does not admit the namespace (run pulumi up); "
@@ -158,7 +158,7 @@ def _route(tools: Tools, exposure: Exposure) -> Check:
     return Check(name, "route", PASS, f"Accepted and ResolvedRefs by {gateway_ns}/{gw.GATEWAY}")
 
 
-def _policies(tools: Tools, exposure: Exposure) -> Check:
+def policies_check(tools: Tools, exposure: Exposure) -> Check:
     service = exposure.service
     name, ns = service.name, service.namespace
     problems, fine = [], []
@@ -169,10 +169,10 @@ def _policies(tools: Tools, exposure: Exposure) -> Check:
             continue
         status = mapping(policy.get("status"))
         # Older CRDs report status.conditions; current ones per ancestor (status.ancestors[].conditions).
-        conditions = _conditions(status)
+        conditions = conditions_of(status)
         for ancestor in items(status.get("ancestors")):
-            conditions.update(_conditions(ancestor))
-        not_attached = _not_true(conditions, ("Attached",))
+            conditions.update(conditions_of(ancestor))
+        not_attached = not_true(conditions, ("Attached",))
         problems += [f"{kind}: {text}" for text in not_attached]
         if not not_attached:
             fine.append(kind)

@@ -26,6 +26,7 @@ class GatewayEnvironment(Environment):
 
 
 def namespace_of(environment: Environment) -> str:
-    """The gateway namespace of an environment of this mode."""
-    assert isinstance(environment, GatewayEnvironment)
-    return environment.gateway.namespace
+    """The gateway namespace of an environment of this mode (or of another that has the same `gateway` field)."""
+    options = getattr(environment, "gateway", None)
+    assert isinstance(options, GatewayOptions)
+    return options.namespace

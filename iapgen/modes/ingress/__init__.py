@@ -19,6 +19,7 @@ class IngressMode:
     apis: tuple[str, ...] = ("compute.googleapis.com", "iap.googleapis.com", "cloudresourcemanager.googleapis.com")
     google_managed_oauth_client = True
     pins_ingresses = True
+    service_fields: frozenset[str] = frozenset()
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         checks.check_exposure(exposure, report)

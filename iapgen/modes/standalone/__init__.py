@@ -21,6 +21,7 @@ class StandaloneMode:
             "cloudresourcemanager.googleapis.com")
     google_managed_oauth_client = True
     pins_ingresses = False
+    service_fields: frozenset[str] = frozenset()
 
     def check_exposure(self, exposure: Exposure, report: Report) -> None:
         checks.check_exposure(exposure, report)
