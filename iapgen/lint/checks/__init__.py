@@ -23,6 +23,7 @@ from iapgen.lint.checks import (  # noqa: F401
     ingresses,
     multicluster,
     pulumi_gcp,
+    routes,
     services,
     values,
     workloads,
