@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from iapgen.spec.yamlsource import MAX_BYTES
+from iapgen.spec.yamllimits import MAX_BYTES
 from tests.conftest import REPO, run_cli, write_spec
 from tests.test_pin import HEAD, entry, git
 
