@@ -137,6 +137,16 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
     doctor.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
 
+    preflight = add_command(
+        "preflight", help="check the live project before the first pulumi up (read-only)",
+        description="Check the environment's project: the APIs its mode needs, the deployer's permissions for what "
+        "it creates, the quotas it would exceed, the cluster (VPC-native, zones) and the Certificate Manager write "
+        "quota. Changes nothing. Sources: docs/preflight.md.")
+    preflight.add_argument("--env", required=True, help="environment in services.yaml, e.g. dev")
+    preflight.add_argument("--spec", default="services.yaml", help="spec file (default: services.yaml)")
+    preflight.add_argument("--cluster", help="the cluster's name, when the project has several")
+    preflight.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+
     rules_cmd = add_command("rules", help="list every rule iapgen checks",
                                     description="List the rule catalogue: id, severity and what it checks.")
     rules_cmd.add_argument("--markdown", action="store_true",
@@ -150,7 +160,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"render": _render, "check": _check, "lint": _lint, "import": _import, "token": _token, "curl": _token,
-                "diff": _diff, "doctor": _doctor, "rules": _rules, "schema": _schema, "pin": _pin}
+                "diff": _diff, "doctor": _doctor, "preflight": _preflight, "rules": _rules, "schema": _schema,
+                "pin": _pin}
     if args.command in ("render", "import") or (args.command == "diff" and args.base_ref):
         # These run the Pulumi program: the base install lacks it (iapgen/extras.py).
         from iapgen.extras import deploy_missing_message
@@ -376,6 +387,12 @@ def _doctor(args: argparse.Namespace) -> int:
         return EXIT_PROBLEMS
     sys.stdout.write((doctor.as_json if args.format == "json" else doctor.as_text)(header, checks))
     return EXIT_PROBLEMS if any(c.status == doctor.FAIL for c in checks) else EXIT_OK
+
+
+def _preflight(args: argparse.Namespace) -> int:
+    from iapgen.operations import preflight
+
+    return preflight.command(args.spec, args.env, args.format, args.cluster, sys.stdout.write)
 
 
 def _rules(args: argparse.Namespace) -> int:
