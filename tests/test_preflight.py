@@ -161,7 +161,7 @@ def test_counts_agree_with_the_render(env: str) -> None:
     from iapgen.modes import mode_of
 
     environment, exposures = load_spec(str(REPO / "services.yaml")).environment(env)
-    counted = table.creates(mode_of(environment).name, environment, exposures, len(mode_of(environment).apis))
+    counted = table.creates(mode_of(environment), environment, exposures)
     assert counted is not None
     plan = json.loads((GOLDEN / env / "plan.json").read_text())
     rendered = Counter(r["type"] for r in (plan if isinstance(plan, list) else plan["resources"])

@@ -80,11 +80,11 @@ def quota_needs(made: Counter[str]) -> Counter[str]:
 
 def run(target: Target, client: PreflightClient) -> list[Result]:
     mode = mode_of(target.environment)
-    made = table.creates(mode.name, target.environment, target.exposures, len(mode.apis))
+    made = table.creates(mode, target.environment, target.exposures)
     results = _apis(client, mode.apis)
     if made is None:
         results.append(Result("permissions", FAIL, f"iapgen preflight does not know what mode {mode.name} creates",
-                              "add the mode to iapgen/operations/preflighttable.py CREATES"))
+                              "give the mode a `creates` (iapgen/operations/preflighttable.py)"))
         return results
     results += _permissions(client, needed_permissions(made))
     results += _quotas(client, quota_needs(made))

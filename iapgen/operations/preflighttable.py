@@ -4,14 +4,15 @@ came from (docs/preflight.md#sources lists them again for readers).
 - PERMISSIONS: per pulumi-gcp type token (and per iapgen dynamic provider) the IAM permissions creating and
   reading it takes; the permissions a render needs are the union over the types it creates.
 - QUOTAS: the Compute global quota metric each counted resource uses.
-- CREATES: per mode, how many of each type an environment creates, counted from the spec (so preflight runs in
-  the base install); tests/test_preflight.py checks the counts against the golden render's plan.json.
+- standalone/ingress/gateway: how many of each type an environment of that mode creates, counted from the spec
+  (so preflight runs in the base install); each mode's `creates` calls its own; tests/test_preflight.py checks
+  the counts against the golden render's plan.json.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from typing import Any
 
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
@@ -101,8 +102,7 @@ QUOTA_OF: dict[str, str] = {
     "gcp:compute/firewall:Firewall": "FIREWALLS",
 }
 
-# type tokens a mode creates; the GKE controllers' own resources are counted beside them as "gke:" entries
-Counts = Callable[[Environment, tuple[Exposure, ...], int], "Counter[str]"]
+# type tokens each mode creates; the GKE controllers' own resources are counted beside them as "gke:" entries
 SERVICE = "gcp:projects/service:Service"
 MEMBER = "gcp:iap/webBackendServiceIamMember:WebBackendServiceIamMember"
 CERT = "gcp:certificatemanager/certificate:Certificate"
@@ -121,7 +121,7 @@ def _project_wide(environment: Environment) -> Counter[str]:
     return Counter({"gcp:iap/webIamMember:WebIamMember": wide})
 
 
-def _standalone(environment: Environment, exposures: tuple[Exposure, ...], apis: int) -> Counter[str]:
+def standalone(environment: Environment, exposures: tuple[Exposure, ...], apis: int) -> Counter[str]:
     n = len(exposures)
     return Counter({SERVICE: apis, ADDRESS: 1, CERT: n, MAP: 1, ENTRY: n, MEMBER: _members(exposures),
                     "gcp:compute/backendService:BackendService": n, "gcp:compute/healthCheck:HealthCheck": n,
@@ -131,7 +131,7 @@ def _standalone(environment: Environment, exposures: tuple[Exposure, ...], apis:
                     "gcp:compute/globalForwardingRule:GlobalForwardingRule": 2, "gcp:compute/firewall:Firewall": 1})
 
 
-def _ingress(environment: Environment, exposures: tuple[Exposure, ...], apis: int) -> Counter[str]:
+def ingress(environment: Environment, exposures: tuple[Exposure, ...], apis: int) -> Counter[str]:
     """GKE Ingress makes per Ingress a URL map, a redirect URL map, an HTTPS and an HTTP proxy and two forwarding
     rules; per Service port a backend service and health check; per ManagedCertificate an SSL certificate."""
     n, ingresses = len(exposures), len({e.static_ip_name for e in exposures})
@@ -142,7 +142,7 @@ def _ingress(environment: Environment, exposures: tuple[Exposure, ...], apis: in
                     "gke:BACKEND_SERVICES": n, "gke:HEALTH_CHECKS": n, "gke:SSL_CERTIFICATES": n})
 
 
-def _gateway(environment: Environment, exposures: tuple[Exposure, ...], apis: int) -> Counter[str]:
+def gateway(environment: Environment, exposures: tuple[Exposure, ...], apis: int) -> Counter[str]:
     """The Gateway controller makes for the one Gateway a URL map per listener (HTTPS and the HTTP redirect), a
     proxy each and two forwarding rules; per Service port a backend service and health check."""
     n = len(exposures)
@@ -153,13 +153,11 @@ def _gateway(environment: Environment, exposures: tuple[Exposure, ...], apis: in
                     "gke:HEALTH_CHECKS": n})
 
 
-CREATES: dict[str, Counts] = {"standalone": _standalone, "ingress": _ingress, "gateway": _gateway}
-
-
-def creates(mode: str, environment: Environment, exposures: tuple[Exposure, ...], apis: int) -> Counter[str] | None:
-    """{type token or gke:<quota metric>: how many} the environment creates; None for a mode not counted here."""
-    count = CREATES.get(mode)
+def creates(mode: Any, environment: Environment, exposures: tuple[Exposure, ...]) -> Counter[str] | None:
+    """{type token or gke:<quota metric>: how many} the environment creates, by the mode's `creates` (one of the
+    functions above); None for a mode that does not say."""
+    count = getattr(mode, "creates", None)
     if count is None:
         return None
-    made = count(environment, exposures, apis) + _project_wide(environment)
+    made = count(environment, exposures) + _project_wide(environment)
     return Counter({k: v for k, v in made.items() if v > 0})
