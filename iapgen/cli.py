@@ -25,6 +25,7 @@ from iapgen.commands import (
     doctor,
     lint,
     pin,
+    preflight,
     render,
     rules,
     schema,
@@ -35,7 +36,7 @@ from iapgen.errors import SpecError
 # Command name -> its module, in the order `iapgen --help` lists them (token registers token and curl).
 COMMANDS: dict[str, ModuleType] = {
     "render": render, "check": check, "pin": pin, "lint": lint, "import": adopt, "diff": diff, "token": token,
-    "curl": token, "doctor": doctor, "rules": rules, "schema": schema,
+    "curl": token, "doctor": doctor, "preflight": preflight, "rules": rules, "schema": schema,
 }
 
 

@@ -245,7 +245,8 @@ def test_custom_oauth_client(plan_for: PlanFor) -> None:
     plan = plan_for(spec, config={"iapgen:oauthClientSecret": "GOCSPX-very-secret-value"})
     secret = plan.one("core/v1:Secret", "argocd/frontend-oauth-secret")
     assert secret.inputs["metadata"]["name"] == "iapgen-oauth" and secret.inputs["metadata"]["namespace"] == "argocd"
-    assert secret.inputs["stringData"] == "[secret]"  # the whole map is secret, client_id included
+    # the whole map is secret: its keys show, every value masked, client_id included
+    assert secret.inputs["stringData"] == {"client_id": "[secret]", "client_secret": "[secret]"}
     config = plan.one("BackendConfig", "argocd-backendconfig").inputs["spec"]["iap"]
     assert config == {"enabled": True, "oauthclientCredentials": {"secretName": "iapgen-oauth"}}
     from iapgen.render.command import plan as plan_json

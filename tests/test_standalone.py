@@ -139,10 +139,23 @@ def test_custom_oauth_client_goes_on_the_backend_as_a_secret(plan_for: PlanFor) 
     spec = standalone_spec()
     spec["environments"]["dev"]["iap"]["oauthClientId"] = "123-abc.apps.googleusercontent.com"
     plan = plan_for(spec, config={"iapgen:oauthClientSecret": "s3cret-value"})
-    # The secret makes the whole iap block secret (Pulumi marks the containing input): masked in plan.json.
-    assert plan.one("BackendService", "argocd-backend-service").inputs["iap"] == "[secret]"
+    # The secret makes the whole iap block secret (Pulumi marks the containing input): plan.json shows its shape,
+    # `enabled` and the public client id, and masks the secret field.
+    assert plan.one("BackendService", "argocd-backend-service").inputs["iap"] == {
+        "enabled": True, "oauth2ClientId": "123-abc.apps.googleusercontent.com", "oauth2ClientSecret": "[secret]"}
     assert "s3cret-value" not in json.dumps([r.inputs for r in plan.resources])
     assert not plan.of_type("core/v1:Secret")  # no Kubernetes Secret: nothing in the cluster reads it
+
+
+def test_the_oauth_client_secret_is_in_no_rendered_file(tmp_path: Path) -> None:
+    spec = standalone_spec()
+    spec["environments"]["dev"]["iap"]["oauthClientId"] = "123-abc.apps.googleusercontent.com"
+    path = write_spec(tmp_path, spec)
+    (tmp_path / "Pulumi.yaml").write_text("name: iapgen\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  iapgen:oauthClientSecret: s3cret-value\n")
+    rendered = render(str(path), "dev")
+    assert '"oauth2ClientSecret": "[secret]"' in rendered.files["plan.json"]
+    assert not [name for name, text in rendered.files.items() if "s3cret-value" in text]
 
 
 def test_project_wide_members_are_granted_once_on_the_project(plan_for: PlanFor) -> None:

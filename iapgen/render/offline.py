@@ -60,13 +60,35 @@ def name_of(urn: str) -> str | None:
 
 
 SECRET = "[secret]"
+PUBLIC_IN_SECRETS = frozenset({"oauth2ClientId"})
+"""Strings a reviewer may see inside a secret block: Pulumi marks a whole block secret when one field is (the
+backend's `iap` with its client secret), and the client id is public (it is in every IAP login URL)."""
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(rpc._special_sig_key) == rpc._special_secret_sig
+
+
+def masked(value: Any, key: str = "") -> Any:
+    """A secret input's shape: keys, booleans, numbers and PUBLIC_IN_SECRETS shown, every other value "[secret]"."""
+    if _is_secret(value):
+        return masked(value.get("value"), key)
+    if isinstance(value, dict):
+        return {str(k): masked(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v, key) for v in value]
+    if value is None or isinstance(value, bool | int | float):
+        return plain(value)
+    if isinstance(value, str) and key in PUBLIC_IN_SECRETS:
+        return value
+    return SECRET
 
 
 def plain(value: Any) -> Any:
-    """Inputs as JSON: secrets become "[secret]", unknowns "<computed>", whole floats ints."""
+    """Inputs as JSON: secrets masked (masked()), unknowns "<computed>", whole floats ints."""
     if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return SECRET
+        if _is_secret(value):  # a secret block shows its shape; a secret value shows nothing
+            return masked(value) if isinstance(value.get("value"), dict) else SECRET
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]

@@ -4,9 +4,12 @@ HTTPRoutes and Gateway policies, the stack owns its IP and certificates and bind
 
 from __future__ import annotations
 
+from collections import Counter
+
 from iapgen.modes.base import DiffService, Rendered, Report, SummaryInput
 from iapgen.modes.gateway import checks, doctor, views
 from iapgen.modes.gateway.environment import GatewayEnvironment
+from iapgen.operations import preflighttable
 from iapgen.operations.doctorkit import Check, Tools
 from iapgen.spec import gateway
 from iapgen.spec.exposure import Exposure
@@ -34,6 +37,10 @@ class GatewayMode:
     def gce_names(self, env: str, environment: Environment,
                   exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
         return gateway.gce_names(env, [e.service.name for e in exposures])
+
+    def creates(self, environment: Environment, exposures: tuple[Exposure, ...]) -> Counter[str]:
+        """What iapgen preflight counts against quotas and permissions (iapgen/operations/preflighttable.py)."""
+        return preflighttable.gateway(environment, exposures, len(self.apis))
 
     def runbook(self, exposure: Exposure) -> str:
         return views.runbook(exposure)

@@ -4,9 +4,12 @@ and binds IAP on the backend GKE makes (docs/design.md#ingress-mode)."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from iapgen.modes.base import DiffService, Rendered, Report, SummaryInput
 from iapgen.modes.ingress import checks, doctor, views
 from iapgen.modes.ingress.environment import IngressEnvironment
+from iapgen.operations import preflighttable
 from iapgen.operations.doctorkit import Check, Tools
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
@@ -31,6 +34,10 @@ class IngressMode:
     def gce_names(self, env: str, environment: Environment,
                   exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
         return checks.gce_names(exposures)
+
+    def creates(self, environment: Environment, exposures: tuple[Exposure, ...]) -> Counter[str]:
+        """What iapgen preflight counts against quotas and permissions (iapgen/operations/preflighttable.py)."""
+        return preflighttable.ingress(environment, exposures, len(self.apis))
 
     def runbook(self, exposure: Exposure) -> str:
         return views.runbook(exposure)

@@ -5,9 +5,12 @@ and certificates and binds IAP on the backends GKE makes (docs/mode-multicluster
 
 from __future__ import annotations
 
+from collections import Counter
+
 from iapgen.modes.base import DiffService, Rendered, Report, SummaryInput
 from iapgen.modes.multicluster import checks, doctor, views
 from iapgen.modes.multicluster.environment import MulticlusterEnvironment
+from iapgen.operations import preflighttable
 from iapgen.operations.doctorkit import Check, Tools
 from iapgen.spec import gateway
 from iapgen.spec.exposure import Exposure
@@ -38,6 +41,10 @@ class MulticlusterMode:
     def gce_names(self, env: str, environment: Environment,
                   exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
         return gateway.gce_names(env, [e.service.name for e in exposures])
+
+    def creates(self, environment: Environment, exposures: tuple[Exposure, ...]) -> Counter[str]:
+        """What iapgen preflight counts against quotas and permissions (iapgen/operations/preflighttable.py)."""
+        return preflighttable.multicluster(environment, exposures, len(self.apis))
 
     def runbook(self, exposure: Exposure) -> str:
         return views.runbook(exposure)

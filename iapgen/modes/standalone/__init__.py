@@ -4,9 +4,12 @@ Cloud object is a pulumi-gcp resource, so logging and IAP are declared, previewe
 
 from __future__ import annotations
 
+from collections import Counter
+
 from iapgen.modes.base import DiffService, Rendered, Report, SummaryInput
 from iapgen.modes.standalone import checks, doctor, views
 from iapgen.modes.standalone.environment import StandaloneEnvironment
+from iapgen.operations import preflighttable
 from iapgen.operations.doctorkit import Check, Tools
 from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
@@ -35,6 +38,10 @@ class StandaloneMode:
     def gce_names(self, env: str, environment: Environment,
                   exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
         return naming.standalone_gce_names(env, [e.service.name for e in exposures])
+
+    def creates(self, environment: Environment, exposures: tuple[Exposure, ...]) -> Counter[str]:
+        """What iapgen preflight counts against quotas and permissions (iapgen/operations/preflighttable.py)."""
+        return preflighttable.standalone(environment, exposures, len(self.apis))
 
     def runbook(self, exposure: Exposure) -> str:
         return views.runbook(exposure)
