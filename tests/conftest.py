@@ -165,3 +165,19 @@ def fake() -> Iterator[FakeCompute]:
             yield compute
     finally:
         use(previous)
+
+
+@pytest.fixture(scope="session")
+def wheelhouse() -> Path:
+    """Wheels of everything iapgen[deploy] needs, and of its build backend (tests/installs.py)."""
+    from tests import installs
+
+    return installs.wheelhouse(installs.requirements())
+
+
+@pytest.fixture(scope="session")
+def project_wheel(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This tree as a wheel, built once per session for the install tests."""
+    from tests import installs
+
+    return installs.build_wheel(wheelhouse, tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("dist"))

@@ -70,7 +70,8 @@ def test_backendconfig_health_check_matches_the_backend(plan_for: PlanFor, three
     assert config.inputs["metadata"]["name"] == name
     assert config.inputs["spec"]["healthCheck"] == expected
     assert config.inputs["spec"]["iap"] == {"enabled": True}
-    assert "logging" not in config.inputs["spec"]  # request logging is not health-check logging
+    # request logging (the spec's requestLogging, every request by default) is not health-check logging
+    assert config.inputs["spec"]["logging"] == {"enable": True, "sampleRate": 1}
 
 
 def test_backendconfig_iap_off_when_disabled_with_reason(plan_for: PlanFor) -> None:
@@ -138,7 +139,7 @@ def test_components_parent_their_children_and_names_are_unique(plan_for: PlanFor
     # plan.json names parents by logical name, so component names must be unique across types
     assert len(components) == sum(1 for r in plan.resources if not r.custom)
     assert set(components.values()) == {"iapgen:backend:Backend", "iapgen:frontend:Frontend",
-                                        "iapgen:lbbackend:LoadBalancerBackend"}
+                                        "iapgen:lbbackend:LoadBalancerBackend", "iapgen:apis:ProjectApis"}
     for r in plan.resources:
         if r.custom:
             assert r.parent in components, r

@@ -59,10 +59,12 @@ class GatewayFrontend(pulumi.ComponentResource):
         self.namespace = args.namespace
         child = pulumi.ResourceOptions(parent=self)
         namespaces = sorted({e.service.namespace for e in args.exposures})
-        # A service namespace exists already (iapgen never creates those); otherwise the Gateway's is iapgen's.
+        # A service namespace exists already (iapgen never creates those); otherwise the Gateway's is made here.
+        # Never deleted with the stack (retain_on_delete): it may have existed before, and server-side apply
+        # takes over an existing namespace silently, so destroying it could delete what others put there.
         created: list[pulumi.Resource] = [] if args.namespace in namespaces else [k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels=dict(MANAGED_BY)),
-            opts=child)]
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))]
         after_namespace = pulumi.ResourceOptions(parent=self, depends_on=created)
         self.gateway = k8s.apiextensions.CustomResource(
             f"{name}-gateway",

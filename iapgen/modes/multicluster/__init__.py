@@ -1,7 +1,7 @@
 """`loadBalancer: multicluster-gateway`: one multi-cluster GKE Gateway over a fleet. Each member that runs a
 service gets its Service and a ServiceExport; the config cluster holds the Gateway, an HTTPRoute per service to
 its ServiceImport and the policies (health check with logging, IAP) on that ServiceImport; the stack owns the IP
-and certificates and binds IAP on the backends GKE makes (docs/mode-multicluster-gateway.md)."""
+and certificates and binds IAP on the backends GKE makes (docs/modes/multicluster-gateway.md)."""
 
 from __future__ import annotations
 
