@@ -57,7 +57,6 @@ class GatewayFrontend(pulumi.ComponentResource):
     def __init__(self, name: str, args: GatewayFrontendArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("iapgen:gateway:GatewayFrontend", name, None, opts)
         self.namespace = args.namespace
-        child = pulumi.ResourceOptions(parent=self)
         namespaces = sorted({e.service.namespace for e in args.exposures})
         # A service namespace exists already (iapgen never creates those); otherwise the Gateway's is made here.
         # Never deleted with the stack (retain_on_delete): it may have existed before, and server-side apply
