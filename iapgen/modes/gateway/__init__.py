@@ -21,7 +21,7 @@ class GatewayMode:
     environment: type[Environment] = GatewayEnvironment
     components = "components.gateway"
     apis: tuple[str, ...] = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
-            "cloudresourcemanager.googleapis.com")
+                            "cloudresourcemanager.googleapis.com")
     google_managed_oauth_client = False
     pins_ingresses = False
     service_fields: frozenset[str] = frozenset()

@@ -21,7 +21,7 @@ class StandaloneMode:
     environment: type[Environment] = StandaloneEnvironment
     components = "components.standalone"
     apis: tuple[str, ...] = ("compute.googleapis.com", "certificatemanager.googleapis.com", "iap.googleapis.com",
-            "cloudresourcemanager.googleapis.com")
+                            "cloudresourcemanager.googleapis.com")
     google_managed_oauth_client = True
     pins_ingresses = False
     service_fields: frozenset[str] = frozenset()
