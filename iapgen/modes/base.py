@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from iapgen.operations.doctorkit import Check, Tools
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
 from iapgen.spec.rulebook import Rule
+
+if TYPE_CHECKING:  # the doctor's kit loads when a doctor runs, not with every mode
+    from iapgen.operations.doctorkit import Check, Tools
 
 
 class Report(Protocol):

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iapgen.lint.checks import NEG_STATUS, values
 from iapgen.spec import rules
 from iapgen.spec.exposure import Exposure
 
@@ -104,6 +103,8 @@ class Expected:
 
 def neg_service(tools: Tools, exposure: Exposure, expected_by_mode: Expected) -> list[Check]:
     """annotations, neg-status, svcneg, endpoints, health, logging and listen of one Service behind NEGs."""
+    from iapgen.lint.checks import NEG_STATUS  # the lint rules load when a doctor runs, not with every mode
+
     service = exposure.service
     name, ns, project = service.name, service.namespace, exposure.environment.project
     checks: list[Check] = []
@@ -268,6 +269,8 @@ SS_LINE = re.compile(r"(\S+):(\d+)\s")
 
 
 def listen(tools: Tools, exposure: Exposure, pods: Pods) -> Check:
+    from iapgen.lint.checks import values
+
     name, ns, target = exposure.service.name, exposure.service.namespace, exposure.service.target_port
     ok, ready = pods
     if not ok or not ready:
@@ -297,6 +300,7 @@ def listen_from_args(exposure: Exposure, pod: str, pod_object: dict[str, Any]) -
     """Without ss or netstat in the image, judge the bind address from the containers' args and env,
     with the same rule iapgen lint uses (LISTENS_ON_LOCALHOST)."""
     from iapgen.lint import checks
+    from iapgen.lint.checks import values
 
     name, target = exposure.service.name, exposure.service.target_port
     for container in checks.containers(mapping(pod_object.get("spec"))):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from iapgen.lint.checks import NEG_STATUS
 from iapgen.modes.gateway.environment import namespace_of
 from iapgen.operations.doctorkit import (
     FAIL,
@@ -36,6 +35,8 @@ from iapgen.spec.exposure import Exposure
 
 
 def diagnose(tools: Tools, exposure: Exposure) -> list[Check]:
+    from iapgen.lint.checks import NEG_STATUS  # the lint rules load when a doctor runs, not with every mode
+
     service = exposure.service
     name, ns, project = service.name, service.namespace, exposure.environment.project
     checks: list[Check] = []
