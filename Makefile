@@ -26,7 +26,7 @@ preview: $(STAMP)
 
 ## test: set up, then lint, type-check and run the whole test suite
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup
 
 lint: $(STAMP)
 	$(BIN)/ruff check components iapgen tests bench policy __main__.py setup.py

@@ -7,6 +7,7 @@ seconds, not minutes. tests/conftest.py turns these into session fixtures shared
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -61,10 +62,14 @@ def wheelhouse(wanted: list[str]) -> Path:
     """Wheels of `wanted` and their dependencies: from the index once, then reused."""
     key = hashlib.sha256(json.dumps([wanted, sys.version_info[:2]]).encode()).hexdigest()[:16]
     house = REPO / ".tools" / "wheelhouse" / key
-    if not (house / ".complete").exists():
-        shutil.rmtree(house, ignore_errors=True)
-        pip("wheel", "--quiet", "--wheel-dir", house, *wanted, timeout=900)
-        (house / ".complete").write_text("\n".join(wanted) + "\n")
+    house.parent.mkdir(parents=True, exist_ok=True)
+    # Test workers (pytest-xdist) may all ask at once on a fresh clone: one fetches, the others wait for it.
+    with open(house.parent / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (house / ".complete").exists():
+            shutil.rmtree(house, ignore_errors=True)
+            pip("wheel", "--quiet", "--wheel-dir", house, *wanted, timeout=900)
+            (house / ".complete").write_text("\n".join(wanted) + "\n")
     return house
 
 

@@ -16,6 +16,10 @@ import pytest
 from tests.conftest import REPO
 from tests.installs import copy_project, install, run
 
+# One worker builds the wheel and the venvs once for both install modules (make test runs pytest-xdist
+# with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("installs")
+
 DEPLOY = {"pulumi", "pulumi-gcp", "pulumi-kubernetes"}
 BAD = """apiVersion: v1
 kind: Service

@@ -51,6 +51,26 @@ def test_backend_config_on_a_service_an_ingress_also_reaches_is_fine(tmp_path: P
     assert not {f for f in alone if f[0] == "GATEWAY_INGRESS_SETTING"}
 
 
+@pytest.mark.parametrize(("annotations", "with_an_ingress"), [
+    ("", "APP_PROTOCOL_IGNORED"),  # through an Ingress the load balancer speaks HTTP to it
+    ("    cloud.google.com/app-protocols: '{\"https\": \"HTTPS\"}'\n", "HC_PROTOCOL_MISMATCH"),
+])
+def test_a_service_only_routes_reach_is_judged_as_gateway_reads_it(tmp_path: Path, annotations: str,
+                                                                   with_an_ingress: str) -> None:
+    """GKE Gateway reads appProtocol and ignores the BackendConfig: neither the Ingress-only APP_PROTOCOL_IGNORED
+    nor the BackendConfig's health-check protocol applies; only the dead annotation is reported. Once an Ingress
+    also reaches the Service, each is real again."""
+    http_check = BACKEND_CONFIG.replace("{requestPath: /healthz, port: 8080}",
+                                        "{type: HTTP, requestPath: /healthz, port: 8080}")
+    service = WITH_BACKEND_CONFIG.replace("    cloud.google.com/backend-config",
+                                          annotations + "    cloud.google.com/neg: '{\"ingress\": true}'\n"
+                                          "    cloud.google.com/backend-config")
+    rules = {rule for rule, _ in found(tmp_path, service, http_check, http_route(), health_check_policy())}
+    assert rules == {"GATEWAY_INGRESS_SETTING"}
+    rules = {rule for rule, _ in found(tmp_path, service, http_check, http_route(), health_check_policy(), ingress())}
+    assert with_an_ingress in rules
+
+
 @pytest.mark.parametrize(("annotation", "value"), [
     ("kubernetes.io/ingress.global-static-ip-name", "web-ip"),
     ("networking.gke.io/managed-certificates", "web-cert"),

@@ -17,6 +17,10 @@ from tests.conftest import REPO
 from tests.installs import install, run
 from tests.test_golden_render import GOLDEN, MANIFEST
 
+# One worker builds the wheel and the venvs once for both install modules (make test runs pytest-xdist
+# with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("installs")
+
 DATA = ("*.json", "*.yaml", "*.yml")
 ADOPT = REPO / "tests" / "fixtures" / "adopt" / "kubectl-get.yaml"
 

@@ -15,6 +15,8 @@ STACK_RULES = frozenset({
     # references between Kubernetes objects
     "BACKENDCONFIG_NOT_FOUND", "FRONTENDCONFIG_NOT_FOUND", "INGRESS_BACKEND_PORT", "CLUSTERIP_WITHOUT_NEG",
     "APP_PROTOCOLS_MISSING", "IAP_WITHOUT_HTTPS", "HC_PORT_INSTANCE_GROUP",
+    # whether a Service's appProtocol is ignored depends on what reaches it: an Ingress, or only Gateway routes
+    "APP_PROTOCOL_IGNORED",
     # a BackendConfig's health check against the Service that uses it and the Pods that Service selects
     "HC_PORT_NOT_TARGET", "HC_PROTOCOL_MISMATCH", "HC_TIMEOUT_GT_INTERVAL",
     "TARGET_PORT_NAME_UNKNOWN", "TARGET_PORT_NOT_DECLARED", "LISTENS_ON_LOCALHOST",

@@ -13,6 +13,7 @@ from iapgen.lint.checks.context import (
     Report,
     linter,
 )
+from iapgen.lint.checks.gateway_paths import only_routes_reach
 from iapgen.lint.checks.objects import (
     HC_FIELDS,
     IG_DEFAULT_INTERVAL,
@@ -105,6 +106,8 @@ def lint_backend_config(ctx: Context, bc: Obj, report: Report) -> None:
             report.add(bc, ("spec", "healthCheck", "type"), PROTOCOL_INVALID, f"healthCheck.type: {message}")
         else:
             for svc, port in users:
+                if only_routes_reach(ctx, svc) is not None:
+                    continue  # GKE Gateway ignores the BackendConfig: GATEWAY_INGRESS_SETTING says so
                 if as_int(hc.get("port")) not in (None, port.target, ctx.named_port(svc, port.target)):
                     continue  # probing another port (a health-check sidecar) may use another protocol
                 spoken = _protocol_of(svc, port)

@@ -94,6 +94,13 @@ def route_backends(ctx: Context) -> dict[int, list[Obj]]:
     return found
 
 
+def only_routes_reach(ctx: Context, svc: Obj) -> Obj | None:
+    """The first route reaching `svc` when Gateway routes reach it and no Ingress in the inputs does, else None:
+    then GKE Gateway reads its ports (appProtocol included) and ignores its Ingress-only annotations."""
+    routes = ctx.index("route_backends", route_backends).get(id(svc), [])
+    return routes[0] if routes and not ctx.backends_of(svc) else None
+
+
 def policies_on(ctx: Context) -> set[int]:
     """Ids of Services a HealthCheckPolicy or GCPBackendPolicy in the inputs targets."""
     found: set[int] = set()
@@ -112,12 +119,12 @@ def lint_backend_config_on_gateway_service(ctx: Context, svc: Obj, report: Repor
     key = BACKEND_CONFIG if BACKEND_CONFIG in svc.annotations else BETA_BACKEND_CONFIG
     if key not in svc.annotations:
         return
-    routes = ctx.index("route_backends", route_backends).get(id(svc), [])
-    if not routes or ctx.backends_of(svc):
+    route = only_routes_reach(ctx, svc)
+    if route is None:
         return  # not a Gateway backend, or an Ingress in the inputs uses the BackendConfig too
     covered = id(svc) in ctx.index("policies_on", policies_on)
     report.add(svc, ("metadata", "annotations", key), GATEWAY_INGRESS_SETTING,
-               f"{key} on a Service only {routes[0].kind} {routes[0].namespace}/{routes[0].name} reaches: GKE Gateway "
+               f"{key} on a Service only {route.kind} {route.namespace}/{route.name} reaches: GKE Gateway "
                "ignores BackendConfig (\"You cannot use a FrontendConfig or a BackendConfig to configure a Gateway. "
                "You must use a Policy.\"), so its health check, IAP and other settings do not exist: "
                + ("the HealthCheckPolicy/GCPBackendPolicy on this Service configure it; drop the annotation"
