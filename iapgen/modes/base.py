@@ -8,7 +8,9 @@ packages asks which mode an environment uses. How to add one: docs/design.md#add
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import importlib
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -126,3 +128,77 @@ class Mode(Protocol):
 
     def diff_services(self, rendered: Rendered) -> dict[str, DiffService]:
         """Each service's reviewable facts from a render folder of this mode."""
+
+
+class Checks(Protocol):
+    """A mode's checks module (iapgen/modes/<mode>/checks.py): its spec rules and the GCE names it creates."""
+
+    def check_exposure(self, exposure: Exposure, report: Report) -> None: ...
+
+    def check_environment(self, env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                          report: Report) -> tuple[Exposure, ...]: ...
+
+    def gce_names(self, env: str, environment: Environment,
+                  exposures: tuple[Exposure, ...]) -> dict[str, list[str]]: ...
+
+
+class Views(Protocol):
+    """A mode's views module (iapgen/modes/<mode>/views.py): what people read of a render."""
+
+    def runbook(self, exposure: Exposure) -> str: ...
+
+    def summary(self, given: SummaryInput) -> str: ...
+
+    def diff_services(self, rendered: Rendered) -> dict[str, DiffService]: ...
+
+
+Counts = Callable[[Environment, tuple[Exposure, ...], int], Counter[str]]
+"""What an environment creates, by type token or quota metric, given the number of APIs it enables (iapgen
+preflight; the bundled modes' tables are in iapgen/operations/preflighttable.py)."""
+
+
+@dataclass
+class ModuleMode:
+    """A mode made of its modules, as the bundled ones are: `checks` and `views` (modules that implement the
+    protocols above), `doctor` (the path of a module with `diagnose(tools, exposure)`, imported only when a doctor
+    runs, so a render never loads the doctor's kit) and `counts` (for preflight). It implements `Mode`."""
+
+    name: str
+    environment: type[Environment]
+    components: str
+    apis: tuple[str, ...]
+    google_managed_oauth_client: bool
+    pins_ingresses: bool
+    checks: Checks
+    views: Views
+    doctor: str
+    counts: Counts
+    service_fields: frozenset[str] = frozenset()
+
+    def check_exposure(self, exposure: Exposure, report: Report) -> None:
+        self.checks.check_exposure(exposure, report)
+
+    def check_environment(self, env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                          report: Report) -> tuple[Exposure, ...]:
+        return self.checks.check_environment(env, environment, exposures, report)
+
+    def gce_names(self, env: str, environment: Environment,
+                  exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
+        return self.checks.gce_names(env, environment, exposures)
+
+    def creates(self, environment: Environment, exposures: tuple[Exposure, ...]) -> Counter[str]:
+        """What iapgen preflight counts against quotas and permissions."""
+        return self.counts(environment, exposures, len(self.apis))
+
+    def runbook(self, exposure: Exposure) -> str:
+        return self.views.runbook(exposure)
+
+    def summary(self, given: SummaryInput) -> str:
+        return self.views.summary(given)
+
+    def diagnose(self, tools: Tools, exposure: Exposure) -> list[Check]:
+        diagnose: Callable[[Tools, Exposure], list[Check]] = importlib.import_module(self.doctor).diagnose
+        return diagnose(tools, exposure)
+
+    def diff_services(self, rendered: Rendered) -> dict[str, DiffService]:
+        return self.views.diff_services(rendered)

@@ -56,7 +56,8 @@ def check_exposure(exposure: Exposure, report: Report) -> None:
                        "name", NAME_TOO_LONG)
 
 
-def check_environment(env: str, environment: Environment, exposures: tuple[Exposure, ...], report: Report) -> None:
+def check_environment(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                      report: Report) -> tuple[Exposure, ...]:
     """Gateway IAP needs the environment's custom OAuth client (gke-behaviour.md#gcpbackendpolicy-iap); the
     gateway namespace is not the cluster's own."""
     namespace = namespace_of(environment)
@@ -70,3 +71,9 @@ def check_environment(env: str, environment: Environment, exposures: tuple[Expos
         report.environment(env, ("loadBalancer",),
                            f"{message} ({len(iap_on)} service(s) with IAP on, e.g. {iap_on[0]})",
                            gateway.GATEWAY_IAP_CLIENT)
+    return exposures
+
+
+def gce_names(env: str, environment: Environment, exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
+    """The environment's address and Certificate Manager names (GKE names the backends itself)."""
+    return gateway.gce_names(env, [e.service.name for e in exposures])

@@ -12,6 +12,7 @@ from iapgen.spec import examples_spec as spec_examples
 from iapgen.spec import layout, pinned, rules
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.layout import INGRESS_CERT_LIMIT, INGRESS_PIN_REQUIRED
+from iapgen.spec.models import Environment
 from iapgen.spec.rulebook import Rule
 from iapgen.spec.rules import HOST_INVALID
 
@@ -38,7 +39,8 @@ def check_exposure(exposure: Exposure, report: Report) -> None:
                        f"of at most {MANAGED_CERT_DOMAIN_MAX}: use a shorter host", HOST_INVALID)
 
 
-def check_environment(env: str, exposures: tuple[Exposure, ...], report: Report) -> tuple[Exposure, ...]:
+def check_environment(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                      report: Report) -> tuple[Exposure, ...]:
     """Place each namespace's services on its Ingresses; returns the exposures with the Ingress serving each."""
     per_namespace: dict[str, list[Exposure]] = defaultdict(list)
     by_name = {e.service.name: e for e in exposures}
@@ -106,7 +108,7 @@ def _check_pinned_objects(members: list[Exposure], report: Report) -> None:
             owner.setdefault(name, exposure.service.name)
 
 
-def gce_names(exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
+def gce_names(env: str, environment: Environment, exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
     """Project-wide names iapgen chooses: the static IP of every Ingress, pinned or generated, as render names
     them (GKE names the rest itself, with the cluster's UID)."""
     return {"addresses": sorted({e.static_ip_name for e in exposures})}

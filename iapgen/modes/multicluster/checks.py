@@ -79,7 +79,8 @@ def check_exposure(exposure: Exposure, report: Report) -> None:
             report.service(exposure, ("clusters",), message, MC_SERVICE_CLUSTER)
 
 
-def check_environment(env: str, environment: Environment, exposures: tuple[Exposure, ...], report: Report) -> None:
+def check_environment(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                      report: Report) -> tuple[Exposure, ...]:
     gateway_checks.check_environment(env, environment, exposures, report)
     clusters = fleet(environment).clusters
     for kind in ("name", "context"):
@@ -93,3 +94,7 @@ def check_environment(env: str, environment: Environment, exposures: tuple[Expos
     message = check_config_cluster(fleet(environment).config_cluster, [c.name for c in clusters])
     if message:
         report.environment(env, ("configCluster",), message, MC_CONFIG_CLUSTER)
+    return exposures
+
+
+gce_names = gateway_checks.gce_names  # one Gateway's names, whatever the number of clusters

@@ -8,6 +8,7 @@ from iapgen.modes.standalone.environment import StandaloneEnvironment
 from iapgen.spec import naming
 from iapgen.spec.exposure import Exposure
 from iapgen.spec.layout import NAME_TOO_LONG
+from iapgen.spec.models import Environment
 from iapgen.spec.rulebook import Example, Rule
 from iapgen.spec.rules import ZONE_INVALID
 
@@ -34,7 +35,9 @@ NEEDS = (("zones", "the zones of the cluster's nodes, e.g. [europe-west1-b, euro
           "opens the health-check ports on those VMs only, not on every VM of the network"))
 
 
-def check_environment(env: str, environment: StandaloneEnvironment, report: Report) -> None:
+def check_environment(env: str, environment: Environment, exposures: tuple[Exposure, ...],
+                      report: Report) -> tuple[Exposure, ...]:
+    assert isinstance(environment, StandaloneEnvironment)
     for field, why in NEEDS:
         if getattr(environment, field) is None:
             report.environment(env, ("loadBalancer",), f"loadBalancer: standalone needs {field}: {why}; add "
@@ -55,6 +58,12 @@ def check_environment(env: str, environment: StandaloneEnvironment, report: Repo
                            "nodes are in one region, so NEGs never appear in the others and the deploy waits for "
                            "them until backendWaitSeconds: list the zones of the cluster's nodes (kubectl get nodes "
                            "-L topology.kubernetes.io/zone)", ZONES_REGIONS)
+    return exposures
+
+
+def gce_names(env: str, environment: Environment, exposures: tuple[Exposure, ...]) -> dict[str, list[str]]:
+    """Every load-balancer object the stack owns is named by iapgen (iapgen/spec/naming.py)."""
+    return naming.standalone_gce_names(env, [e.service.name for e in exposures])
 
 
 def check_exposure(exposure: Exposure, report: Report) -> None:
