@@ -146,3 +146,20 @@ report(0)
     failed = json.loads(proc.stdout.strip().splitlines()[-1])
     assert set(failed) == DEPLOY_ONLY, failed
     assert all("blocked for this test: pulumi" in why for why in failed.values()), failed
+
+
+def test_a_render_loads_neither_the_lint_rules_nor_the_doctors(tmp_path: Path) -> None:
+    # What a render imports is most of a one-service render's time (docs/benchmarks.md): the doctors, and the
+    # lint rules they use, load only when iapgen doctor runs.
+    code = """
+import json, sys
+from iapgen.cli import main
+code = main(sys.argv[1:])
+loaded = sorted(m for m in sys.modules if m.startswith(("iapgen.lint.checks", "iapgen.operations.doctor"))
+                or m.endswith(".doctor") and not m.startswith("iapgen.commands."))  # the command's arguments
+print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
+"""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", code, "render", "--env", "dev", "--spec", "services.yaml", "--out",
+                           str(tmp_path / "out"), "-q"], capture_output=True, text=True, timeout=300, cwd=REPO, env=env)
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == {"code": 0, "loaded": []}, proc.stderr

@@ -18,7 +18,7 @@ from iapgen.spec.exposure import Exposure
 from iapgen.spec.models import Environment
 
 COMPUTE_REF = "https://cloud.google.com/compute/docs/reference/rest/v1/"
-CM_ACCESS = "https://cloud.google.com/certificate-manager/docs/access-control"
+CM_ACCESS = "https://cloud.google.com/certificate-manager/docs/permissions"
 IAP_ACCESS = "https://cloud.google.com/iap/docs/managing-access"
 SU_ACCESS = "https://cloud.google.com/service-usage/docs/access-control"
 LB_QUOTAS = "https://cloud.google.com/load-balancing/docs/quotas"
