@@ -167,6 +167,12 @@ def test_gateway_namespace_from_the_spec(plan_for: PlanFor) -> None:
     assert {p["namespace"] for r in objects(plan, "HTTPRoute").values() for p in r["spec"]["parentRefs"]} == {"edge"}
 
 
+def test_a_gateway_namespace_that_exists_already_is_not_created(plan_for: PlanFor) -> None:
+    plan = plan_for(gateway_spec(SEED, gateway={"namespace": "edge", "createNamespace": False}), config=SECRET)
+    assert plan.of_type("core/v1:Namespace") == []
+    assert objects(plan, "Gateway")["iapgen"]["metadata"]["namespace"] == "edge"
+
+
 def test_iap_off_needs_no_client_and_writes_no_secret_reference(plan_for: PlanFor) -> None:
     spec = gateway_spec([service("status", iap={"enabled": False, "reason": "public status page"})])
     del spec["environments"]["dev"]["iap"]["oauthClientId"]

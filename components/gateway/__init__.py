@@ -7,7 +7,7 @@ from __future__ import annotations
 from components.gateway.resources import GatewayFrontend, GatewayFrontendArgs, GatewayService, GatewayServiceArgs
 from components.lbfrontend import Host, LbFrontend, LbFrontendArgs, address_outputs
 from components.shared import BuildContext, Built, service_output
-from iapgen.modes.gateway.environment import namespace_of
+from iapgen.modes.gateway.environment import creates_namespace, namespace_of
 from iapgen.spec import gateway as gateway_spec
 
 
@@ -18,8 +18,8 @@ def build(ctx: BuildContext) -> Built:
         env=env, project=environment.project, hosts=[Host(e.service.name, e.host) for e in exposures]))
     gateway_namespace = namespace_of(environment)
     frontend = GatewayFrontend(f"{env}/gateway", GatewayFrontendArgs(
-        env=env, namespace=gateway_namespace, lb=lb, exposures=exposures,
-        oauth_client_secret=ctx.oauth_client_secret))
+        env=env, namespace=gateway_namespace, create_namespace=creates_namespace(environment), lb=lb,
+        exposures=exposures, oauth_client_secret=ctx.oauth_client_secret))
     services = {
         e.service.name: GatewayService(e.service.name, GatewayServiceArgs(
             exposure=e, members=e.bound_members, frontend=frontend, cluster_uid=ctx.cluster_uid,

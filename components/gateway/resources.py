@@ -38,6 +38,8 @@ class GatewayFrontendArgs:
     env: str
     namespace: str
     """The gateway namespace (environments.<env>.gateway.namespace)."""
+    create_namespace: bool
+    """Whether the stack creates it (gateway.createNamespace); never when a service lives there."""
     lb: LbFrontend
     exposures: Sequence[Exposure]
     oauth_client_secret: pulumi.Output[str] | None = None
@@ -58,10 +60,14 @@ class GatewayFrontend(pulumi.ComponentResource):
         super().__init__("iapgen:gateway:GatewayFrontend", name, None, opts)
         self.namespace = args.namespace
         namespaces = sorted({e.service.namespace for e in args.exposures})
-        # A service namespace exists already (iapgen never creates those); otherwise the Gateway's is made here.
-        # Never deleted with the stack (retain_on_delete): it may have existed before, and server-side apply
-        # takes over an existing namespace silently, so destroying it could delete what others put there.
-        created: list[pulumi.Resource] = [] if args.namespace in namespaces else [k8s.core.v1.Namespace(
+        # A service namespace exists already (iapgen never creates those), and so does one the spec says exists
+        # (createNamespace: false); otherwise the Gateway's is made here. pulumi-kubernetes >= 4.29 refuses to create
+        # a namespace that exists (unless kubernetes:upsertExistingObjects is set), so the stack never takes one
+        # over. Never deleted with the stack all the same (retain_on_delete): a stack deployed with an older
+        # pulumi-kubernetes may hold a namespace it took over silently, and destroying it would delete what others
+        # put there.
+        owned = args.create_namespace and args.namespace not in namespaces
+        created: list[pulumi.Resource] = [] if not owned else [k8s.core.v1.Namespace(
             f"{name}-namespace", metadata=k8s.meta.v1.ObjectMetaArgs(name=args.namespace, labels=dict(MANAGED_BY)),
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True))]
         after_namespace = pulumi.ResourceOptions(parent=self, depends_on=created)

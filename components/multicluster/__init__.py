@@ -25,7 +25,8 @@ def build(ctx: BuildContext) -> Built:
     lb = LbFrontend(f"{env}/lb-frontend", LbFrontendArgs(
         env=env, project=environment.project, hosts=[Host(e.service.name, e.host) for e in exposures]))
     frontend = GatewayFrontend(f"{env}/gateway", GatewayFrontendArgs(
-        env=env, namespace=environment.gateway.namespace, lb=lb, exposures=exposures,
+        env=env, namespace=environment.gateway.namespace, create_namespace=environment.gateway.create_namespace,
+        lb=lb, exposures=exposures,
         oauth_client_secret=ctx.oauth_client_secret, gateway_class=objects.GATEWAY_CLASS),
         opts=pulumi.ResourceOptions(providers={"kubernetes": providers[environment.config_cluster]}))
     services = {

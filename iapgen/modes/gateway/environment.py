@@ -13,8 +13,11 @@ from iapgen.spec.models import Environment, Model, Namespace
 class GatewayOptions(Model):
     """Where the environment's one GKE Gateway lives."""
 
-    namespace: Namespace = Field(DEFAULT_NAMESPACE, description="Namespace of the shared Gateway; iapgen creates "
-                                 f"and owns it (default {DEFAULT_NAMESPACE}).")
+    namespace: Namespace = Field(DEFAULT_NAMESPACE, description="Namespace of the shared Gateway (default "
+                                 f"{DEFAULT_NAMESPACE}).")
+    create_namespace: bool = Field(True, description="true: the stack creates the namespace (pulumi up fails if it "
+                                   "exists already rather than take it over) and never deletes it; false: it exists "
+                                   "already, made by someone else, and the stack creates no Namespace object.")
 
 
 class GatewayEnvironment(Environment):
@@ -23,6 +26,13 @@ class GatewayEnvironment(Environment):
     load_balancer: Literal["gateway"] = Field(description="One GKE Gateway for the environment.")
     gateway: GatewayOptions = Field(default_factory=GatewayOptions, description="Where the shared Gateway "
                                     "lives, e.g. {namespace: iapgen-gateway}.")
+
+
+def creates_namespace(environment: Environment) -> bool:
+    """Whether the stack creates the gateway namespace (gateway.createNamespace)."""
+    options = getattr(environment, "gateway", None)
+    assert isinstance(options, GatewayOptions)
+    return options.create_namespace
 
 
 def namespace_of(environment: Environment) -> str:
