@@ -145,6 +145,18 @@ def test_modes_name_their_pulumi_side_without_importing_it() -> None:
         assert mode.components in MODULES, f"{mode.name}: no module {mode.components}"
 
 
+def test_a_modes_doctor_is_named_by_path_and_imported_only_to_diagnose() -> None:
+    # A render must not load the doctors (nor, through them, the lint rules): the mode packages name them.
+    for mode in MODES.values():
+        doctor = getattr(mode, "doctor", None)
+        if doctor is None:
+            continue  # a mode that is not a ModuleMode diagnoses as it likes
+        assert doctor in MODULES, f"{mode.name}: no module {doctor}"
+        assert "def diagnose(" in (REPO / (doctor.replace(".", "/") + ".py")).read_text(), doctor
+        package = doctor.rpartition(".")[0]
+        assert doctor not in GRAPH[package], f"{package} imports {doctor}: name it, do not import it"
+
+
 def test_no_private_names_across_modules() -> None:
     bad = []
     for module, path in MODULES.items():
