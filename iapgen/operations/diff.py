@@ -25,6 +25,7 @@ from iapgen.modes.base import DiffService as Service
 from iapgen.modes.base import Rendered
 from iapgen.templating import render_template
 
+SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it: 10x PyYAML's own
 COMMENT_LIMIT = 65_536
 DIFF_LINES = 60  # per object; longer diffs are cut
 
@@ -80,7 +81,7 @@ def services(folder: Path | None) -> dict[str, Service]:
     if folder is None:
         return {}
     texts = k8s_texts(folder)
-    loaded = [yaml.safe_load(t) for t in texts.values()]
+    loaded = [yaml.load(t, Loader=SAFE_LOADER) for t in texts.values()]
     plan = json.loads((folder / "plan.json").read_text())
     members: dict[str, set[str]] = {}
     for entry in plan:
