@@ -174,9 +174,9 @@ def lint_app_protocols(ctx: Context, svc: Obj, report: Report) -> None:
                        f"port {port.name or port.port} is routed by GKE Ingress and looks like TLS or gRPC, but "
                        f"{APP_PROTOCOLS} does not list it, so the load balancer speaks plain HTTP to it; if the server "
                        f"speaks TLS add {APP_PROTOCOLS}: " + json.dumps({port.name or "PORT_NAME": "HTTPS"}))
-    used_by_gke = bool(backends) or NEG in svc.annotations or BACKEND_CONFIG in svc.annotations
     if only_routes_reach(ctx, svc) is not None:
         return  # GKE Gateway reads appProtocol (docs/gke-behaviour.md#gateway-backend-app-protocol)
+    used_by_gke = bool(backends) or NEG in svc.annotations or BACKEND_CONFIG in svc.annotations
     for port in ports:
         secure = port.app_protocol and port.app_protocol.upper() in ("HTTPS", "HTTP2", "KUBERNETES.IO/H2C")
         if used_by_gke and secure and port.name not in mapping:
