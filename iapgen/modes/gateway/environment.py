@@ -28,15 +28,18 @@ class GatewayEnvironment(Environment):
                                     "lives, e.g. {namespace: iapgen-gateway}.")
 
 
-def creates_namespace(environment: Environment) -> bool:
-    """Whether the stack creates the gateway namespace (gateway.createNamespace)."""
+def options_of(environment: Environment) -> GatewayOptions:
+    """The `gateway` options of an environment of this mode (or of another that has the same `gateway` field)."""
     options = getattr(environment, "gateway", None)
     assert isinstance(options, GatewayOptions)
-    return options.create_namespace
+    return options
+
+
+def creates_namespace(environment: Environment) -> bool:
+    """Whether the stack creates the gateway namespace (gateway.createNamespace)."""
+    return options_of(environment).create_namespace
 
 
 def namespace_of(environment: Environment) -> str:
-    """The gateway namespace of an environment of this mode (or of another that has the same `gateway` field)."""
-    options = getattr(environment, "gateway", None)
-    assert isinstance(options, GatewayOptions)
-    return options.namespace
+    """The gateway namespace."""
+    return options_of(environment).namespace
